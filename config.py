@@ -1,0 +1,81 @@
+"""Configuration classes. Every setting comes from the environment with a safe default;
+the README lists each one."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    # A random key per process would log everyone out on restart; `make run` writes a
+    # persistent one to instance/secret_key when SECRET_KEY is not set.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "intake.sqlite3")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "intake")
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 10)
+    MAX_UPLOAD_FILES = _env_int("MAX_UPLOAD_FILES", 6)
+    # Base URL used in links sent by mail (lookup link in acknowledgements).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    TRACKING_PREFIX = os.environ.get("TRACKING_PREFIX", "JD")
+
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 25)
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "政协民主监督邮箱 <jiandu@localhost>")
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = ("zh_Hans", "zh_Hant", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a citizen may take long to write; the token lives with the session
+    # Registers /_bench/* endpoints used by bench/; never enable in production.
+    BENCH_ENDPOINTS = _env_bool("BENCH_ENDPOINTS", False)
+    QUEUE_PAGE_SIZE = _env_int("QUEUE_PAGE_SIZE", 25)
+
+    @property
+    def MAX_CONTENT_LENGTH(self) -> int:
+        # Whole-request ceiling: every file at its limit plus room for the text fields.
+        # Per-file limits are checked by the form so the user keeps what they typed.
+        return (self.MAX_UPLOAD_MB * self.MAX_UPLOAD_FILES + 2) * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = True
+    RQ_QUEUE = "intake-test"
+
+
+config_by_name = {
+    "development": DevelopmentConfig,
+    "production": Config,
+    "test": TestConfig,
+}

@@ -1,0 +1,75 @@
+"""intake: the supervision mailbox and feedback tracker of a county CPPCC committee."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE_DIR, config_by_name
+from intake.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+    )
+    config_name = config_name or os.environ.get("INTAKE_CONFIG", "development")
+    app.config.from_object(config_by_name[config_name]())
+    app.config.update(overrides)
+    _ensure_secret_key(app)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from intake import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
+    i18n.init_app(app)
+
+    from intake.auth import bp as auth_bp
+    from intake.feedback import bp as feedback_bp
+    from intake.triage import bp as triage_bp
+
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(triage_bp)
+
+    if app.config["BENCH_ENDPOINTS"]:
+        from intake import bench_endpoints
+
+        app.register_blueprint(bench_endpoints.bp)
+
+    from intake import cli, errors
+
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # Enforce foreign keys and let the web server and workers write concurrently.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

@@ -1,0 +1,98 @@
+"""Accounts of committee staff, members and unit liaisons."""
+import enum
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.extensions import db
+from intake.reference.models import Unit
+from intake.timeutil import utcnow
+
+_hasher = PasswordHasher()
+
+
+_dummy_hash: str | None = None
+
+
+def burn_password_check(password: str) -> None:
+    """Spend the time of a real verification, for unknown usernames."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not-a-real-password")
+    try:
+        _hasher.verify(_dummy_hash, password)
+    except VerificationError:
+        pass
+
+
+class Role(enum.Enum):
+    admin = "admin"
+    staff = "staff"  # 政协机关工作人员
+    member = "member"  # 政协委员
+    liaison = "liaison"  # 被监督单位联络员
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.admin: _l("Administrator"),
+    Role.staff: _l("Committee staff"),
+    Role.member: _l("Committee member"),
+    Role.liaison: _l("Unit liaison"),
+}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # A liaison always belongs to exactly one unit; nobody else is bound to one.
+        CheckConstraint(
+            "(role = 'liaison' AND unit_id IS NOT NULL) OR (role <> 'liaison' AND unit_id IS NULL)",
+            name="liaison_has_unit",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, create_constraint=True, length=16, name="role")
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return True
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.admin, Role.staff)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

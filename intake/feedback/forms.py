@@ -1,0 +1,119 @@
+"""Forms of the public 民主监督 pages."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+
+from intake.feedback.models import Kind
+from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
+
+BODY_MIN = 10
+BODY_MAX = 5000
+PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{5,19}$"
+
+
+def _coerce_optional_int(value):
+    if value in (None, "", "0", 0):
+        return None
+    return int(value)
+
+
+class SubmissionForm(FlaskForm):
+    kind = RadioField(
+        _l("Type"),
+        choices=[(k.value, k.label) for k in Kind],
+        default=Kind.complaint.value,
+        validators=[InputRequired(message=_l("Please choose what kind of feedback this is."))],
+    )
+    unit_id = SelectField(
+        _l("Which unit is it about?"),
+        coerce=_coerce_optional_int,
+        validate_choice=True,
+    )
+    category_id = SelectField(_l("Category"), coerce=_coerce_optional_int, validate_choice=True)
+    subject = StringField(
+        _l("Title"),
+        validators=[Optional(), Length(max=100, message=_l("The title can be at most 100 characters."))],
+    )
+    body = TextAreaField(
+        _l("What happened?"),
+        validators=[
+            InputRequired(message=_l("Please describe the matter.")),
+            Length(
+                min=BODY_MIN,
+                max=BODY_MAX,
+                message=_l("Please write between %(min)d and %(max)d characters.", min=BODY_MIN, max=BODY_MAX),
+            ),
+        ],
+    )
+    location = StringField(
+        _l("Where and when (optional)"),
+        validators=[Optional(), Length(max=200, message=_l("At most 200 characters."))],
+    )
+    attachments = MultipleFileField(_l("Photos or documents (optional)"))
+    anonymous = BooleanField(_l("Submit anonymously (no contact details kept)"))
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=50, message=_l("At most 50 characters."))])
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[Optional(), Regexp(PHONE_PATTERN, message=_l("Please enter a valid phone number."))],
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[
+            Optional(),
+            Email(message=_l("Please enter a valid email address."), check_deliverability=False),
+            Length(max=254, message=_l("At most 254 characters.")),
+        ],
+    )
+    # Honeypot: hidden from people, filled in by bots.
+    website = StringField("Website")
+
+    def validate_attachments(self, field):
+        files = [f for f in (field.data or []) if f and f.filename]
+        limit = current_app.config["MAX_UPLOAD_FILES"]
+        max_mb = current_app.config["MAX_UPLOAD_MB"]
+        if len(files) > limit:
+            raise ValidationError(_l("You can attach at most %(n)d files.", n=limit))
+        for storage in files:
+            ext = extension_of(storage.filename)
+            if ext not in ALLOWED_TYPES:
+                raise ValidationError(
+                    _l(
+                        "“%(name)s” is not an accepted file type. Accepted: photos, PDF, Word, Excel, text.",
+                        name=storage.filename,
+                    )
+                )
+            if stream_size(storage) > max_mb * 1024 * 1024:
+                raise ValidationError(
+                    _l("“%(name)s” is larger than %(mb)d MB.", name=storage.filename, mb=max_mb)
+                )
+            if not content_matches(storage, ext):
+                raise ValidationError(
+                    _l("“%(name)s” does not look like a real %(ext)s file.", name=storage.filename, ext=ext.upper())
+                )
+
+    def validate_website(self, field):
+        if field.data:
+            raise ValidationError(_l("Your submission could not be accepted."))
+
+
+class LookupForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only GET lookup; nothing changes
+
+    code = StringField(
+        _l("Tracking code"),
+        validators=[InputRequired(message=_l("Please enter the tracking code.")), Length(max=32)],
+    )
+    secret = StringField(
+        _l("Lookup secret"),
+        validators=[InputRequired(message=_l("Please enter the lookup secret.")), Length(max=32)],
+    )

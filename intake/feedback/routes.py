@@ -1,0 +1,109 @@
+"""Public routes: the submission form, its confirmation and the status lookup."""
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from intake import jobs
+from intake.feedback import bp
+from intake.extensions import db
+from intake.feedback import services
+from intake.feedback.forms import LookupForm, SubmissionForm
+from intake.feedback.models import Kind, Source
+from intake.reference.services import category_choices, unit_choices
+from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
+
+CONFIRMATION_KEY = "last_submission"
+
+
+def _submission_form() -> SubmissionForm:
+    form = SubmissionForm()
+    form.unit_id.choices = unit_choices(_("Not sure / other"))
+    form.category_id.choices = category_choices(_("Not sure"))
+    return form
+
+
+def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
+    reporter = services.ReporterInput(wants_anonymity=True)
+    if not form.anonymous.data:
+        reporter = services.ReporterInput(name=form.name.data, phone=form.phone.data, email=form.email.data)
+    if current_user.is_authenticated:
+        reporter.user_id = current_user.id
+        reporter.is_member = current_user.role.value == "member"
+    uploads = [
+        services.UploadInput(
+            filename=safe_display_name(f.filename),
+            content_type=ALLOWED_TYPES[extension_of(f.filename)],
+            stream=f.stream,
+        )
+        for f in (form.attachments.data or [])
+        if f and f.filename
+    ]
+    return services.SubmissionInput(
+        source=Source.web,
+        kind=Kind(form.kind.data),
+        unit_id=form.unit_id.data,
+        category_id=form.category_id.data,
+        subject=form.subject.data,
+        body=form.body.data,
+        location=form.location.data,
+        reporter=reporter,
+        uploads=uploads,
+        client_ip=request.remote_addr,
+        locale=str(get_locale()),
+    )
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("feedback.submit"))
+
+
+@bp.route("/jiandu/", methods=["GET", "POST"])
+def submit():
+    form = _submission_form()
+    if form.validate_on_submit():
+        item = services.submit_feedback(
+            _submission_from_form(form), tracking_prefix=current_app.config["TRACKING_PREFIX"]
+        )
+        db.session.commit()
+        jobs.dispatch_items([item.id])
+        # The secret is shown once, on the next page; keep it in the session, not in the URL.
+        session[CONFIRMATION_KEY] = {"code": item.tracking_code, "secret": item.lookup_secret}
+        return redirect(url_for("feedback.submitted"), code=303)
+    return render_template("feedback/submit.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/jiandu/submitted")
+def submitted():
+    receipt = session.get(CONFIRMATION_KEY)
+    if not receipt:
+        return redirect(url_for("feedback.lookup"))
+    lookup_url = url_for("feedback.status", code=receipt["code"], s=receipt["secret"], _external=False)
+    return render_template("feedback/submitted.html", receipt=receipt, lookup_url=lookup_url)
+
+
+@bp.get("/jiandu/track")
+def lookup():
+    form = LookupForm(formdata=request.args if request.args.get("code") else None)
+    if request.args.get("code") and form.validate():
+        item = services.find_by_tracking(form.code.data, form.secret.data)
+        if item is not None:
+            return redirect(url_for("feedback.status", code=item.tracking_code, s=form.secret.data.strip().upper()))
+        form.secret.errors.append(_("No report matches this tracking code and secret."))
+        return render_template("feedback/lookup.html", form=form), 404
+    return render_template("feedback/lookup.html", form=form)
+
+
+@bp.get("/jiandu/track/<code>")
+def status(code: str):
+    item = services.find_by_tracking(code, request.args.get("s", ""))
+    if item is None:
+        form = LookupForm(formdata=None, data={"code": code})
+        form.secret.errors.append(_("No report matches this tracking code and secret."))
+        return render_template("feedback/lookup.html", form=form), 404
+    response = current_app.make_response(render_template("feedback/status.html", item=item))
+    # The URL carries the secret: keep it out of caches and Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

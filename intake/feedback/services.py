@@ -1,0 +1,215 @@
+"""Write operations on feedback items: submission, status changes, lookup.
+
+Services take plain values, flush, and leave the commit to the caller (request or job)."""
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from intake.extensions import db
+from intake.feedback.models import (
+    ALLOWED_TRANSITIONS,
+    Attachment,
+    Event,
+    EventKind,
+    FeedbackItem,
+    ItemStatus,
+    Kind,
+    Priority,
+    Reporter,
+    SequenceCounter,
+    Source,
+)
+from intake.storage import store_stream
+from intake.timeutil import utcnow
+
+# No 0/O, 1/I/L: the secret is read off a phone screen and typed back.
+SECRET_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SECRET_LENGTH = 10
+SUBJECT_FROM_BODY_CHARS = 40
+
+
+class TransitionError(ValueError):
+    """A status change the lifecycle does not allow."""
+
+
+@dataclass
+class ReporterInput:
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    is_member: bool = False
+    wants_anonymity: bool = False
+    user_id: int | None = None
+
+
+@dataclass
+class UploadInput:
+    filename: str
+    content_type: str
+    stream: BinaryIO
+
+
+@dataclass
+class SubmissionInput:
+    source: Source
+    body: str
+    subject: str | None = None
+    kind: Kind = Kind.complaint
+    unit_id: int | None = None
+    category_id: int | None = None
+    location: str | None = None
+    reporter: ReporterInput | None = None
+    uploads: list[UploadInput] = field(default_factory=list)
+    client_ip: str | None = None
+    locale: str = "zh_Hans"
+
+
+def new_lookup_secret() -> str:
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+
+
+def next_sequence_value(name: str, year: int) -> int:
+    """Atomically take the next number of a per-year counter, inside the caller's transaction."""
+    dialect = db.session.get_bind().dialect.name
+    insert_fn = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert_fn is not None:
+        db.session.execute(
+            insert_fn(SequenceCounter).values(name=name, year=year, value=0).on_conflict_do_nothing()
+        )
+    elif db.session.get(SequenceCounter, (name, year)) is None:
+        db.session.execute(insert(SequenceCounter).values(name=name, year=year, value=0))
+    return db.session.execute(
+        update(SequenceCounter)
+        .where(SequenceCounter.name == name, SequenceCounter.year == year)
+        .values(value=SequenceCounter.value + 1)
+        .returning(SequenceCounter.value)
+    ).scalar_one()
+
+
+def format_tracking_code(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def subject_from_body(body: str) -> str:
+    first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    if len(first_line) <= SUBJECT_FROM_BODY_CHARS:
+        return first_line
+    return first_line[:SUBJECT_FROM_BODY_CHARS] + "…"
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: int | None = None) -> FeedbackItem:
+    """Create an item with its reporter and files and the first audit event."""
+    now = utcnow()
+    number = next_sequence_value("feedback", now.year)
+    reporter = None
+    if data.reporter is not None:
+        r = data.reporter
+        reporter = Reporter(
+            name=_clean(r.name),
+            phone=_clean(r.phone),
+            email=_clean(r.email.lower()) if r.email else None,
+            is_member=r.is_member,
+            wants_anonymity=r.wants_anonymity,
+            user_id=r.user_id,
+        )
+        db.session.add(reporter)
+    body = data.body.strip()
+    item = FeedbackItem(
+        year=now.year,
+        number=number,
+        tracking_code=format_tracking_code(tracking_prefix, now.year, number),
+        lookup_secret=new_lookup_secret(),
+        source=data.source,
+        kind=data.kind,
+        status=ItemStatus.pending,
+        priority=Priority.normal,
+        unit_id=data.unit_id,
+        category_id=data.category_id,
+        subject=_clean(data.subject) or subject_from_body(body),
+        body=body,
+        location=_clean(data.location),
+        reporter=reporter,
+        received_at=now,
+        client_ip=data.client_ip,
+        locale=data.locale,
+    )
+    db.session.add(item)
+    for upload in data.uploads:
+        stored = store_stream(upload.stream)
+        item.attachments.append(
+            Attachment(
+                stored_name=stored.stored_name,
+                original_name=upload.filename,
+                content_type=upload.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+            )
+        )
+    item.events.append(Event(kind=EventKind.created, actor_id=actor_id, to_value=item.status.value))
+    db.session.flush()
+    return item
+
+
+def change_status(item: FeedbackItem, new_status: ItemStatus, *, actor_id: int | None, note: str | None = None) -> Event:
+    """The one way an item's status changes; it always leaves an audit event."""
+    old_status = item.status
+    if new_status not in ALLOWED_TRANSITIONS[old_status]:
+        raise TransitionError(f"{old_status.value} -> {new_status.value}")
+    item.status = new_status
+    item.closed_at = utcnow() if new_status is ItemStatus.closed else None
+    event = Event(
+        kind=EventKind.status_changed,
+        actor_id=actor_id,
+        from_value=old_status.value,
+        to_value=new_status.value,
+        note=_clean(note),
+    )
+    item.events.append(event)
+    db.session.flush()
+    return event
+
+
+def find_by_tracking(code: str, secret: str) -> FeedbackItem | None:
+    """The item for a tracking code, only when the lookup secret matches."""
+    code = code.strip().upper()
+    secret = secret.strip().upper()
+    item = db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code))
+    # Compare even when no item matched, so timing does not tell which codes exist.
+    expected = item.lookup_secret if item is not None else "-" * SECRET_LENGTH
+    if not hmac.compare_digest(expected.encode(), secret.encode()):
+        return None
+    return item
+
+
+def mark_dispatched(item_ids: list[int]) -> None:
+    db.session.execute(
+        update(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).values(dispatched_at=utcnow())
+    )
+
+
+def undispatched_item_ids(limit: int = 500) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(FeedbackItem.id)
+            .where(FeedbackItem.dispatched_at.is_(None))
+            .order_by(FeedbackItem.id)
+            .limit(limit)
+        )
+    )
+
+
+def record_acknowledgement(item: FeedbackItem, message_id: str) -> None:
+    item.acknowledged_at = utcnow()
+    item.events.append(Event(kind=EventKind.acknowledged, note=message_id))
+    db.session.flush()

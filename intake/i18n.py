@@ -1,0 +1,53 @@
+"""UI language: Simplified Chinese by default, Traditional Chinese and English on request.
+
+The choice is made by `?lang=`, then a cookie, then the browser's Accept-Language."""
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+
+def locale_from_header_value(value: str) -> str | None:
+    """Map a browser language tag (zh-CN, zh-TW, zh-Hant-HK, en-US, ...) to a supported locale."""
+    tag = value.strip().lower().replace("_", "-")
+    if tag.startswith("zh"):
+        if any(part in tag.split("-") for part in ("hant", "tw", "hk", "mo")):
+            return "zh_Hant"
+        return "zh_Hans"
+    if tag.startswith("en"):
+        return "en"
+    return None
+
+
+def select_locale() -> str:
+    supported = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in supported:
+            return candidate
+    for value, _quality in request.accept_languages:
+        locale = locale_from_header_value(value)
+        if locale:
+            return locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def html_lang() -> str:
+    return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}.get(str(get_locale()), "zh-Hans")
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != chosen:
+            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response
+
+    @app.context_processor
+    def language_context():
+        return {
+            "current_locale": str(get_locale()),
+            "language_names": LANGUAGE_NAMES,
+            "html_lang": html_lang(),
+        }

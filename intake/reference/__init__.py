@@ -1,0 +1,1 @@
+"""Reference data: the county's units (departments) and the feedback categories."""

@@ -1,0 +1,90 @@
+"""Units (the county's government departments) and two-level feedback categories."""
+from datetime import datetime
+
+from flask_babel import get_locale
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.extensions import db
+from intake.timeutil import utcnow
+
+
+class LocalizedNameMixin:
+    """Reference rows carry their own names in each UI language; Simplified is canonical."""
+
+    name: Mapped[str]
+    name_zh_hant: Mapped[str | None]
+    name_en: Mapped[str | None]
+
+    @property
+    def display_name(self) -> str:
+        locale = str(get_locale() or "zh_Hans")
+        if locale == "zh_Hant" and self.name_zh_hant:
+            return self.name_zh_hant
+        if locale == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Unit(LocalizedNameMixin, db.Model):
+    """A county department; some are drawn each year for listed supervision (挂牌监督)."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        CheckConstraint(
+            "supervised_year IS NULL OR supervised_year BETWEEN 2000 AND 2100",
+            name="supervised_year_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name_zh_hant: Mapped[str | None] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(50))
+    # Comma-separated other names people use (政务大厅, 便民窗口, ...), for matching reports.
+    aliases: Mapped[str] = mapped_column(Text, default="")
+    is_supervised: Mapped[bool] = mapped_column(Boolean, default=False)
+    supervised_year: Mapped[int | None] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.split(",") if a.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.name}>"
+
+
+class Category(LocalizedNameMixin, db.Model):
+    """A feedback category; top-level groups (工作作风, 营商环境, ...) have children."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    name_zh_hant: Mapped[str | None] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    # Comma-separated keywords, used by triage's rule-based suggestions.
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    parent: Mapped["Category | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Category"]] = relationship(
+        back_populates="parent", order_by="Category.sort_order"
+    )
+
+    @property
+    def full_name(self) -> str:
+        if self.parent is None:
+            return self.display_name
+        return self.parent.display_name + " / " + self.display_name
+
+    def __repr__(self) -> str:
+        return f"<Category {self.code} {self.name}>"

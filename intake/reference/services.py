@@ -1,0 +1,91 @@
+"""Reading and seeding reference data (units, categories)."""
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.reference.models import Category, Unit
+from intake.reference.seed_data import CATEGORIES, UNITS
+
+
+def active_units() -> list[Unit]:
+    return list(
+        db.session.scalars(
+            select(Unit)
+            .where(Unit.is_active.is_(True))
+            .order_by(Unit.is_supervised.desc(), Unit.sort_order, Unit.id)
+        )
+    )
+
+
+def unit_choices(blank_label: str) -> list[tuple[int, str]]:
+    """Choices with the units under listed supervision (挂牌监督) first."""
+    return [(0, blank_label)] + [(unit.id, unit.display_name) for unit in active_units()]
+
+
+def category_choices(blank_label: str) -> list[tuple[int, str]]:
+    """Leaf categories, each shown with its group (工作作风 / 服务态度)."""
+    tops = db.session.scalars(
+        select(Category)
+        .where(Category.parent_id.is_(None), Category.is_active.is_(True))
+        .order_by(Category.sort_order, Category.id)
+    )
+    choices = [(0, blank_label)]
+    for top in tops:
+        children = [c for c in top.children if c.is_active]
+        if children:
+            choices.extend((c.id, c.full_name) for c in children)
+        else:
+            choices.append((top.id, top.display_name))
+    return choices
+
+
+def seed_reference_data(supervised_year: int) -> tuple[int, int]:
+    """Insert the county's units and the categories that are missing. Returns (units, categories) added."""
+    units_added = 0
+    for order, row in enumerate(UNITS):
+        if db.session.scalar(select(Unit).where(Unit.code == row["code"])) is not None:
+            continue
+        db.session.add(
+            Unit(
+                code=row["code"],
+                name=row["name"],
+                name_zh_hant=row["name_zh_hant"],
+                name_en=row["name_en"],
+                short_name=row.get("short_name"),
+                aliases=",".join(row.get("aliases", [])),
+                is_supervised=row.get("supervised", False),
+                supervised_year=supervised_year if row.get("supervised") else None,
+                sort_order=order,
+            )
+        )
+        units_added += 1
+    categories_added = 0
+    for order, row in enumerate(CATEGORIES):
+        parent = db.session.scalar(select(Category).where(Category.code == row["code"]))
+        if parent is None:
+            parent = Category(
+                code=row["code"],
+                name=row["name"],
+                name_zh_hant=row["name_zh_hant"],
+                name_en=row["name_en"],
+                keywords=",".join(row.get("keywords", [])),
+                sort_order=order,
+            )
+            db.session.add(parent)
+            categories_added += 1
+        for child_order, child in enumerate(row.get("children", [])):
+            if db.session.scalar(select(Category).where(Category.code == child["code"])) is not None:
+                continue
+            db.session.add(
+                Category(
+                    code=child["code"],
+                    parent=parent,
+                    name=child["name"],
+                    name_zh_hant=child["name_zh_hant"],
+                    name_en=child["name_en"],
+                    keywords=",".join(child.get("keywords", [])),
+                    sort_order=child_order,
+                )
+            )
+            categories_added += 1
+    db.session.flush()
+    return units_added, categories_added

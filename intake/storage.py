@@ -1,0 +1,57 @@
+"""Files on disk under generated names: the original name only ever lives in the database."""
+import hashlib
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    size: int
+    sha256: str
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def path_for(stored_name: str) -> Path:
+    # Two levels of fan-out keep directories small on a busy year.
+    return upload_root() / stored_name[:2] / stored_name[2:4] / stored_name
+
+
+def store_stream(stream: BinaryIO) -> StoredFile:
+    """Copy a stream to disk atomically; the file appears under its final name only when whole."""
+    stored_name = secrets.token_hex(16)
+    target = path_for(stored_name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return StoredFile(stored_name=stored_name, size=size, sha256=digest.hexdigest())
+
+
+def store_bytes(data: bytes) -> StoredFile:
+    import io
+
+    return store_stream(io.BytesIO(data))
