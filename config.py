@@ -72,6 +72,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = True
     RQ_QUEUE = "intake-test"
+    SMTP_HOST = ""  # tests that send mail point this at their own SMTP receiver
+    PUBLIC_BASE_URL = "http://testserver"
 
 
 config_by_name = {

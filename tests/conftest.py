@@ -1,0 +1,274 @@
+"""Shared fixtures: real PostgreSQL, SQLite, Redis, SMTP and Chromium, as in production.
+
+Each test gets a fresh app bound to clean tables on one backend; `backend` is parametrized so
+model and route tests run on both SQLite and PostgreSQL."""
+import os
+import re
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from intake import create_app
+from intake.extensions import db
+from tests import servers
+
+PASSWORD = "correct-horse-battery"
+
+
+# --- servers (one of each per test session) ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def workdir():
+    return servers.tempdir("intake-tests-")
+
+
+@pytest.fixture(scope="session")
+def redis_server(workdir):
+    try:
+        server = servers.start_redis(workdir)
+    except servers.ServerUnavailable as exc:
+        servers.fail("redis", str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server):
+    return f"redis://127.0.0.1:{redis_server.port}/0"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(workdir):
+    url = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    if servers.postgres_answers(url):
+        yield url
+        return
+    try:
+        server, url = servers.start_private_postgres(workdir / "pg")
+    except servers.ServerUnavailable as exc:
+        servers.fail("postgresql", f"nothing answers at TEST_DATABASE_URL and no private server: {exc}")
+    yield url
+    server.stop()
+
+
+def _migrate(url: str, upload_dir: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=upload_dir)
+    with app.app_context():
+        upgrade(directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_urls(workdir, postgres_admin_url):
+    """One migrated database per backend for the whole session (migrations are tested here)."""
+    (workdir / "mig-uploads").mkdir(exist_ok=True)
+    pg_name = f"intake_test_{os.getpid()}"
+    urls = {
+        "sqlite": f"sqlite:///{workdir / 'intake-test.sqlite3'}",
+        "postgresql": servers.create_database(postgres_admin_url, pg_name),
+    }
+    for url in urls.values():
+        _migrate(url, str(workdir / "mig-uploads"))
+    yield urls
+    servers.drop_database(postgres_admin_url, pg_name)
+
+
+# --- per-test app ----------------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+def _clean_tables() -> None:
+    tables = [t for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(backend, database_urls, redis_url, redis_server, tmp_path):
+    import redis
+
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_urls[backend],
+        REDIS_URL=redis_url,
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
+    redis.Redis.from_url(redis_url).flushdb()
+    with app.app_context():
+        _clean_tables()
+        from intake.reference.services import seed_reference_data
+
+        seed_reference_data(2026)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- accounts and helpers ----------------------------------------------------------------
+
+def make_user(app, username: str, role: str, unit_code: str | None = None):
+    from sqlalchemy import select
+
+    from intake.auth.models import Role
+    from intake.auth.services import create_user
+    from intake.reference.models import Unit
+
+    with app.app_context():
+        unit_id = None
+        if unit_code:
+            unit_id = db.session.scalar(select(Unit.id).where(Unit.code == unit_code))
+        user = create_user(username, PASSWORD, Role(role), display_name=username.title(), unit_id=unit_id)
+        db.session.commit()
+        return user.id
+
+
+@pytest.fixture
+def users(app):
+    """One account of each role; the liaison belongs to the service bureau (zwfw)."""
+    return {
+        "admin": make_user(app, "admin", "admin"),
+        "staff": make_user(app, "staff", "staff"),
+        "member": make_user(app, "member", "member"),
+        "liaison": make_user(app, "liaison", "liaison", unit_code="zwfw"),
+    }
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD):
+        token = csrf_token_from(self.client.get("/auth/login").get_data(as_text=True))
+        return self.client.post(
+            "/auth/login", data={"csrf_token": token, "username": username, "password": password}
+        )
+
+    def logout(self):
+        token = csrf_token_from(self.client.get("/staff/").get_data(as_text=True))
+        return self.client.post("/auth/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- live server, browser, SMTP ----------------------------------------------------------
+
+@pytest.fixture
+def live_server(app):
+    from werkzeug.serving import make_server
+
+    port = servers.free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(5)
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        servers.fail("chromium", f"{CHROMIUM} not found (apt-get install chromium chromium-driver; `make test` does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:  # noqa: BLE001 - any launch failure is reported as such
+            servers.fail("chromium", f"could not launch: {exc}")
+        yield browser
+        browser.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
+         "has_touch": True,
+         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                       "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN",
+         "locale": "zh-CN"}
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class CapturedMail:
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP receiver on loopback; the app sends its mail there."""
+    from aiosmtpd.controller import Controller
+
+    handler = CapturedMail()
+    port = servers.free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    yield handler
+    controller.stop()
