@@ -1,0 +1,65 @@
+# Two commands matter: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_RUN := redis-server
+# Debian packages the test suite talks to: databases, Redis, Dovecot, Chromium and CJK fonts.
+APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test venv venv-test translations system-run system-test bench-web clean help
+
+help:
+	@echo "make run   - start the web app, worker and sweeper (SQLite, local Redis)"
+	@echo "make test  - install what the tests need, start their servers, run the suite"
+
+run: venv translations
+	$(BIN)/python -m workers.devstack
+
+test: system-test venv-test translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# --- Python ------------------------------------------------------------------------------
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); \
+	  else echo "Install python3-venv (sudo apt-get install python3-venv) and retry"; exit 1; fi; }
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
+
+translations: venv
+	$(BIN)/python -m intake.i18n_build
+
+# --- Debian packages (installed when missing and we are root; otherwise we say what) ------
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "Missing Debian packages:$$missing. Install them: sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi
+endef
+
+system-run:
+	$(call apt_ensure,$(APT_RUN))
+
+system-test:
+	$(call apt_ensure,$(APT_TEST))
+
+# --- Benchmarks (not part of the test suite) -------------------------------------------------
+bench-web: venv-test translations
+	$(BIN)/python bench/web_submit.py
+
+clean:
+	rm -rf $(VENV) instance/intake.sqlite3*

@@ -1,0 +1,150 @@
+"""`make run`: bring the whole service up on a local machine and keep it in the foreground.
+
+Prepares the database (migrate, seed, a demo staff account), makes sure a Redis answers
+(the configured one, or a private redis-server), then runs the Procfile with honcho.
+Ctrl-C stops everything it started."""
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+VENV_BIN = Path(sys.executable).parent
+DEMO_USER = "demo"
+
+
+def say(message: str) -> None:
+    print(f"[make run] {message}", flush=True)
+
+
+def flask(*args: str, env: dict) -> None:
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, check=True)
+
+
+def port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def ensure_redis(env: dict) -> subprocess.Popen | None:
+    """Use REDIS_URL when it answers; otherwise start a private redis-server on its port."""
+    url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if redis_answers(url):
+        say(f"Redis answers at {url}")
+        return None
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
+    if host not in ("127.0.0.1", "localhost"):
+        sys.exit(f"[make run] Redis at {url} does not answer; start it or unset REDIS_URL")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.geteuid() == 0:
+            say("installing Debian's redis-server package")
+            subprocess.run(["apt-get", "update", "-qq"], check=True)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True,
+                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            binary = shutil.which("redis-server")
+        if binary is None:
+            sys.exit("[make run] no Redis: install it with `sudo apt-get install redis-server` "
+                     "or set REDIS_URL to a running one")
+    data_dir = INSTANCE / "redis"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    say(f"starting a private redis-server on {host}:{port} (data in {data_dir})")
+    proc = subprocess.Popen(
+        [binary, "--bind", host, "--port", str(port), "--dir", str(data_dir), "--appendonly", "yes",
+         "--save", "60 1"],
+        stdout=open(data_dir / "redis.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    for _ in range(100):
+        if redis_answers(url):
+            return proc
+        time.sleep(0.1)
+    proc.terminate()
+    sys.exit(f"[make run] redis-server did not start; see {data_dir / 'redis.log'}")
+
+
+def demo_password() -> str:
+    path = INSTANCE / "demo-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def prepare_database(env: dict) -> str:
+    say("migrating the database")
+    flask("db", "upgrade", "--directory", str(ROOT / "migrations"), env=env)
+    flask("intake", "seed", env=env)
+    password = demo_password()
+    flask("intake", "create-user", DEMO_USER, "--role", "admin", "--name", "演示管理员",
+          "--password", password, "--if-missing", env=env)
+    return password
+
+
+def main() -> int:
+    INSTANCE.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("FLASK_APP", "wsgi")
+    started: list[subprocess.Popen] = []
+    try:
+        redis_proc = ensure_redis(env)
+        if redis_proc:
+            started.append(redis_proc)
+        password = prepare_database(env)
+        host = env.get("HOST", "127.0.0.1")
+        port = env.get("INTAKE_PORT", "5000")
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        if port_answers(shown, int(port)):
+            sys.exit(f"[make run] port {port} is taken; set INTAKE_PORT to another port")
+        base = f"http://{shown}:{port}"
+        print(
+            "\n"
+            f"  intake is starting.\n"
+            f"  Public form (民主监督):   {base}/jiandu/\n"
+            f"  Check progress:         {base}/jiandu/track\n"
+            f"  Staff sign-in:          {base}/auth/login\n"
+            f"      username: {DEMO_USER}\n"
+            f"      password: {password}   (kept in instance/demo-password)\n"
+            f"  Press Ctrl-C to stop everything.\n",
+            flush=True,
+        )
+        honcho = subprocess.Popen([str(VENV_BIN / "honcho"), "start", "-f", str(ROOT / "Procfile")],
+                                  cwd=ROOT, env=env)
+        started.append(honcho)
+        try:
+            return honcho.wait()
+        except KeyboardInterrupt:
+            # The terminal sent SIGINT to honcho too; give it time to stop its children.
+            return honcho.wait()
+    finally:
+        for proc in reversed(started):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
