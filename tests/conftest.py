@@ -272,3 +272,26 @@ def smtp_server(app):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     yield handler
     controller.stop()
+
+
+# --- speed -------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2 with its production cost takes ~0.15 s a hash; most tests create several accounts.
+    Still argon2id, only cheaper; tests of the stored hash use `production_password_hashing`."""
+    from argon2 import PasswordHasher
+
+    from intake.auth import models
+
+    monkeypatch.setattr(models, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def production_password_hashing(monkeypatch):
+    from argon2 import PasswordHasher
+
+    from intake.auth import models
+
+    monkeypatch.setattr(models, "_hasher", PasswordHasher())
+    monkeypatch.setattr(models, "_dummy_hash", None)
