@@ -3,28 +3,18 @@ after its rows are committed, and what could not be enqueued is enqueued by the 
 import logging
 
 from flask import current_app
-from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 from intake.extensions import db
 from intake.feedback import services as feedback_services
+from intake.redis_client import redis_connection
 
 log = logging.getLogger(__name__)
 
 ITEM_RECEIVED_JOB = "workers.jobs.item_received"
 # Retries with growing waits: an SMTP outage of an hour still ends in a sent receipt.
 ITEM_RECEIVED_RETRY = Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600])
-
-
-def redis_connection() -> Redis:
-    conn = current_app.extensions.get("intake_redis")
-    if conn is None:
-        conn = Redis.from_url(
-            current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
-        )
-        current_app.extensions["intake_redis"] = conn
-    return conn
 
 
 def queue() -> Queue:

@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from intake import ratelimit
 from intake.auth import bp, services
 from intake.auth.forms import LoginForm
 from intake.auth.models import User
@@ -17,6 +18,8 @@ def load_user(user_id: str) -> User | None:
 
 
 login_manager.login_view = "auth.login"
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_WINDOW_SECONDS = 15 * 60
 login_manager.login_message = None
 
 
@@ -42,11 +45,16 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        who = form.username.data.strip().lower() + "|" + (request.remote_addr or "")
+        if ratelimit.too_many_failures("login", who, LOGIN_FAILURE_LIMIT):
+            form.password.errors.append(_("Too many failed attempts. Please try again in 15 minutes."))
+            return render_template("auth/login.html", form=form), 429
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        ratelimit.record_failure("login", who, LOGIN_WINDOW_SECONDS)
         form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), 401 if form.errors else 200
 

@@ -4,16 +4,19 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from intake import jobs
+from intake import jobs, ratelimit
 from intake.feedback import bp
 from intake.extensions import db
 from intake.feedback import services
 from intake.feedback.forms import LookupForm, SubmissionForm
-from intake.feedback.models import Kind, Source
+from intake.feedback.models import FeedbackItem, Kind, Source
 from intake.reference.services import category_choices, unit_choices
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
 
 CONFIRMATION_KEY = "last_submission"
+# Failed lookups per client address before we stop answering for a while.
+LOOKUP_FAILURE_LIMIT = 20
+LOOKUP_WINDOW_SECONDS = 15 * 60
 
 
 def _submission_form() -> SubmissionForm:
@@ -83,24 +86,36 @@ def submitted():
     return render_template("feedback/submitted.html", receipt=receipt, lookup_url=lookup_url)
 
 
+def _checked_lookup(code: str, secret: str) -> tuple[FeedbackItem | None, str | None]:
+    """The item, or the message to show; failed guesses are counted per client address."""
+    client = request.remote_addr or "unknown"
+    if ratelimit.too_many_failures("lookup", client, LOOKUP_FAILURE_LIMIT):
+        return None, _("Too many failed attempts. Please try again in 15 minutes.")
+    item = services.find_by_tracking(code, secret)
+    if item is None:
+        ratelimit.record_failure("lookup", client, LOOKUP_WINDOW_SECONDS)
+        return None, _("No report matches this tracking code and secret.")
+    return item, None
+
+
 @bp.get("/jiandu/track")
 def lookup():
     form = LookupForm(formdata=request.args if request.args.get("code") else None)
     if request.args.get("code") and form.validate():
-        item = services.find_by_tracking(form.code.data, form.secret.data)
+        item, problem = _checked_lookup(form.code.data, form.secret.data)
         if item is not None:
             return redirect(url_for("feedback.status", code=item.tracking_code, s=form.secret.data.strip().upper()))
-        form.secret.errors.append(_("No report matches this tracking code and secret."))
+        form.secret.errors.append(problem)
         return render_template("feedback/lookup.html", form=form), 404
     return render_template("feedback/lookup.html", form=form)
 
 
 @bp.get("/jiandu/track/<code>")
 def status(code: str):
-    item = services.find_by_tracking(code, request.args.get("s", ""))
+    item, problem = _checked_lookup(code, request.args.get("s", ""))
     if item is None:
         form = LookupForm(formdata=None, data={"code": code})
-        form.secret.errors.append(_("No report matches this tracking code and secret."))
+        form.secret.errors.append(problem)
         return render_template("feedback/lookup.html", form=form), 404
     response = current_app.make_response(render_template("feedback/status.html", item=item))
     # The URL carries the secret: keep it out of caches and Referer headers.
