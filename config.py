@@ -43,6 +43,31 @@ class Config:
     SMTP_STARTTLS = _env_bool("SMTP_STARTTLS", False)
     MAIL_FROM = os.environ.get("MAIL_FROM", "政协民主监督邮箱 <jiandu@localhost>")
 
+    # The supervision mailbox (民主监督邮箱). With IMAP_HOST empty no default mailbox is
+    # watched; further mailboxes are rows of the `mailboxes` table (`intake mailbox add`).
+    IMAP_HOST = os.environ.get("IMAP_HOST", "")
+    IMAP_PORT = _env_int("IMAP_PORT", 993)
+    IMAP_SSL = _env_bool("IMAP_SSL", True)
+    IMAP_STARTTLS = _env_bool("IMAP_STARTTLS", False)
+    IMAP_USER = os.environ.get("IMAP_USER", "")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+    # When set, ingested mail is moved there; otherwise it gets the $Ingested keyword.
+    IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "")
+    IMAP_POLL_SECONDS = _env_int("IMAP_POLL_SECONDS", 60)
+    IMAP_TIMEOUT_SECONDS = _env_int("IMAP_TIMEOUT_SECONDS", 60)
+    # Fetch batches: at most this many messages and about this many bytes per round trip.
+    IMAP_BATCH_MESSAGES = _env_int("IMAP_BATCH_MESSAGES", 100)
+    IMAP_BATCH_MB = _env_int("IMAP_BATCH_MB", 20)
+    MAX_MESSAGE_MB = _env_int("MAX_MESSAGE_MB", 25)
+    # Parse tries before a message goes to quarantine.
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 5)
+    # A parse job enqueued this long ago whose message is still unprocessed is enqueued again
+    # (its worker died); the job is idempotent.
+    MAIL_REQUEUE_SECONDS = _env_int("MAIL_REQUEUE_SECONDS", 300)
+    # At most one acknowledgement per sender address in this window (enforced in Redis).
+    ACK_WINDOW_HOURS = _env_int("ACK_WINDOW_HOURS", 24)
+
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh_Hans", "zh_Hant", "en")

@@ -35,11 +35,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from intake.auth import bp as auth_bp
     from intake.feedback import bp as feedback_bp
+    from intake.mailbox import bp as mailbox_bp
     from intake.triage import bp as triage_bp
 
     app.register_blueprint(feedback_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(triage_bp)
+    app.register_blueprint(mailbox_bp)
 
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints

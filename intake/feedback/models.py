@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from intake.auth.models import User
 from intake.extensions import db
@@ -198,6 +199,8 @@ class FeedbackItem(db.Model):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     # The UI language the reporter used, so what we send them is in that language.
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
+    # Mail no person wrote (auto-replies, bounces, lists): kept, but out of the main queue.
+    is_auto: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     unit: Mapped[Unit | None] = relationship()
     category: Mapped[Category | None] = relationship()
