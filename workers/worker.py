@@ -5,7 +5,8 @@ from flask import Flask
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from intake.jobs import queue, redis_connection
+from intake.jobs import queue
+from intake.redis_client import redis_connection
 
 
 class AppWorker(SimpleWorker):

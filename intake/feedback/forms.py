@@ -27,6 +27,9 @@ def _coerce_optional_int(value):
 
 
 class SubmissionForm(FlaskForm):
+    # Only for signed-in members and staff recording what they found (暗访, 座谈会, ...);
+    # removed from the form for the public.
+    source = SelectField(_l("How was this found?"), validate_choice=True)
     kind = RadioField(
         _l("Type"),
         choices=[(k.value, k.label) for k in Kind],

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake import jobs, ratelimit
+from intake.auth.models import Role
 from intake.feedback import bp
 from intake.extensions import db
 from intake.feedback import services
@@ -19,10 +20,30 @@ LOOKUP_FAILURE_LIMIT = 20
 LOOKUP_WINDOW_SECONDS = 15 * 60
 
 
+# What a signed-in member or staff member may record as the channel of a finding.
+RECORDED_SOURCES = {
+    Role.member: [Source.member, Source.visit, Source.inspection, Source.questionnaire, Source.symposium],
+    Role.staff: [Source.petition, Source.member, Source.visit, Source.inspection, Source.questionnaire,
+                 Source.symposium, Source.web],
+}
+RECORDED_SOURCES[Role.admin] = RECORDED_SOURCES[Role.staff]
+
+
+def _recorded_sources() -> list[Source]:
+    if not current_user.is_authenticated:
+        return []
+    return RECORDED_SOURCES.get(current_user.role, [])
+
+
 def _submission_form() -> SubmissionForm:
     form = SubmissionForm()
     form.unit_id.choices = unit_choices(_("Not sure / other"))
     form.category_id.choices = category_choices(_("Not sure"))
+    sources = _recorded_sources()
+    if sources:
+        form.source.choices = [(s.value, s.label) for s in sources]
+    else:
+        del form.source
     return form
 
 
@@ -30,9 +51,10 @@ def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
     reporter = services.ReporterInput(wants_anonymity=True)
     if not form.anonymous.data:
         reporter = services.ReporterInput(name=form.name.data, phone=form.phone.data, email=form.email.data)
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.role is Role.member:
+        # A member reports in their own name; staff typing in a petition record do not.
         reporter.user_id = current_user.id
-        reporter.is_member = current_user.role.value == "member"
+        reporter.is_member = True
     uploads = [
         services.UploadInput(
             filename=safe_display_name(f.filename),
@@ -43,7 +65,7 @@ def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
         if f and f.filename
     ]
     return services.SubmissionInput(
-        source=Source.web,
+        source=Source(form.source.data) if "source" in form else Source.web,
         kind=Kind(form.kind.data),
         unit_id=form.unit_id.data,
         category_id=form.category_id.data,
