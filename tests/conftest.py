@@ -295,3 +295,19 @@ def production_password_hashing(monkeypatch):
 
     monkeypatch.setattr(models, "_hasher", PasswordHasher())
     monkeypatch.setattr(models, "_dummy_hash", None)
+
+
+@pytest.fixture
+def ref(app):
+    """Ids of the seeded reference rows by code: ref.unit["zwfw"], ref.category["taidu"]."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from intake.reference.models import Category, Unit
+
+    with app.app_context():
+        return SimpleNamespace(
+            unit=dict(db.session.execute(select(Unit.code, Unit.id)).all()),
+            category=dict(db.session.execute(select(Category.code, Category.id)).all()),
+        )
