@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from intake.feedback.models import Kind
+from intake.feedback.models import KIND_LABELS, Kind
 from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
 
 BODY_MIN = 10
@@ -32,7 +32,7 @@ class SubmissionForm(FlaskForm):
     source = SelectField(_l("How was this found?"), validate_choice=True)
     kind = RadioField(
         _l("Type"),
-        choices=[(k.value, k.label) for k in Kind],
+        choices=[(k.value, KIND_LABELS[k]) for k in Kind],  # lazy: translated per request
         default=Kind.complaint.value,
         validators=[InputRequired(message=_l("Please choose what kind of feedback this is."))],
     )
