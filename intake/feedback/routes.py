@@ -137,7 +137,8 @@ def status(code: str):
     item, problem = _checked_lookup(code, request.args.get("s", ""))
     if item is None:
         form = LookupForm(formdata=None, data={"code": code})
-        form.secret.errors.append(problem)
+        # Not validated, so errors is still WTForms' empty tuple.
+        form.secret.errors = [problem]
         return render_template("feedback/lookup.html", form=form), 404
     response = current_app.make_response(render_template("feedback/status.html", item=item))
     # The URL carries the secret: keep it out of caches and Referer headers.

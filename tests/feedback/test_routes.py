@@ -1,0 +1,344 @@
+"""The public pages through the test client, on both databases: the form keeps what people typed
+and says what is wrong in their language; uploads are checked; the status page shows no more
+than it should."""
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.extensions import db
+from intake.feedback import services
+from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Reporter
+from tests.conftest import csrf_token_from
+from tests.factories import EXE_HEAD, PDF_MINIMAL, PNG_1X1
+from tests.helpers import form_values, post_form
+
+BODY = "县政务服务大厅3号窗口的工作人员态度冷漠，让我来回跑了三次才办成营业执照。"
+
+
+@pytest.fixture
+def filled(ref):
+    """A complete, valid submission with every field typed in."""
+    return {
+        "kind": "report",
+        "unit_id": str(ref.unit["gk"]),
+        "category_id": str(ref.category["paoduoci"]),
+        "subject": "办营业执照跑了三次",
+        "body": BODY,
+        "location": "政务服务大厅3号窗口，11月2日上午",
+        "name": "张三",
+        "phone": "138 0013 8000",
+        "email": "zhangsan@example.cn",
+    }
+
+
+def item_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(FeedbackItem.id)))
+
+
+def errors_in(html: str) -> list[str]:
+    return re.findall(r'<ul class="errors" id="[^"]+-errors">(.*?)</ul>', html, re.S)
+
+
+def assert_everything_kept(html: str, typed: dict, except_fields=()) -> None:
+    shown = form_values(html)
+    for name, value in typed.items():
+        if name in except_fields or name == "attachments":
+            continue
+        assert shown.get(name) == value, f"{name}: typed {value!r}, form shows {shown.get(name)!r}"
+
+
+# --- a valid submission ------------------------------------------------------------------
+
+def test_valid_submission_stores_everything_typed(app, client, filled):
+    response = post_form(client, "/jiandu/", filled)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/jiandu/submitted")
+    page = client.get("/jiandu/submitted").get_data(as_text=True)
+    with app.app_context():
+        item = db.session.scalar(select(FeedbackItem))
+        assert item.tracking_code in page and item.lookup_secret in page
+        assert (item.kind.value, item.unit_id, item.category_id, item.subject, item.body, item.location) == (
+            "report", int(filled["unit_id"]), int(filled["category_id"]), filled["subject"], BODY, filled["location"]
+        )
+        assert (item.reporter.name, item.reporter.phone, item.reporter.email) == ("张三", "138 0013 8000", "zhangsan@example.cn")
+        assert item.status is ItemStatus.pending and item.locale == "zh_Hans"
+        assert item.dispatched_at is not None  # Redis is up: the receipt job was handed over
+
+
+def test_the_secret_is_not_in_any_url_of_the_confirmation(client, filled):
+    response = post_form(client, "/jiandu/", filled)
+    assert "secret" not in response.headers["Location"]
+    assert client.get("/jiandu/submitted").status_code == 200
+
+
+def test_confirmation_without_a_submission_goes_to_the_lookup(client):
+    response = client.get("/jiandu/submitted")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/jiandu/track")
+
+
+def test_anonymous_submission_drops_contact_details_that_were_typed(app, client, filled):
+    response = post_form(client, "/jiandu/", {**filled, "anonymous": "y"})
+    assert response.status_code == 303
+    with app.app_context():
+        reporter = db.session.scalar(select(Reporter))
+        assert reporter.wants_anonymity is True
+        assert (reporter.name, reporter.phone, reporter.email) == (None, None, None)
+
+
+def test_empty_optional_fields_are_fine(app, client):
+    response = post_form(client, "/jiandu/", {"kind": "praise", "unit_id": "0", "category_id": "0", "body": BODY})
+    assert response.status_code == 303
+    with app.app_context():
+        item = db.session.scalar(select(FeedbackItem))
+        assert (item.unit_id, item.category_id, item.location) == (None, None, None)
+        assert item.subject == BODY  # short enough to be the title as it is
+
+
+# --- invalid input: Chinese message, everything kept --------------------------------------
+
+INVALID = [
+    pytest.param({"body": ""}, "请填写反映内容。", id="body-missing"),
+    pytest.param({"body": "态度太差了"}, "请填写 10 至 5000 个字。", id="body-too-short"),
+    pytest.param({"body": "长" * 5001}, "请填写 10 至 5000 个字。", id="body-too-long"),
+    pytest.param({"subject": "标" * 101}, "标题最多 100 个字。", id="subject-too-long"),
+    pytest.param({"location": "地" * 201}, "最多 200 个字。", id="location-too-long"),
+    pytest.param({"name": "名" * 51}, "最多 50 个字。", id="name-too-long"),
+    pytest.param({"phone": "打我电话"}, "请输入有效的电话号码。", id="phone-invalid"),
+    pytest.param({"email": "zhangsan@"}, "请输入有效的电子邮箱地址。", id="email-invalid"),
+    pytest.param({"unit_id": "99999"}, "不是有效的选择。", id="unit-not-a-choice"),
+    pytest.param({"kind": "bribe"}, "不是有效的选择。", id="kind-not-a-choice"),
+    pytest.param({"website": "http://spam.example"}, "您的提交未能被接受。", id="honeypot"),
+]
+
+
+@pytest.mark.parametrize("change, message", INVALID)
+def test_invalid_input_is_explained_in_chinese_and_nothing_typed_is_lost(app, client, filled, change, message):
+    typed = {**filled, **change}
+    response = post_form(client, "/jiandu/", typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in " ".join(errors_in(html))
+    assert "请修改标出的内容，您已填写的内容均已保留。" in html
+    not_options = {"unit_id", "kind"} & set(change)  # a value that is no option cannot be shown selected
+    assert_everything_kept(html, typed, except_fields=not_options)
+    assert item_count(app) == 0
+
+
+def test_several_problems_at_once_are_all_reported(client, filled):
+    html = post_form(client, "/jiandu/", {**filled, "body": "短", "phone": "x", "email": "y"}).get_data(as_text=True)
+    errors = " ".join(errors_in(html))
+    for message in ("请填写 10 至 5000 个字。", "请输入有效的电话号码。", "请输入有效的电子邮箱地址。"):
+        assert message in errors
+
+
+@pytest.mark.parametrize(
+    "how, expected",
+    [
+        ({"query": "?lang=en"}, "Please write between 10 and 5000 characters."),
+        ({"headers": {"Accept-Language": "en-US,en;q=0.9"}}, "Please write between 10 and 5000 characters."),
+        ({"query": "?lang=zh_Hant"}, "請填寫 10 至 5000 個字。"),
+        ({"headers": {"Accept-Language": "zh-TW,zh;q=0.9"}}, "請填寫 10 至 5000 個字。"),
+        ({"headers": {"Accept-Language": "zh-HK"}}, "請填寫 10 至 5000 個字。"),
+        ({"headers": {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}}, "请填写 10 至 5000 个字。"),
+        ({"headers": {"Accept-Language": "fr-FR"}}, "请填写 10 至 5000 个字。"),
+    ],
+    ids=["lang-en", "accept-en", "lang-zh_Hant", "accept-zh-TW", "accept-zh-HK", "accept-zh-CN", "fallback"],
+)
+def test_messages_follow_the_chosen_language(client, filled, how, expected):
+    url = "/jiandu/" + how.get("query", "")
+    headers = how.get("headers", {})
+    token = csrf_token_from(client.get(url, headers=headers).get_data(as_text=True))
+    response = client.post(url, data={**filled, "body": "太短", "csrf_token": token}, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert expected in " ".join(errors_in(html))
+    assert_everything_kept(html, {**filled, "body": "太短"})
+
+
+def test_chosen_language_is_remembered(client):
+    client.get("/jiandu/?lang=en")
+    assert "Submit a report" in client.get("/jiandu/").get_data(as_text=True)
+    assert "<html lang=\"en\">" in client.get("/jiandu/track").get_data(as_text=True)
+
+
+def test_submission_remembers_the_reporters_language(app, client, filled):
+    token = csrf_token_from(client.get("/jiandu/?lang=zh_Hant").get_data(as_text=True))
+    assert client.post("/jiandu/", data={**filled, "csrf_token": token}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(FeedbackItem.locale)) == "zh_Hant"
+
+
+# --- uploads -----------------------------------------------------------------------------
+
+def _files(*pairs):
+    return [(io.BytesIO(data), name) for name, data in pairs]
+
+
+def test_files_are_stored_with_their_original_names(app, client, filled):
+    response = post_form(
+        client, "/jiandu/",
+        {**filled, "attachments": _files(("现场照片.png", PNG_1X1), ("办事指南.pdf", PDF_MINIMAL), ("说明.txt", "记录".encode()))},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        assert [(a.original_name, a.content_type, a.size) for a in stored] == [
+            ("现场照片.png", "image/png", len(PNG_1X1)),
+            ("办事指南.pdf", "application/pdf", len(PDF_MINIMAL)),
+            ("说明.txt", "text/plain", len("记录".encode())),
+        ]
+
+
+def test_oversized_file_is_explained_and_the_text_kept(app, client, filled):
+    app.config["MAX_UPLOAD_MB"] = 1
+    big = PNG_1X1 + b"\0" * (1024 * 1024)
+    typed = {**filled}
+    response = post_form(client, "/jiandu/", {**typed, "attachments": _files(("大照片.png", big))},
+                         content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "“大照片.png”超过 1 MB。" in " ".join(errors_in(html))
+    assert "请重新选择" in html  # the browser drops chosen files; say so
+    assert_everything_kept(html, typed)
+    assert item_count(app) == 0
+
+
+def test_request_over_the_whole_limit_gets_a_friendly_page(app, client, filled):
+    app.config["MAX_CONTENT_LENGTH"] = 512 * 1024
+    response = post_form(client, "/jiandu/", {**filled, "attachments": _files(("视频.png", PNG_1X1 + b"\0" * 600_000))},
+                         content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "文件过大" in html and "您填写的文字仍在表单中" in html
+    assert 'class="button js-back"' in html  # the way back to the typed text
+    assert item_count(app) == 0
+
+
+def test_too_many_files_is_explained(app, client, filled):
+    limit = app.config["MAX_UPLOAD_FILES"]
+    files = _files(*[(f"照片{n}.png", PNG_1X1) for n in range(limit + 1)])
+    response = post_form(client, "/jiandu/", {**filled, "attachments": files}, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"最多只能上传 {limit} 个文件。" in " ".join(errors_in(html))
+    assert_everything_kept(html, filled)
+    assert item_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("照片.jpg", EXE_HEAD, "“照片.jpg”不是有效的 JPG 文件。"),
+        ("page.png", b"<html><script>alert(1)</script></html>", "“page.png”不是有效的 PNG 文件。"),
+        ("setup.exe", EXE_HEAD, "“setup.exe”的文件类型不被接受。"),
+        ("page.html", b"<html></html>", "“page.html”的文件类型不被接受。"),
+        ("drawing.svg", b"<svg onload='alert(1)'/>", "“drawing.svg”的文件类型不被接受。"),
+    ],
+)
+def test_wrong_file_types_are_refused(app, client, filled, name, data, message):
+    response = post_form(client, "/jiandu/", {**filled, "attachments": _files((name, data))},
+                         content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in " ".join(errors_in(html))
+    assert_everything_kept(html, filled)
+    assert item_count(app) == 0
+
+
+# --- CSRF --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("token", [None, "", "forged-token", "other-session"])
+def test_submission_without_a_valid_csrf_token_is_refused_politely(app, client, filled, token):
+    if token == "other-session":
+        other = app.test_client()
+        token = csrf_token_from(other.get("/jiandu/").get_data(as_text=True))
+    else:
+        client.get("/jiandu/")  # a session exists, as for a real visitor
+    data = dict(filled) if token is None else {**filled, "csrf_token": token}
+    response = client.post("/jiandu/", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "表单已过期" in html and "请返回上一页，刷新后重新提交" in html
+    assert item_count(app) == 0
+
+
+# --- status page -------------------------------------------------------------------------
+
+@pytest.fixture
+def submitted(app, client, filled):
+    """A web submission that staff accepted with an internal note; returns (code, secret)."""
+    assert post_form(client, "/jiandu/", filled).status_code == 303
+    receipt = client.get("/jiandu/submitted").get_data(as_text=True)
+    code = re.search(r'id="tracking-code">([^<]+)<', receipt).group(1)
+    secret = re.search(r'id="lookup-secret">([^<]+)<', receipt).group(1)
+    with app.app_context():
+        from intake.auth.models import Role
+        from intake.auth.services import create_user
+
+        officer = create_user("wangkz", "long-enough-pw", Role.staff, display_name="王科长")
+        item = db.session.scalar(select(FeedbackItem))
+        services.change_status(item, ItemStatus.accepted, actor_id=officer.id, note="内部：反映人是局长的亲戚")
+        db.session.commit()
+    return code, secret
+
+
+def test_status_page_shows_status_and_history_but_nothing_internal(client, submitted, filled):
+    code, secret = submitted
+    response = client.get(f"/jiandu/track/{code}?s={secret}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(r'id="item-status">已受理<', html)
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', html, re.S).group(1)
+    assert timeline.count("<li>") == 2 and "已受理" in timeline
+    assert filled["body"] in html and "县工业商务和科学技术信息局" in html
+    for private in ("王科长", "wangkz", "内部：反映人是局长的亲戚", filled["name"], filled["phone"], filled["email"]):
+        assert private not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_status_page_accepts_the_code_and_secret_in_lower_case(client, submitted):
+    code, secret = submitted
+    assert client.get(f"/jiandu/track/{code.lower()}?s={secret.lower()}").status_code == 200
+
+
+@pytest.mark.parametrize("which", ["wrong-secret", "no-secret", "unknown-code"])
+def test_status_page_without_the_right_secret_shows_nothing(client, submitted, filled, which):
+    code, secret = submitted
+    url = {
+        "wrong-secret": f"/jiandu/track/{code}?s=ABCDEFGHJK",
+        "no-secret": f"/jiandu/track/{code}",
+        "unknown-code": f"/jiandu/track/JD-2001-000009?s={secret}",
+    }[which]
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "查询编号与查询密码不匹配，未找到对应的反映。" in html
+    for item_data in (filled["body"], filled["subject"], filled["location"], "已受理", "县工业商务和科学技术信息局"):
+        assert item_data not in html
+
+
+def test_lookup_form_leads_to_the_status_page(client, submitted):
+    code, secret = submitted
+    response = client.get(f"/jiandu/track?code={code.lower()}&secret= {secret.lower()} ")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/jiandu/track/{code}?s={secret}")
+    wrong = client.get(f"/jiandu/track?code={code}&secret=WRONG")
+    assert wrong.status_code == 404
+    assert "查询编号与查询密码不匹配" in wrong.get_data(as_text=True)
+    assert form_values(wrong.get_data(as_text=True))["code"] == code
+
+
+def test_lookup_form_asks_for_missing_fields(client):
+    html = client.get("/jiandu/track?code=JD-2026-000001").get_data(as_text=True)
+    assert "请输入查询密码。" in html
+
+
+def test_status_page_language_follows_the_visitor(client, submitted):
+    code, secret = submitted
+    assert "Accepted" in client.get(f"/jiandu/track/{code}?s={secret}&lang=en").get_data(as_text=True)
+
