@@ -91,10 +91,13 @@ def submit():
         item = services.submit_feedback(
             _submission_from_form(form), tracking_prefix=current_app.config["TRACKING_PREFIX"]
         )
+        # Read before committing: a commit expires the item, and each read after one reloads it.
+        item_id = item.id
+        receipt = {"code": item.tracking_code, "secret": item.lookup_secret}
         db.session.commit()
-        jobs.dispatch_items([item.id])
+        jobs.dispatch_items([item_id])
         # The secret is shown once, on the next page; keep it in the session, not in the URL.
-        session[CONFIRMATION_KEY] = {"code": item.tracking_code, "secret": item.lookup_secret}
+        session[CONFIRMATION_KEY] = receipt
         return redirect(url_for("feedback.submitted"), code=303)
     return render_template("feedback/submit.html", form=form), 400 if form.errors else 200
 

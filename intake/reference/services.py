@@ -1,5 +1,6 @@
 """Reading and seeding reference data (units, categories)."""
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
 from intake.reference.models import Category, Unit
@@ -27,6 +28,8 @@ def category_choices(blank_label: str) -> list[tuple[int, str]]:
         select(Category)
         .where(Category.parent_id.is_(None), Category.is_active.is_(True))
         .order_by(Category.sort_order, Category.id)
+        # All children in one more query, not one query per group (this runs on every form view).
+        .options(selectinload(Category.children))
     )
     choices = [(0, blank_label)]
     for top in tops:
