@@ -43,6 +43,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.register_blueprint(triage_bp)
     app.register_blueprint(mailbox_bp)
 
+    from intake import rectification
+
+    rectification.init_app(app)
+
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints
 

@@ -1,0 +1,1 @@
+from intake.rectification import models  # noqa: F401
