@@ -1,7 +1,7 @@
 """UI language: Simplified Chinese by default, Traditional Chinese and English on request.
 
 The choice is made by `?lang=`, then a cookie, then the browser's Accept-Language."""
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 LANG_COOKIE = "lang"
@@ -21,6 +21,9 @@ def locale_from_header_value(value: str) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Jobs and CLI commands: the default, or whatever `force_locale` sets around them.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in supported:

@@ -162,7 +162,8 @@ def users(app):
     }
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# WTForms writes name before type; base.html's sign-out form writes type first.
+CSRF_RE = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
 
 
 def csrf_token_from(html: str) -> str:
