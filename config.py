@@ -81,6 +81,15 @@ class Config:
     BENCH_ENDPOINTS = _env_bool("BENCH_ENDPOINTS", False)
     QUEUE_PAGE_SIZE = _env_int("QUEUE_PAGE_SIZE", 25)
 
+    # The rectification ledger (整改台账): default time limits in working days on the official
+    # calendar, editable per task; reminders this many working days before a deadline.
+    RECTIFICATION_WORKDAYS = _env_int("RECTIFICATION_WORKDAYS", 15)
+    FIRST_ANSWER_WORKDAYS = _env_int("FIRST_ANSWER_WORKDAYS", 3)
+    REMINDER_WORKDAYS_BEFORE = _env_int("REMINDER_WORKDAYS_BEFORE", 2)
+    # JSON with holiday schedules for years the chinese-calendar package does not know yet:
+    # {"2027": {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}}.
+    WORKDAY_CALENDAR_FILE = os.environ.get("WORKDAY_CALENDAR_FILE", "")
+
     @property
     def MAX_CONTENT_LENGTH(self) -> int:
         # Whole-request ceiling: every file at its limit plus room for the text fields.
