@@ -62,7 +62,13 @@ def item_detail(item_id: int):
 def change_status(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     form = _status_form(item)
-    if not form.validate_on_submit():
+    offered = form.status.choices
+    # Any known status passes the form: whether the change is allowed is the lifecycle's call,
+    # so a stale page (a colleague changed the status meanwhile) gets 409 and says so.
+    form.status.choices = [(s.value, s.label) for s in ItemStatus]
+    valid = form.validate_on_submit()
+    form.status.choices = offered
+    if not valid:
         return render_template("triage/item.html", item=item, form=form), 400
     try:
         feedback_services.change_status(

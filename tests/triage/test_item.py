@@ -1,0 +1,137 @@
+"""One item in the staff view: its reporter, files and history, and changing its status."""
+import hashlib
+import re
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.feedback import services
+from intake.feedback.models import Attachment, Event, EventKind, FeedbackItem, ItemStatus
+from intake.storage import path_for
+from tests.conftest import csrf_token_from
+from tests.factories import PDF_MINIMAL, PNG_1X1, create_item, upload
+
+
+@pytest.fixture
+def signed_in(client, auth, users):
+    assert auth.login("staff").status_code == 302
+    return client
+
+
+@pytest.fixture
+def item_id(app):
+    with app.app_context():
+        item = create_item(
+            subject="窗口工作人员玩手机",
+            uploads=[upload("现场照片.png", PNG_1X1), upload("规定.pdf", PDF_MINIMAL, "application/pdf")],
+        )
+        db.session.commit()
+        return item.id
+
+
+def post_status(client, item_id, status, note=""):
+    token = csrf_token_from(client.get(f"/staff/items/{item_id}").get_data(as_text=True))
+    return client.post(f"/staff/items/{item_id}/status", data={"csrf_token": token, "status": status, "note": note})
+
+
+def history(html: str) -> str:
+    return re.search(r'<ol class="timeline" id="history">(.*?)</ol>', html, re.S).group(1)
+
+
+def test_item_page_shows_the_item_reporter_and_files(signed_in, item_id):
+    html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    assert "窗口工作人员玩手机" in html and "现场照片.png" in html and "规定.pdf" in html
+    assert "李" in html  # the reporter's name, for staff only
+    assert "收到时间" in history(html) and "系统" in history(html)
+
+
+def test_status_change_shows_in_history_with_who_and_when(app, signed_in, item_id):
+    response = post_status(signed_in, item_id, "accepted", note="已电话联系反映人核实")
+    assert response.status_code == 303
+    html = signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "状态已变更为“已受理”。" in html
+    assert re.search(r'id="item-status">已受理<', html)
+    entries = re.findall(r"<li>(.*?)</li>", history(html), re.S)
+    last = entries[-1]
+    assert "Staff" in last  # the display name of the signed-in account
+    assert "将状态由“待受理”变更为“已受理”" in last
+    assert "已电话联系反映人核实" in last
+    assert re.search(r"<time>[^<]*\d{4}[^<]*</time>", last)
+    with app.app_context():
+        event = db.session.scalars(select(Event).where(Event.kind == EventKind.status_changed)).one()
+        assert (event.from_value, event.to_value, event.actor.username) == ("pending", "accepted", "staff")
+
+
+def test_only_allowed_next_statuses_are_offered(signed_in, item_id):
+    html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="status".*?</select>', html, re.S).group(0)
+    offered = set(re.findall(r'value="([a-z]+)"', select_html))
+    assert offered == {"accepted", "rejected", "duplicate", "invalid"}
+
+
+def test_disallowed_transition_is_a_conflict_with_a_message(app, signed_in, item_id):
+    response = post_status(signed_in, item_id, "closed")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "不允许进行此状态变更。" in html
+    with app.app_context():
+        item = db.session.get(FeedbackItem, item_id)
+        assert item.status is ItemStatus.pending
+        assert [e.kind for e in item.events] == [EventKind.created]
+
+
+def test_a_stale_form_after_someone_else_changed_the_status_is_a_conflict(app, signed_in, item_id, users):
+    token = csrf_token_from(signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True))
+    with app.app_context():  # a colleague accepts the item meanwhile
+        services.change_status(db.session.get(FeedbackItem, item_id), ItemStatus.accepted, actor_id=users["admin"])
+        db.session.commit()
+    response = signed_in.post(f"/staff/items/{item_id}/status", data={"csrf_token": token, "status": "accepted"})
+    assert response.status_code == 409
+    assert "不允许进行此状态变更。" in response.get_data(as_text=True)
+
+
+def test_unknown_status_and_missing_item(signed_in, item_id):
+    assert post_status(signed_in, item_id, "vanished").status_code == 400
+    assert post_status(signed_in, item_id, "").status_code == 400
+    assert signed_in.get("/staff/items/999999").status_code == 404
+
+
+def test_attachments_are_stored_whole_and_downloaded_never_shown(app, signed_in, item_id):
+    with app.app_context():
+        attachments = db.session.scalars(select(Attachment).where(Attachment.item_id == item_id).order_by(Attachment.id)).all()
+        files = [(a.id, a.original_name, a.sha256, a.size, path_for(a.stored_name)) for a in attachments]
+    assert [name for _id, name, *_ in files] == ["现场照片.png", "规定.pdf"]
+    for attachment_id, name, sha256, size, path in files:
+        on_disk = path.read_bytes()
+        assert hashlib.sha256(on_disk).hexdigest() == sha256 and len(on_disk) == size
+        assert name not in str(path)  # stored under a generated name
+
+        response = signed_in.get(f"/staff/attachments/{attachment_id}")
+        assert response.status_code == 200
+        assert response.data == on_disk
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;")
+        assert f"filename*=UTF-8''{quote(name)}" in disposition
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert signed_in.get(f"/staff/attachments/{files[0][0]}").mimetype == "image/png"
+
+
+def test_missing_file_on_disk_is_gone_not_a_crash(app, signed_in, item_id):
+    with app.app_context():
+        attachment = db.session.scalars(select(Attachment).where(Attachment.item_id == item_id)).first()
+        path_for(attachment.stored_name).unlink()
+        attachment_id = attachment.id
+    assert signed_in.get(f"/staff/attachments/{attachment_id}").status_code == 410
+    assert signed_in.get("/staff/attachments/999999").status_code == 404
+
+
+def test_anonymous_reporter_is_shown_as_anonymous(app, signed_in):
+    with app.app_context():
+        item = create_item(reporter=services.ReporterInput(wants_anonymity=True))
+        db.session.commit()
+        item_id = item.id
+    html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    assert "<p>匿名</p>" in html
