@@ -82,5 +82,160 @@ def sweep(every: float) -> None:
         time.sleep(every)
 
 
+@intake_cli.command("poll")
+@click.option("--once", is_flag=True, help="One pass over each mailbox, then exit (for cron and tests).")
+@click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
+def poll(once: bool, mailbox_name: str | None) -> None:
+    """Fetch new mail from the mailboxes by polling (no IDLE); `watch` is the long-running form."""
+    import threading
+
+    from intake.mailbox import services as mailbox_services
+    from workers.watcher import poll_once
+
+    app = current_app._get_current_object()
+    mailbox_services.ensure_default_mailbox(app.config)
+    db.session.commit()
+    mailboxes = [(m.id, m.name) for m in mailbox_services.active_mailboxes(mailbox_name)]
+    db.session.remove()
+    if not mailboxes:
+        raise click.ClickException("no active mailbox (set IMAP_HOST or use `intake mailbox add`)")
+    stop = threading.Event()
+    while True:
+        failed = False
+        for mailbox_id, name in mailboxes:
+            try:
+                count = poll_once(app, mailbox_id)
+            except Exception as exc:  # noqa: BLE001 - reported, and the other mailboxes go on
+                failed = True
+                click.echo(f"{name}: {type(exc).__name__}: {exc}", err=True)
+                continue
+            click.echo(f"{name}: stored {count} message(s)")
+        if once:
+            if failed:
+                raise SystemExit(1)
+            return
+        stop.wait(app.config["IMAP_POLL_SECONDS"])
+
+
+@intake_cli.command("watch")
+@click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
+def watch(mailbox_name: str | None) -> None:
+    """Watch the mailboxes (IDLE when offered, polling otherwise), reconnecting forever."""
+    from workers.watcher import run_watcher
+
+    run_watcher(current_app._get_current_object(), mailbox_name)
+
+
+mailbox_cli = AppGroup("mailbox", help="The mailboxes the watcher ingests.")
+intake_cli.add_command(mailbox_cli)
+
+
+@mailbox_cli.command("list")
+def mailbox_list() -> None:
+    """Mailboxes with their checkpoint, last error and alert."""
+    from intake.mailbox import services as mailbox_services
+    from intake.mailbox.models import Mailbox
+
+    mailbox_services.ensure_default_mailbox(current_app.config)
+    db.session.commit()
+    for m in db.session.scalars(db.select(Mailbox).order_by(Mailbox.id)):
+        click.echo(f"{m.id}\t{m.name}\t{m.username}@{m.host}:{m.port}/{m.folder}\tactive={m.is_active}"
+                   f"\tuidvalidity={m.uidvalidity}\tlast_uid={m.last_uid}\tlast_poll={m.last_poll_at}")
+        if m.last_error:
+            click.echo(f"\tlast error ({m.last_error_at}): {m.last_error}")
+        if m.alert:
+            click.echo(f"\tALERT ({m.alert_at}): {m.alert}")
+
+
+@mailbox_cli.command("add")
+@click.argument("name")
+@click.option("--host", required=True)
+@click.option("--port", type=int, default=993)
+@click.option("--user", "username", required=True)
+@click.option("--password-env", required=True, help="Environment variable that holds the password.")
+@click.option("--ssl/--no-ssl", "use_ssl", default=True)
+@click.option("--starttls", is_flag=True)
+@click.option("--folder", default="INBOX")
+@click.option("--processed-folder", default=None)
+def mailbox_add(name, host, port, username, password_env, use_ssl, starttls, folder, processed_folder) -> None:
+    """Add a further mailbox to watch (its password is never stored)."""
+    from intake.mailbox import services as mailbox_services
+
+    mailbox_services.add_mailbox(
+        name, host=host, port=port, username=username, password_env=password_env, use_ssl=use_ssl,
+        use_starttls=starttls, folder=folder, processed_folder=processed_folder,
+    )
+    db.session.commit()
+    click.echo(f"added mailbox {name}")
+
+
+@mailbox_cli.command("clear-alert")
+@click.argument("name")
+def mailbox_clear_alert(name: str) -> None:
+    """Acknowledge a mailbox's operator alert."""
+    from intake.mailbox import services as mailbox_services
+
+    found = mailbox_services.active_mailboxes(name)
+    if not found:
+        raise click.ClickException(f"no active mailbox {name}")
+    mailbox_services.clear_alert(found[0].id)
+    db.session.commit()
+    click.echo("alert cleared")
+
+
+quarantine_cli = AppGroup("quarantine", help="Mail that could not become an item, and over-size mail.")
+intake_cli.add_command(quarantine_cli)
+
+
+@quarantine_cli.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include over-size mail.")
+def quarantine_list(show_all: bool) -> None:
+    """Quarantined messages (newest first), with the counts of every state."""
+    from intake.mailbox import services as mailbox_services
+    from intake.mailbox.models import InboundState
+
+    counts = mailbox_services.state_counts()
+    click.echo("  ".join(f"{state.value}={count}" for state, count in counts.items()))
+    states = (InboundState.quarantined, InboundState.oversize) if show_all else (InboundState.quarantined,)
+    for row in mailbox_services.set_aside(states):
+        click.echo(f"{row.id}\t{row.state.value}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.size}\t"
+                   f"{row.from_addr or '-'}\t{row.subject or '-'}\t{(row.error or '').splitlines()[0][:120] if row.error else ''}")
+
+
+@quarantine_cli.command("show")
+@click.argument("inbound_id", type=int)
+@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+def quarantine_show(inbound_id: int, raw: bool) -> None:
+    """One set-aside message: reason, coordinates and headers (or the raw bytes)."""
+    from intake.mailbox.models import InboundMessage
+
+    row = db.session.get(InboundMessage, inbound_id)
+    if row is None:
+        raise click.ClickException(f"no inbound message {inbound_id}")
+    if raw:
+        click.get_binary_stream("stdout").write(row.raw or b"")
+        return
+    click.echo(f"id: {row.id}\nstate: {row.state.value}\nreason: {row.error or '-'}\nattempts: {row.attempts}"
+               f"\nsize: {row.size}\nsha256: {row.sha256}\nmailbox: {row.mailbox_id} uidvalidity={row.uidvalidity}"
+               f" uid={row.uid}\nreceived: {row.received_at}\n")
+    click.echo(row.headers_text)
+
+
+@quarantine_cli.command("replay")
+@click.argument("inbound_id", type=int)
+def quarantine_replay(inbound_id: int) -> None:
+    """Send a quarantined message through the pipeline again."""
+    from intake.jobs import dispatch_inbound
+    from intake.mailbox import services as mailbox_services
+
+    try:
+        mailbox_services.replay_inbound(inbound_id)
+    except mailbox_services.ReplayError as exc:
+        raise click.ClickException(f"message {inbound_id}: {exc}") from exc
+    db.session.commit()
+    queued = dispatch_inbound([inbound_id])
+    click.echo(f"replaying {inbound_id}" + ("" if queued else " (Redis unavailable: the sweeper will enqueue it)"))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(intake_cli)

@@ -50,10 +50,91 @@ def dispatch_items(item_ids: list[int]) -> bool:
 
 
 def sweep_undispatched() -> int:
-    """Enqueue every committed item whose job never reached Redis. Returns how many."""
+    """Enqueue every committed item whose job never reached Redis, and every stored inbound
+    mail whose parse job never did (or whose worker died). Returns how many."""
     total = 0
     while ids := feedback_services.undispatched_item_ids():
         if not dispatch_items(ids):
             break
         total += len(ids)
+    return total + sweep_inbound()
+
+
+PARSE_INBOUND_JOB = "workers.jobs.parse_inbound"
+# Each run counts one try; past MAIL_MAX_ATTEMPTS the job puts the message in quarantine, so
+# rq must run it once more than that.
+PARSE_INBOUND_INTERVALS = [5, 30, 120, 600, 1800, 3600]
+
+
+def _parse_retry() -> Retry:
+    tries = current_app.config["MAIL_MAX_ATTEMPTS"]
+    intervals = (PARSE_INBOUND_INTERVALS * (tries // len(PARSE_INBOUND_INTERVALS) + 1))[:tries]
+    return Retry(max=tries, interval=intervals)
+
+
+def dispatch_inbound(inbound_ids: list[int]) -> bool:
+    """Enqueue the parse job of stored inbound mail and mark it enqueued.
+
+    Returns False when Redis is unreachable; the rows wait for the sweeper."""
+    from intake.mailbox import services as mailbox_services
+
+    if not inbound_ids:
+        return True
+    try:
+        q = queue()
+        retry = _parse_retry()
+        with q.connection.pipeline() as pipe:
+            for inbound_id in inbound_ids:
+                q.enqueue_call(
+                    PARSE_INBOUND_JOB,
+                    args=(inbound_id,),
+                    job_id=f"parse-inbound-{inbound_id}",
+                    retry=retry,
+                    pipeline=pipe,
+                )
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("Redis unavailable, %d inbound mail(s) left for the sweeper: %s", len(inbound_ids), exc)
+        return False
+    mailbox_services.mark_enqueued(inbound_ids)
+    db.session.commit()
+    return True
+
+
+def sweep_inbound(limit: int = 500) -> int:
+    """Enqueue stored inbound mail whose parse job is not in Redis: never enqueued (Redis was
+    down, the watcher died between commit and enqueue) or enqueued MAIL_REQUEUE_SECONDS ago
+    and still not processed (its worker died). The job is idempotent."""
+    from intake.mailbox import services as mailbox_services
+
+    cutoff = mailbox_services.requeue_cutoff(current_app.config["MAIL_REQUEUE_SECONDS"])
+    total = 0
+    after_id = 0
+    while ids := mailbox_services.inbound_to_enqueue(cutoff, limit, after_id=after_id):
+        waiting = _waiting_in_redis(ids)
+        if waiting is None:
+            break
+        todo = [i for i in ids if i not in waiting]
+        if todo and not dispatch_inbound(todo):
+            break
+        total += len(todo)
+        after_id = ids[-1]
     return total
+
+
+def _waiting_in_redis(inbound_ids: list[int]) -> set[int] | None:
+    """Of these rows, those whose parse job is still queued or scheduled in Redis (None when
+    Redis is unreachable). A job in such a state will run; enqueueing it again only adds work."""
+    from rq.job import Job
+
+    try:
+        conn = redis_connection()
+        jobs = Job.fetch_many([f"parse-inbound-{i}" for i in inbound_ids], connection=conn)
+    except RedisError as exc:
+        log.warning("Redis unavailable, sweep postponed: %s", exc)
+        return None
+    waiting = set()
+    for inbound_id, job in zip(inbound_ids, jobs):
+        if job is not None and job.get_status(refresh=False) in {"queued", "scheduled", "deferred"}:
+            waiting.add(inbound_id)
+    return waiting

@@ -161,3 +161,111 @@ def drop_database(admin_url: str, name: str) -> None:
 
 def tempdir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@dataclass
+class Dovecot(Process):
+    """A private Dovecot IMAP server: passwd-file users, Maildir under its work dir."""
+
+    users_file: Path | None = None
+    mail_root: Path | None = None
+
+    def add_user(self, name: str, password: str) -> None:
+        # Dovecot re-reads the passwd-file when it changes, so users can be added while it runs.
+        with open(self.users_file, "a") as f:
+            f.write(f"{name}:{{PLAIN}}{password}:8:8::{self.mail_root / name}::\n")
+
+
+DOVECOT_CONF = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+info_log_path = {dir}/dovecot.log
+ssl = no
+{cleartext}
+auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {dir}/users
+}}
+mail_location = maildir:{dir}/mail/%u
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = 1
+first_valid_gid = 1
+default_internal_user = {internal_user}
+default_login_user = {login_user}
+mail_fsync = never
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+"""
+
+
+def _dovecot_major_minor(binary: str) -> tuple[int, int]:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    parts = out.split()[0].split(".") if out else ["2", "3"]
+    return int(parts[0]), int(parts[1])
+
+
+def start_dovecot(workdir: Path) -> Dovecot:
+    """Dovecot on a free loopback port with a generated config, in the foreground (-F)."""
+    binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+    if binary is None:
+        raise ServerUnavailable("dovecot is not installed (apt-get install dovecot-imapd)")
+    if os.geteuid() != 0:
+        raise ServerUnavailable("the Dovecot rig runs as root (it switches to the `mail` user)")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    # Dovecot's auth and mail processes run as other users: they need to traverse to their
+    # files (mkdtemp makes 0700 directories).
+    tmp_root = Path(tempfile.gettempdir()).resolve()
+    for directory in [workdir.resolve(), *workdir.resolve().parents]:
+        if directory == tmp_root or tmp_root not in directory.parents:
+            break
+        directory.chmod(directory.stat().st_mode | 0o011)
+    for sub in ("run", "state", "mail"):
+        (workdir / sub).mkdir(parents=True, exist_ok=True)
+    shutil.chown(workdir / "mail", "mail", "mail")
+    users = workdir / "users"
+    users.touch()
+    major, minor = _dovecot_major_minor(binary)
+    cleartext = "auth_allow_cleartext = yes" if (major, minor) >= (2, 4) else "disable_plaintext_auth = no"
+    port = free_port()
+
+    def user_or(name: str, fallback: str) -> str:
+        import pwd
+
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            return fallback
+
+    conf = workdir / "dovecot.conf"
+    conf.write_text(DOVECOT_CONF.format(
+        dir=workdir, port=port, cleartext=cleartext,
+        internal_user=user_or("dovecot", "mail"), login_user=user_or("dovenull", "mail"),
+    ))
+    server = Dovecot("dovecot", [binary, "-F", "-c", str(conf)], port, workdir,
+                     users_file=users, mail_root=workdir / "mail")
+    server.start()
+    return server

@@ -51,6 +51,7 @@ class UploadInput:
     filename: str
     content_type: str
     stream: BinaryIO
+    is_inline: bool = False  # an image shown inside a mail's HTML body
 
 
 @dataclass
@@ -66,6 +67,7 @@ class SubmissionInput:
     uploads: list[UploadInput] = field(default_factory=list)
     client_ip: str | None = None
     locale: str = "zh_Hans"
+    is_auto: bool = False  # mail no person wrote: kept out of the main queue
 
 
 def new_lookup_secret() -> str:
@@ -143,6 +145,7 @@ def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: in
         received_at=now,
         client_ip=data.client_ip,
         locale=data.locale,
+        is_auto=data.is_auto,
     )
     db.session.add(item)
     for upload in data.uploads:
@@ -154,6 +157,7 @@ def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: in
                 content_type=upload.content_type,
                 size=stored.size,
                 sha256=stored.sha256,
+                is_inline=upload.is_inline,
             )
         )
     item.events.append(Event(kind=EventKind.created, actor_id=actor_id, to_value=item.status.value))

@@ -26,8 +26,11 @@ def _queue_filter(form: QueueFilterForm) -> services.QueueFilter:
     source = request.args.get("source") or None
     if source not in {s.value for s in Source}:
         source = None
+    # ?auto=1: only automatic mail; ?auto=all: everything; default: people's reports only.
+    is_auto = {"1": True, "all": None}.get(request.args.get("auto", ""), False)
     return services.QueueFilter(
-        status=status, unit_id=form.unit.data, category_id=form.category.data, source=source
+        status=status, unit_id=form.unit.data, category_id=form.category.data, source=source,
+        is_auto=is_auto,
     )
 
 

@@ -16,6 +16,9 @@ class QueueFilter:
     unit_id: int | None = None
     category_id: int | None = None
     source: str | None = None
+    # Mail no person wrote (auto-replies, bounces, lists): False hides it (the default),
+    # True shows only it, None shows everything.
+    is_auto: bool | None = False
 
 
 @dataclass
@@ -49,6 +52,8 @@ def _filtered(query: Select, f: QueueFilter) -> Select:
         query = query.where(FeedbackItem.category_id == f.category_id)
     if f.source:
         query = query.where(FeedbackItem.source == Source(f.source))
+    if f.is_auto is not None:
+        query = query.where(FeedbackItem.is_auto.is_(f.is_auto))
     return query
 
 

@@ -1,0 +1,649 @@
+"""Write operations of the mailbox: checkpoints and raw storage for the watcher, turning stored
+mail into items or thread entries for the parse job, quarantine and replay, bounces.
+
+Services take plain values and ids, flush, and leave the commit to the caller (job, watcher,
+command or request)."""
+import hashlib
+import io
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from sqlalchemy import func, or_, select, update
+
+from intake.extensions import db
+from intake.feedback import services as feedback_services
+from intake.feedback.models import Event, EventKind, FeedbackItem, Source
+from intake.mailbox.decoding import HostileMessage, MailParseError, ParsedMessage, parse_message
+from intake.mailbox.models import (
+    DEFAULT_MAILBOX,
+    MARKABLE_STATES,
+    BouncingAddress,
+    Direction,
+    InboundMessage,
+    InboundState,
+    Mailbox,
+    ThreadEntry,
+)
+from intake.mailbox.replies import find_tracking_code, split_reply, strip_subject_prefixes
+from intake.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+NO_SUBJECT = "—"
+
+
+def _cut(value: str | None, length: int) -> str | None:
+    if value is None:
+        return None
+    return value[:length]
+
+
+# --- mailboxes and their settings -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    ssl: bool
+    starttls: bool
+    username: str
+    password: str = ""
+    folder: str = "INBOX"
+    processed_folder: str | None = None
+
+
+def ensure_default_mailbox(config) -> Mailbox | None:
+    """The `default` mailbox row, kept in step with the IMAP_* settings; None without IMAP_HOST.
+
+    The settings win over the row, but the checkpoint in the row is kept."""
+    if not config.get("IMAP_HOST"):
+        return None
+    mailbox = db.session.scalar(select(Mailbox).where(Mailbox.name == DEFAULT_MAILBOX))
+    if mailbox is None:
+        mailbox = Mailbox(name=DEFAULT_MAILBOX, last_uid=0)
+        db.session.add(mailbox)
+    mailbox.host = config["IMAP_HOST"]
+    mailbox.port = config["IMAP_PORT"]
+    mailbox.use_ssl = config["IMAP_SSL"]
+    mailbox.use_starttls = config["IMAP_STARTTLS"]
+    mailbox.username = config["IMAP_USER"]
+    mailbox.password_env = None
+    if mailbox.folder is not None and mailbox.folder != config["IMAP_FOLDER"]:
+        # Another folder is another UID space: its checkpoint starts over.
+        mailbox.uidvalidity = None
+        mailbox.last_uid = 0
+    mailbox.folder = config["IMAP_FOLDER"]
+    mailbox.processed_folder = config["IMAP_PROCESSED_FOLDER"] or None
+    mailbox.is_active = True
+    db.session.flush()
+    return mailbox
+
+
+def add_mailbox(
+    name: str,
+    *,
+    host: str,
+    port: int,
+    username: str,
+    password_env: str,
+    use_ssl: bool = True,
+    use_starttls: bool = False,
+    folder: str = "INBOX",
+    processed_folder: str | None = None,
+) -> Mailbox:
+    """A further mailbox; its password is read from the environment variable `password_env`."""
+    mailbox = Mailbox(
+        name=name, host=host, port=port, username=username, password_env=password_env,
+        use_ssl=use_ssl, use_starttls=use_starttls, folder=folder,
+        processed_folder=processed_folder or None, is_active=True, last_uid=0,
+    )
+    db.session.add(mailbox)
+    db.session.flush()
+    return mailbox
+
+
+def active_mailboxes(name: str | None = None) -> list[Mailbox]:
+    query = select(Mailbox).where(Mailbox.is_active.is_(True)).order_by(Mailbox.id)
+    if name:
+        query = query.where(Mailbox.name == name)
+    return list(db.session.scalars(query))
+
+
+def imap_settings(mailbox: Mailbox, config) -> ImapSettings:
+    if mailbox.password_env:
+        password = os.environ.get(mailbox.password_env, "")
+    else:
+        password = config.get("IMAP_PASSWORD", "")
+    return ImapSettings(
+        host=mailbox.host, port=mailbox.port, ssl=mailbox.use_ssl, starttls=mailbox.use_starttls,
+        username=mailbox.username, password=password, folder=mailbox.folder,
+        processed_folder=mailbox.processed_folder,
+    )
+
+
+# --- the watcher's side: checkpoint, raw storage, marking -------------------------------------
+
+@dataclass
+class FetchedMessage:
+    uid: int
+    raw: bytes  # the whole message, or only its header block when oversize
+    size: int  # RFC822.SIZE as the server reported it
+    internaldate: datetime | None = None
+    oversize: bool = False
+
+
+def open_checkpoint(mailbox_id: int, uidvalidity: int) -> int:
+    """The last UID stored for this mailbox under `uidvalidity`. A changed UIDVALIDITY means
+    the server renumbered the folder: start over from UID 0 (the parse job drops byte-identical
+    copies) and raise an operator alert."""
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    if mailbox.uidvalidity is None:
+        mailbox.uidvalidity = uidvalidity
+        mailbox.last_uid = 0
+    elif mailbox.uidvalidity != uidvalidity:
+        raise_alert(
+            mailbox,
+            f"UIDVALIDITY of {mailbox.folder} changed from {mailbox.uidvalidity} to {uidvalidity}: "
+            f"the folder was rescanned from the start (up to UID {mailbox.last_uid} had been stored); "
+            "copies of messages already ingested were recognised as duplicates.",
+        )
+        mailbox.uidvalidity = uidvalidity
+        mailbox.last_uid = 0
+    db.session.flush()
+    return mailbox.last_uid
+
+
+def raise_alert(mailbox: Mailbox, text: str) -> None:
+    log.warning("mailbox %s: ALERT %s", mailbox.name, text)
+    mailbox.alert = text if not mailbox.alert else f"{mailbox.alert}\n{text}"
+    mailbox.alert_at = utcnow()
+
+
+def clear_alert(mailbox_id: int) -> None:
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    mailbox.alert = None
+    mailbox.alert_at = None
+    db.session.flush()
+
+
+def _header_block(raw: bytes) -> bytes:
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        end = raw.find(sep)
+        if end >= 0:
+            return raw[: end + len(sep)]
+    return raw
+
+
+def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage], last_uid: int) -> list[int]:
+    """Store a fetched batch and advance the checkpoint to `last_uid`, in the caller's
+    transaction: either both happen or neither. Returns the ids of rows that need a parse job.
+
+    A message byte-identical to one already stored keeps no second copy of its bytes."""
+    now = utcnow()
+    digests = {m.uid: hashlib.sha256(m.raw).hexdigest() for m in batch if not m.oversize}
+    known = {}
+    if digests:
+        for row_id, sha in db.session.execute(
+            select(func.min(InboundMessage.id), InboundMessage.sha256)
+            .where(InboundMessage.sha256.in_(set(digests.values())), InboundMessage.raw.is_not(None))
+            .group_by(InboundMessage.sha256)
+        ):
+            known[sha] = row_id
+    rows = []
+    for m in batch:
+        if m.oversize:
+            header = _header_block(m.raw)
+            row = InboundMessage(
+                mailbox_id=mailbox_id, uidvalidity=uidvalidity, uid=m.uid, raw=header,
+                sha256=hashlib.sha256(header).hexdigest(), size=m.size, internaldate=m.internaldate,
+                state=InboundState.oversize, attempts=0, received_at=now, enqueued_at=now,
+                processed_at=now, error=f"larger than the limit ({m.size} bytes)",
+            )
+            _describe_from_headers(row, header)
+        else:
+            sha = digests[m.uid]
+            duplicate_of = known.get(sha)
+            row = InboundMessage(
+                mailbox_id=mailbox_id, uidvalidity=uidvalidity, uid=m.uid,
+                raw=None if duplicate_of is not None else m.raw,
+                sha256=sha, size=len(m.raw), internaldate=m.internaldate,
+                state=InboundState.stored, attempts=0, received_at=now,
+            )
+            if isinstance(duplicate_of, int):
+                row.duplicate_of_id = duplicate_of
+            elif duplicate_of is not None:
+                row.duplicate_of = duplicate_of  # earlier in this batch, not flushed yet
+            else:
+                known[sha] = row
+        db.session.add(row)
+        rows.append(row)
+    db.session.execute(
+        update(Mailbox)
+        .where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid)
+        .values(last_uid=last_uid)
+    )
+    db.session.flush()
+    return [r.id for r in rows if r.state is InboundState.stored]
+
+
+def _describe_from_headers(row: InboundMessage, header: bytes) -> None:
+    """Subject, sender and Message-ID of a message we keep only the headers of."""
+    try:
+        parsed = parse_message(header)
+    except MailParseError:
+        return
+    row.subject = _cut(parsed.subject, 300)
+    row.from_addr = _cut(parsed.from_addr, 254)
+    row.message_id = _cut(parsed.message_id, 998)
+
+
+def advance_checkpoint(mailbox_id: int, last_uid: int) -> None:
+    db.session.execute(
+        update(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid).values(last_uid=last_uid)
+    )
+
+
+def record_poll(mailbox_id: int, error: str | None = None) -> None:
+    values = {"last_poll_at": utcnow()}
+    if error is not None:
+        values.update(last_error=error[:2000], last_error_at=utcnow())
+    db.session.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(**values))
+
+
+def unmarked_messages(mailbox_id: int, uidvalidity: int, limit: int = 500) -> list[tuple[int, int]]:
+    """(row id, uid) of messages safely in the database but not yet marked on the server."""
+    return list(
+        db.session.execute(
+            select(InboundMessage.id, InboundMessage.uid)
+            .where(
+                InboundMessage.mailbox_id == mailbox_id,
+                InboundMessage.uidvalidity == uidvalidity,
+                InboundMessage.marked_at.is_(None),
+                InboundMessage.state.in_(MARKABLE_STATES),
+            )
+            .order_by(InboundMessage.uid)
+            .limit(limit)
+        )
+    )
+
+
+def record_marked(row_ids: list[int]) -> None:
+    if row_ids:
+        db.session.execute(
+            update(InboundMessage).where(InboundMessage.id.in_(row_ids)).values(marked_at=utcnow())
+        )
+
+
+# --- the outbox of parse jobs -------------------------------------------------------------------
+
+def inbound_to_enqueue(requeue_before: datetime, limit: int = 500, *, after_id: int = 0) -> list[int]:
+    """Stored messages whose parse job never reached Redis, or was enqueued so long ago that its
+    worker must have died."""
+    return list(
+        db.session.scalars(
+            select(InboundMessage.id)
+            .where(
+                InboundMessage.state == InboundState.stored,
+                InboundMessage.id > after_id,
+                or_(InboundMessage.enqueued_at.is_(None), InboundMessage.enqueued_at < requeue_before),
+            )
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_enqueued(row_ids: list[int]) -> None:
+    db.session.execute(
+        update(InboundMessage).where(InboundMessage.id.in_(row_ids)).values(enqueued_at=utcnow())
+    )
+
+
+# --- the parse job's side -----------------------------------------------------------------------
+
+@dataclass
+class IngestOutcome:
+    state: InboundState | None
+    item_id: int | None = None
+    new_item: bool = False
+    acknowledge: bool = False
+    detail: str = ""
+
+
+def start_attempt(inbound_id: int) -> bool:
+    """Count one try of the parse job, before the try (a worker killed mid-way counts too).
+    False when the message needs no more work."""
+    result = db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == InboundState.stored)
+        .values(attempts=InboundMessage.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def record_attempt_error(inbound_id: int, error: BaseException) -> None:
+    db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id)
+        .values(error=f"{type(error).__name__}: {error}"[:4000])
+    )
+
+
+def _lock(inbound_id: int) -> InboundMessage | None:
+    """Load a message for update. The no-op UPDATE takes the row lock on PostgreSQL and the
+    write lock on SQLite, so two workers on the same message take turns and the second sees
+    what the first committed."""
+    db.session.execute(
+        update(InboundMessage).where(InboundMessage.id == inbound_id).values(attempts=InboundMessage.attempts)
+    )
+    return db.session.scalar(
+        select(InboundMessage).where(InboundMessage.id == inbound_id).execution_options(populate_existing=True)
+    )
+
+
+def ingest_inbound(inbound_id: int, *, tracking_prefix: str, max_attempts: int) -> IngestOutcome:
+    """Turn one stored message into a feedback item, a thread entry of an existing item, a
+    duplicate of an earlier message, or a quarantine entry. Idempotent: a message already
+    handled is left as it is."""
+    row = _lock(inbound_id)
+    if row is None:
+        return IngestOutcome(None, detail="missing")
+    if row.state is not InboundState.stored:
+        return IngestOutcome(row.state, row.item_id, detail="already handled")
+    if row.attempts > max_attempts:
+        quarantine_inbound(row, f"gave up after {row.attempts - 1} tries; last error: {row.error}")
+        return IngestOutcome(row.state, detail="quarantined")
+
+    original = _original_of(row)
+    if original is not None:
+        original = _lock(original.id)
+        if original.state is InboundState.stored:
+            _ingest_locked(original, tracking_prefix)
+        _mark_duplicate(row, original)
+        return IngestOutcome(row.state, row.item_id, detail="same bytes as an earlier message")
+    return _ingest_locked(row, tracking_prefix)
+
+
+def _original_of(row: InboundMessage) -> InboundMessage | None:
+    if row.duplicate_of_id is not None:
+        return db.session.get(InboundMessage, row.duplicate_of_id)
+    return db.session.scalar(
+        select(InboundMessage)
+        .where(
+            InboundMessage.sha256 == row.sha256,
+            InboundMessage.id < row.id,
+            InboundMessage.raw.is_not(None),
+            InboundMessage.state != InboundState.oversize,
+        )
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+
+
+def _mark_duplicate(row: InboundMessage, original: InboundMessage) -> None:
+    row.state = InboundState.duplicate
+    row.duplicate_of_id = original.id
+    row.item_id = original.item_id
+    for name in ("message_id", "subject", "from_addr", "is_auto", "auto_reason", "charset", "lossy", "content_sha256"):
+        setattr(row, name, getattr(original, name))
+    row.processed_at = utcnow()
+    row.error = None
+    log.info("inbound %s is a duplicate of %s", row.id, original.id)
+    db.session.flush()
+
+
+def content_digest(parsed: ParsedMessage) -> str:
+    """What the sender wrote, without transport headers: the same message relayed twice with
+    different Received lines has the same digest."""
+    digest = hashlib.sha256()
+    for part in (parsed.from_addr or "", parsed.subject or "", parsed.text or "", parsed.html or ""):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    for attachment in sorted(hashlib.sha256(a.payload).hexdigest() for a in parsed.attachments):
+        digest.update(attachment.encode())
+    return digest.hexdigest()
+
+
+def _ingest_locked(row: InboundMessage, tracking_prefix: str) -> IngestOutcome:
+    try:
+        parsed = parse_message(row.raw or b"")
+    except HostileMessage as exc:
+        quarantine_inbound(row, f"hostile message: {exc}")
+        return IngestOutcome(row.state, detail="quarantined")
+    except MailParseError as exc:
+        quarantine_inbound(row, f"cannot be parsed: {exc}")
+        return IngestOutcome(row.state, detail="quarantined")
+
+    row.message_id = _cut(parsed.message_id, 998)
+    row.subject = _cut(parsed.subject, 300)
+    row.from_addr = _cut(parsed.from_addr.lower() if parsed.from_addr else None, 254)
+    row.is_auto = parsed.is_auto
+    row.auto_reason = _cut(parsed.auto_reason, 32)
+    row.charset = _cut(parsed.charset, 32)
+    row.lossy = parsed.lossy
+    row.content_sha256 = content_digest(parsed)
+    for address in parsed.bounce_recipients:
+        mark_bouncing(address, row.id)
+
+    if row.message_id:
+        earlier = list(
+            db.session.scalars(
+                select(InboundMessage)
+                .where(
+                    InboundMessage.message_id == row.message_id,
+                    InboundMessage.id != row.id,
+                    InboundMessage.state.in_((InboundState.parsed, InboundState.duplicate)),
+                )
+                .order_by(InboundMessage.id)
+            )
+        )
+        for other in earlier:
+            if other.content_sha256 == row.content_sha256:
+                _mark_duplicate(row, other)
+                return IngestOutcome(row.state, row.item_id, detail="same Message-ID and content")
+        if earlier:
+            # Same Message-ID, different content: a broken mailer or a forgery. Keep both.
+            row.message_id_conflict = True
+            for other in earlier:
+                other.message_id_conflict = True
+
+    new_text, quoted = split_reply(parsed.text)
+    item = find_thread_item(parsed)
+    new_item = item is None
+    if new_item:
+        item = feedback_services.submit_feedback(
+            _submission_from(parsed), tracking_prefix=tracking_prefix
+        )
+        if not row.acknowledge:
+            # Imported mail: nothing to send, so nothing for the follow-up job to do.
+            feedback_services.mark_dispatched([item.id])
+    else:
+        item.events.append(
+            Event(kind=EventKind.note, note=f"mail received in the thread: {row.message_id or row.id}")
+        )
+    db.session.add(
+        ThreadEntry(
+            item_id=item.id, direction=Direction.inbound, inbound_message_id=row.id,
+            message_id=row.message_id, sender=row.from_addr, subject=row.subject,
+            text=new_text or "",
+            quoted_text=quoted or None, html=parsed.html, is_auto=parsed.is_auto,
+            created_at=utcnow(),
+        )
+    )
+    if row.message_id_conflict:
+        item.events.append(
+            Event(kind=EventKind.note, note=f"Message-ID {row.message_id} reused with different content")
+        )
+    row.state = InboundState.parsed
+    row.item_id = item.id
+    row.processed_at = utcnow()
+    row.error = None
+    db.session.flush()
+    return IngestOutcome(
+        row.state, item.id, new_item=new_item, acknowledge=new_item and row.acknowledge,
+        detail="new item" if new_item else "joined its thread",
+    )
+
+
+def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput:
+    subject = strip_subject_prefixes(parsed.subject).strip()
+    body = parsed.text.strip() or subject or NO_SUBJECT
+    reporter = None
+    if parsed.from_addr:
+        reporter = feedback_services.ReporterInput(
+            name=_cut(parsed.from_name, 100), email=_cut(parsed.from_addr, 254)
+        )
+    uploads = [
+        feedback_services.UploadInput(
+            filename=_cut(a.filename, 255) or "attachment",
+            content_type=_cut(a.content_type, 127) or "application/octet-stream",
+            stream=io.BytesIO(a.payload),
+            is_inline=a.is_inline,
+        )
+        for a in parsed.attachments
+    ]
+    return feedback_services.SubmissionInput(
+        source=Source.email,
+        subject=_cut(subject, 300) or None,
+        body=body,
+        reporter=reporter,
+        uploads=uploads,
+        is_auto=parsed.is_auto,
+    )
+
+
+def find_thread_item(parsed: ParsedMessage) -> FeedbackItem | None:
+    """The item a reply belongs to: by In-Reply-To / References against every stored inbound
+    and outbound Message-ID (most recent reference first), then by the tracking code in the
+    subject."""
+    references = [r for r in ([parsed.in_reply_to] + list(reversed(parsed.references))) if r]
+    if references:
+        found = db.session.execute(
+            select(ThreadEntry.message_id, ThreadEntry.item_id).where(ThreadEntry.message_id.in_(references))
+        ).all()
+        by_id = {message_id: item_id for message_id, item_id in found}
+        for reference in references:
+            if reference in by_id:
+                return db.session.get(FeedbackItem, by_id[reference])
+    code = find_tracking_code(parsed.subject)
+    if code:
+        return db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code))
+    return None
+
+
+def quarantine_inbound(row: InboundMessage, reason: str) -> None:
+    """Set a message aside with its raw bytes and the reason; later messages go on."""
+    log.warning("inbound %s quarantined: %s", row.id, reason)
+    row.state = InboundState.quarantined
+    row.error = reason[:4000]
+    row.processed_at = utcnow()
+    db.session.flush()
+
+
+class ReplayError(ValueError):
+    """Only a quarantined message with its bytes can be replayed."""
+
+
+def replay_inbound(inbound_id: int, *, actor_id: int | None = None) -> InboundMessage:
+    """Send a quarantined message through the pipeline again (e.g. after a fix)."""
+    row = db.session.get(InboundMessage, inbound_id)
+    if row is None or row.state is not InboundState.quarantined:
+        raise ReplayError("not quarantined")
+    log.info("inbound %s replayed by user %s (was: %s)", row.id, actor_id, row.error)
+    row.state = InboundState.stored
+    row.attempts = 0
+    row.error = None
+    row.enqueued_at = None
+    row.processed_at = None
+    db.session.flush()
+    return row
+
+
+# --- bounces and the thread of outgoing mail --------------------------------------------------
+
+def mark_bouncing(address: str, inbound_id: int | None = None) -> None:
+    address = address.strip().lower()[:254]
+    if not address:
+        return
+    entry = db.session.scalar(select(BouncingAddress).where(BouncingAddress.address == address))
+    if entry is None:
+        db.session.add(BouncingAddress(address=address, bounces=1, last_inbound_id=inbound_id))
+    else:
+        entry.bounces += 1
+        entry.last_bounced_at = utcnow()
+        entry.last_inbound_id = inbound_id
+    db.session.flush()
+
+
+def is_bouncing(address: str | None) -> bool:
+    if not address:
+        return False
+    return db.session.scalar(
+        select(BouncingAddress.id).where(BouncingAddress.address == address.strip().lower())
+    ) is not None
+
+
+def thread_headers(item: FeedbackItem) -> tuple[str | None, list[str]]:
+    """In-Reply-To and References for a mail we send about `item`, so the reporter's mailer
+    threads it and their answer comes back to the same item."""
+    ids = list(
+        db.session.scalars(
+            select(ThreadEntry.message_id)
+            .where(ThreadEntry.item_id == item.id, ThreadEntry.message_id.is_not(None))
+            .order_by(ThreadEntry.id)
+        )
+    )
+    if not ids:
+        return None, []
+    return ids[-1], ids[-20:]
+
+
+def record_outbound(item: FeedbackItem, message: EmailMessage) -> ThreadEntry:
+    """Keep a mail we sent in the item's thread, with its Message-ID, so replies find the item."""
+    message_id = (message.get("Message-ID") or "").strip().strip("<>") or None
+    body = message.get_body(("plain",))
+    entry = ThreadEntry(
+        item_id=item.id,
+        direction=Direction.outbound,
+        message_id=_cut(message_id, 998),
+        sender=_cut(parseaddr(str(message.get("From", "")))[1], 254),
+        subject=_cut(str(message.get("Subject", "")), 300),
+        text=body.get_content() if body is not None else "",
+        is_auto=True,
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- reading, for staff ------------------------------------------------------------------------
+
+def state_counts() -> dict[InboundState, int]:
+    counts = dict(
+        db.session.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all()
+    )
+    return {state: counts.get(state, 0) for state in InboundState}
+
+
+def set_aside(states=(InboundState.quarantined, InboundState.oversize), limit: int = 200) -> list[InboundMessage]:
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.state.in_(states))
+            .order_by(InboundMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def alerts() -> list[Mailbox]:
+    return list(db.session.scalars(select(Mailbox).where(Mailbox.alert.is_not(None)).order_by(Mailbox.id)))
+
+
+def requeue_cutoff(seconds: int) -> datetime:
+    return utcnow() - timedelta(seconds=seconds)
