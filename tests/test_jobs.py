@@ -1,0 +1,107 @@
+"""Handing work to rq: a Redis outage delays the receipt but loses nothing.
+
+Redis is stopped for real; the sweeper and a burst worker finish the job once it is back."""
+import email
+import email.policy
+import re
+
+import pytest
+from rq import Queue
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.jobs import redis_connection
+from intake.feedback.models import EventKind, FeedbackItem
+from tests.helpers import post_form
+
+FORM = {"kind": "complaint", "unit_id": "0", "category_id": "0",
+        "body": "县政务服务大厅社保窗口中午十二点就关门了，下午两点半才开，群众排队等了很久。"}
+
+
+def _redis_running(server) -> bool:
+    return server.proc is not None and server.proc.poll() is None
+
+
+@pytest.fixture
+def redis_outage(redis_server):
+    """Stops the session's Redis on request; whatever happens, it runs again afterwards."""
+    try:
+        yield redis_server
+    finally:
+        if not _redis_running(redis_server):
+            redis_server.start()
+
+
+def submit(client, **fields) -> str:
+    response = post_form(client, "/jiandu/", {**FORM, **fields})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    page = client.get("/jiandu/submitted").get_data(as_text=True)
+    return re.search(r'id="tracking-code">([^<]+)<', page).group(1)
+
+
+def item_by_code(code: str) -> FeedbackItem:
+    return db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code))
+
+
+def test_submission_during_a_redis_outage_is_kept_and_acknowledged_later(app, client, runner, redis_outage, smtp_server):
+    rq_queue = app.config["RQ_QUEUE"]
+    # One submission while Redis is up: the app's connection pool now holds a live connection,
+    # which the restart below turns stale.
+    before = submit(client, anonymous="y")
+    with app.app_context():
+        assert item_by_code(before).dispatched_at is not None
+
+    redis_outage.stop()
+    assert not _redis_running(redis_outage)
+    code = submit(client, name="赵六", email="zhaoliu@example.cn")
+    with app.app_context():
+        item = item_by_code(code)
+        assert item is not None and item.dispatched_at is None
+        assert [e.kind for e in item.events] == [EventKind.created]
+        item_id = item.id
+
+    # Still down: the sweeper leaves the row for later and does not fail.
+    result = runner.invoke(args=["intake", "sweep"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert item_by_code(code).dispatched_at is None
+
+    redis_outage.start()  # same argv, same port
+    result = runner.invoke(args=["intake", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "dispatched 1 item(s)" in result.output
+    with app.app_context():
+        assert item_by_code(code).dispatched_at is not None
+        queue = Queue(rq_queue, connection=redis_connection())
+        assert queue.job_ids == [f"item-received-{item_id}"]
+
+    result = runner.invoke(args=["intake", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+
+    assert len(smtp_server.messages) == 1
+    envelope = smtp_server.messages[0]
+    assert envelope.rcpt_tos == ["zhaoliu@example.cn"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert code in message["Subject"] and "您的反映已收到" in message["Subject"]
+    assert message["Auto-Submitted"] == "auto-replied"
+    body = message.get_content()
+    assert f"/jiandu/track/{code}?s=" in body
+    with app.app_context():
+        item = item_by_code(code)
+        assert item.acknowledged_at is not None
+        assert [e.kind for e in item.events] == [EventKind.created, EventKind.acknowledged]
+        assert item.events[-1].note == message["Message-ID"]
+        assert Queue(rq_queue, connection=redis_connection()).is_empty()
+
+    # Idempotent: the same job again (sweeper racing a request, an rq retry) sends nothing.
+    from intake.jobs import dispatch_items
+
+    with app.app_context():
+        assert dispatch_items([item_id]) is True
+    assert runner.invoke(args=["intake", "worker", "--burst"]).exit_code == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_sweep_with_nothing_to_do_says_nothing(runner):
+    result = runner.invoke(args=["intake", "sweep"])
+    assert result.exit_code == 0 and result.output == ""

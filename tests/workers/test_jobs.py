@@ -1,0 +1,91 @@
+"""The receipt job (回执): sent once, in the reporter's language, only to who asked for contact;
+errors propagate so rq retries. A real SMTP receiver takes the mail."""
+import email
+import email.policy
+
+import pytest
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.feedback import services
+from intake.feedback.models import Event, EventKind, FeedbackItem
+from tests.factories import ReporterInputFactory, create_item
+from workers.jobs import item_received
+
+
+def received(smtp_server):
+    return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in smtp_server.messages]
+
+
+@pytest.mark.parametrize(
+    "locale, subject",
+    [("zh_Hans", "您的反映已收到"), ("zh_Hant", "您的反映已收到"), ("en", "We have received your report")],
+)
+def test_receipt_is_sent_once_in_the_reporters_language(app_ctx, smtp_server, locale, subject):
+    item = create_item(locale=locale, reporter=ReporterInputFactory.build(name="孙七", email="sunqi@example.cn"))
+    db.session.commit()
+
+    assert item_received(item.id) == "sent"
+    assert item_received(item.id) == "already acknowledged"
+
+    [message] = received(smtp_server)
+    expected = {"zh_Hant": "您的反映已收到"}.get(locale, subject)
+    assert message["Subject"] == f"[{item.tracking_code}] {expected}"
+    assert message["To"].addresses[0].addr_spec == "sunqi@example.cn"
+    assert message["Auto-Submitted"] == "auto-replied"
+    body = message.get_content()
+    assert item.tracking_code in body and item.lookup_secret in body
+    assert body.startswith({"zh_Hans": "您好", "zh_Hant": "您好", "en": "Hello"}[locale])
+    events = db.session.scalars(select(Event).where(Event.kind == EventKind.acknowledged)).all()
+    assert len(events) == 1
+
+
+def test_traditional_receipt_is_written_in_traditional_characters(app_ctx, smtp_server):
+    item = create_item(locale="zh_Hant", reporter=ReporterInputFactory.build(email="tw@example.cn"))
+    db.session.commit()
+    item_received(item.id)
+    body = received(smtp_server)[0].get_content()
+    assert "縣政協民主監督郵箱已收到您的反映" in body
+
+
+@pytest.mark.parametrize(
+    "reporter",
+    [
+        services.ReporterInput(wants_anonymity=True),
+        services.ReporterInput(name="周八", phone="13900000000"),
+        None,
+    ],
+    ids=["anonymous", "no-email", "no-reporter"],
+)
+def test_no_receipt_without_an_address(app_ctx, smtp_server, reporter):
+    item = create_item(reporter=reporter)
+    db.session.commit()
+    assert item_received(item.id) == "no address"
+    assert smtp_server.messages == []
+    assert db.session.get(FeedbackItem, item.id).acknowledged_at is None
+
+
+def test_no_receipt_when_mail_is_not_configured(app_ctx):
+    item = create_item()
+    db.session.commit()
+    assert app_ctx.config["SMTP_HOST"] == ""
+    assert item_received(item.id) == "smtp not configured"
+    assert db.session.get(FeedbackItem, item.id).acknowledged_at is None
+
+
+def test_deleted_item_is_not_an_error(app_ctx):
+    assert item_received(987654) == "missing"
+
+
+def test_smtp_outage_fails_the_job_so_rq_retries(app_ctx):
+    from tests import servers
+
+    app_ctx.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=servers.free_port())  # nothing listens
+    item = create_item()
+    db.session.commit()
+    with pytest.raises(OSError):
+        item_received(item.id)
+    db.session.rollback()
+    item = db.session.get(FeedbackItem, item.id)
+    assert item.acknowledged_at is None
+    assert [e.kind for e in item.events] == [EventKind.created]
