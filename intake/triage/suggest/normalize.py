@@ -9,6 +9,9 @@ from zhconv import convert
 
 # Zero-width and BOM characters that WeChat and mail clients leave inside words.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Characters zhconv leaves as they are because they are also valid Simplified, folded for
+# matching only: 貼著 stays 贴著 otherwise, and the Traditional copy no longer matches 贴着.
+_FOLD = str.maketrans({"著": "着", "祇": "只", "衹": "只"})
 _SPACE = re.compile(r"\s+")
 # What is left after dropping punctuation and spaces: CJK, letters, digits.
 _NOT_WORD = re.compile(r"[^\w]|_", re.UNICODE)
@@ -25,7 +28,7 @@ def normalize(text: str | None) -> str:
         return ""
     # NFKC folds full-width ASCII and the ideographic space to their half-width forms.
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = convert(text, "zh-cn")
+    text = convert(text, "zh-cn").translate(_FOLD)
     return _SPACE.sub(" ", text).strip().lower()
 
 

@@ -303,7 +303,7 @@ def build(seed: int = SEED) -> list[dict]:
         row["script"] = "hant" if written_traditional else "hans"
     target = round(TRADITIONAL_SHARE * len(rows)) - sum(r["script"] == "hant" for r in rows)
     for row in rng.sample([r for r in rows if r["script"] == "hans"], max(0, target)):
-        row["text"] = convert(row["text"], rng.choice(["zh-tw", "zh-tw", "zh-hk"]))
+        row["text"] = convert(row["text"], rng.choice(["zh-hant", "zh-hant", "zh-tw", "zh-hk"]))
         row["script"] = "hant"
     return rows
 
