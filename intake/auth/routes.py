@@ -36,6 +36,8 @@ def _safe_next(target: str | None) -> str | None:
 def home_for(user: User) -> str:
     if user.is_staff:
         return url_for("triage.queue")
+    if user.role.value == "liaison":
+        return url_for("unit.unit_tasks")
     return url_for("feedback.submit")
 
 

@@ -1,0 +1,166 @@
+"""Forms of the ledger: routing, the unit's steps, members' visits, staff decisions, rating."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from intake.rectification.models import Satisfaction, TaskStatus, VisitOutcome
+from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
+
+REQUIRED = _l("This field is required.")
+
+
+def _optional_int(value):
+    if value in (None, "", "0", 0):
+        return None
+    return int(value)
+
+
+def validate_uploads(form, field) -> None:
+    """The same allow-list, size and content checks as the public form."""
+    files = [f for f in (field.data or []) if f and getattr(f, "filename", None)]
+    limit = current_app.config["MAX_UPLOAD_FILES"]
+    max_mb = current_app.config["MAX_UPLOAD_MB"]
+    if len(files) > limit:
+        raise ValidationError(_l("You can attach at most %(n)d files.", n=limit))
+    for storage in files:
+        ext = extension_of(storage.filename)
+        if ext not in ALLOWED_TYPES:
+            raise ValidationError(_l(
+                "“%(name)s” is not an accepted file type. Accepted: photos, PDF, Word, Excel, text.",
+                name=storage.filename))
+        if stream_size(storage) > max_mb * 1024 * 1024:
+            raise ValidationError(_l("“%(name)s” is larger than %(mb)d MB.", name=storage.filename, mb=max_mb))
+        if not content_matches(storage, ext):
+            raise ValidationError(_l("“%(name)s” does not look like a real %(ext)s file.",
+                                     name=storage.filename, ext=ext.upper()))
+
+
+def _text(label, max_chars=4000, required=True):
+    validators = [InputRequired(message=REQUIRED)] if required else [Optional()]
+    validators.append(Length(max=max_chars, message=_l("At most %(n)d characters.", n=max_chars)))
+    return TextAreaField(label, validators=validators)
+
+
+class RouteForm(FlaskForm):
+    """On the staff item page: route to a unit (分办), as a new task or into an open one."""
+
+    item_id = HiddenField(validators=[InputRequired()])
+    unit_id = SelectField(_l("Responsible unit"), coerce=_optional_int,
+                          validators=[InputRequired(message=_l("Choose a unit."))])
+    task_id = SelectField(_l("Task"), coerce=_optional_int, validate_choice=False)
+    problem = _text(_l("Problem (as the committee states it)"), required=False)
+    requirement = _text(_l("Requirement"), required=False)
+    deadline_workdays = IntegerField(_l("Deadline (working days)"), validators=[
+        Optional(), NumberRange(min=1, max=250, message=_l("Between 1 and 250."))])
+    first_answer_workdays = IntegerField(_l("First answer (working days)"), validators=[
+        Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60."))])
+
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends a field's chain on empty input, so the "required for a new task"
+        # rule is checked here, after the fields.
+        ok = super().validate(extra_validators)
+        if not self.task_id.data:
+            for field in (self.problem, self.requirement):
+                if not (field.data or "").strip():
+                    field.errors = list(field.errors) + [REQUIRED]
+                    ok = False
+        return ok
+
+
+class SignForm(FlaskForm):
+    measures = _text(_l("Rectification measures"))
+    responsible_person = StringField(_l("Person in charge"), validators=[
+        InputRequired(message=REQUIRED), Length(max=100)])
+    note = _text(_l("Note (optional)"), 2000, required=False)
+
+
+class ProgressForm(FlaskForm):
+    note = _text(_l("Progress"))
+    files = MultipleFileField(_l("Evidence (photos or documents)"), validators=[validate_uploads])
+
+
+class ExtensionForm(FlaskForm):
+    requested_deadline = DateField(_l("New deadline requested"), validators=[
+        InputRequired(message=REQUIRED)])
+    reason = _text(_l("Reason"), 2000)
+
+
+class CompletionForm(FlaskForm):
+    completion_report = _text(_l("What was done"))
+    files = MultipleFileField(_l("Evidence (photos or documents)"), validators=[validate_uploads])
+
+
+class VisitForm(FlaskForm):
+    visited_on = DateField(_l("Date of the visit"), validators=[InputRequired(message=REQUIRED)])
+    visitors = StringField(_l("Who went"), validators=[InputRequired(message=REQUIRED), Length(max=300)])
+    findings = _text(_l("Findings"))
+    outcome = RadioField(_l("Verdict"), choices=[(o.value, o.label) for o in VisitOutcome],
+                         validators=[InputRequired(message=_l("Choose a verdict."))])
+    reasons = _text(_l("Reasons"), 2000, required=False)
+    photos = MultipleFileField(_l("Photos"), validators=[validate_uploads])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.outcome.data == VisitOutcome.returned.value and not (self.reasons.data or "").strip():
+            self.reasons.errors = list(self.reasons.errors) + [_l("Say why the task goes back.")]
+            ok = False
+        return ok
+
+
+class DeadlineForm(FlaskForm):
+    deadline = DateField(_l("Deadline"), validators=[InputRequired(message=REQUIRED)])
+    first_answer_due = DateField(_l("First answer due"), validators=[Optional()])
+    note = _text(_l("Note (optional)"), 2000, required=False)
+
+
+class ExtensionDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Refuse"))],
+                          validators=[InputRequired(message=_l("Choose a decision."))])
+    note = _text(_l("Note (optional)"), 2000, required=False)
+
+
+class ReviewForm(FlaskForm):
+    """After a reporter's 不满意: staff send the task back or keep it closed."""
+
+    decision = RadioField(_l("Decision"), choices=[("return", _l("Return to the unit for rework")),
+                                                   ("confirm", _l("Keep it closed"))],
+                          validators=[InputRequired(message=_l("Choose a decision."))])
+    note = _text(_l("Reasons"), 2000)
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing but the CSRF token (release an attachment)."""
+
+
+class LedgerFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # GET filters change nothing
+
+    unit = SelectField(_l("Unit"), coerce=_optional_int, validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+    date_from = DateField(_l("Dispatched from"), validators=[Optional()])
+    date_to = DateField(_l("Dispatched until"), validators=[Optional()])
+
+    def fill_choices(self, units) -> None:
+        self.unit.choices = units
+        self.status.choices = [("", _l("All")), ("open", _l("Open")), ("overdue", _l("Overdue"))] + [
+            (s.value, s.label) for s in TaskStatus
+        ]
+
+
+class RatingForm(FlaskForm):
+    grade = RadioField(_l("Are you satisfied with the outcome?"),
+                       choices=[(g.value, g.label) for g in Satisfaction],
+                       validators=[InputRequired(message=_l("Choose one."))])
+    comment = _text(_l("Comment (optional)"), 2000, required=False)

@@ -1,0 +1,287 @@
+"""Mail of the ledger and the jobs that send it: the outcome to each reporter when a task is
+closed, reminders to the unit before a deadline, escalation to staff when it passes.
+
+Outbox rows first (ClosureNotice, TaskReminder, unique keys), committed, then enqueued: a
+Redis outage delays mail and never loses it, and a second tick or a re-run job sends nothing."""
+import logging
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from redis.exceptions import RedisError
+from rq import Retry
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from intake.auth.models import Role, User
+from intake.extensions import db
+from intake.mail import _msgid_domain, lookup_url, mail_configured, send_message
+from intake.rectification import services
+from intake.rectification.models import (
+    ClosureNotice,
+    ReminderKind,
+    RectificationTask,
+    TaskEventKind,
+    TaskReminder,
+    TaskStatus,
+)
+from intake.rectification.workdays import current_calendar
+from intake.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+CLOSURE_JOB = "workers.rectification_jobs.notify_closure"
+REMINDER_JOB = "workers.rectification_jobs.send_reminder"
+MAIL_RETRY = Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600])
+# An enqueued row still unsent after this long lost its job (Redis flushed, worker died).
+REQUEUE_AFTER = timedelta(minutes=30)
+UNIT_WORKING = (TaskStatus.dispatched, TaskStatus.signed, TaskStatus.in_progress, TaskStatus.returned)
+
+
+def _queue():
+    from intake.jobs import queue
+
+    return queue()
+
+
+def _enqueue(job: str, prefix: str, ids: list[int]) -> bool:
+    try:
+        q = _queue()
+        with q.connection.pipeline() as pipe:
+            for row_id in ids:
+                q.enqueue_call(job, args=(row_id,), job_id=f"{prefix}-{row_id}", retry=MAIL_RETRY, pipeline=pipe)
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("Redis unavailable, %d %s job(s) left for the next tick: %s", len(ids), prefix, exc)
+        return False
+    return True
+
+
+def dispatch_closure_notices(notice_ids: list[int]) -> bool:
+    """Enqueue the outcome mail of committed closure notices (call after the commit)."""
+    if not notice_ids:
+        return True
+    if not _enqueue(CLOSURE_JOB, "closure-notice", notice_ids):
+        return False
+    db.session.execute(update(ClosureNotice).where(ClosureNotice.id.in_(notice_ids)).values(enqueued_at=utcnow()))
+    db.session.commit()
+    return True
+
+
+def pending_closure_notice_ids(task_id: int | None = None) -> list[int]:
+    query = select(ClosureNotice.id).where(
+        ClosureNotice.outcome.is_(None),
+        or_(ClosureNotice.enqueued_at.is_(None), ClosureNotice.enqueued_at < utcnow() - REQUEUE_AFTER),
+    )
+    if task_id is not None:
+        query = query.where(ClosureNotice.task_id == task_id, ClosureNotice.enqueued_at.is_(None))
+    return list(db.session.scalars(query.order_by(ClosureNotice.id).limit(500)))
+
+
+def outcome_message(notice: ClosureNotice) -> EmailMessage:
+    item, task = notice.item, notice.task
+    reporter = item.reporter
+    with force_locale(item.locale):
+        subject = _("[%(code)s] The problem you reported has been rectified: please rate the outcome",
+                    code=item.tracking_code)
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+            body = render_template("mail/rectification_outcome.txt", item=item, task=task,
+                                   completion=services.mask_for_task(task.completion_report, task),
+                                   lookup_url=lookup_url(item))
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = formataddr((reporter.name or "", reporter.email))
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(idstring=item.tracking_code, domain=_msgid_domain())
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def _claim(model, row_id: int, column: str) -> bool:
+    """Mark a row as being sent, committed before sending: a second run finds it taken."""
+    result = db.session.execute(
+        update(model).where(model.id == row_id, getattr(model, column).is_(None)).values({column: utcnow()})
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def notify_closure(notice_id: int) -> str:
+    """Tell one reporter the outcome, once. Errors propagate (after releasing the claim) so rq
+    retries; the claim makes a rerun after success a no-op."""
+    notice = db.session.get(ClosureNotice, notice_id)
+    if notice is None:
+        return "missing"
+    if notice.outcome is not None:
+        return "already done"
+    item = notice.item
+    reporter = item.reporter
+    reason = None
+    if reporter is None or not reporter.email or reporter.wants_anonymity:
+        reason = "no address"  # the status page shows the outcome to the code and secret
+    elif item.is_auto:
+        reason = "auto mail"
+    elif not mail_configured():
+        reason = "smtp not configured"
+    if reason:
+        notice.outcome = reason
+        db.session.commit()
+        return reason
+    if not _claim(ClosureNotice, notice_id, "mailed_at"):
+        return "already sent"
+    message = outcome_message(notice)
+    try:
+        send_message(message)
+    except Exception:
+        db.session.execute(update(ClosureNotice).where(ClosureNotice.id == notice_id).values(mailed_at=None))
+        db.session.commit()
+        raise
+    notice = db.session.get(ClosureNotice, notice_id)
+    notice.outcome = "sent"
+    notice.message_id = message["Message-ID"]
+    db.session.commit()
+    return "sent"
+
+
+# --- reminders and escalation ------------------------------------------------------------------
+
+def _due_reminders(task: RectificationTask, today: date, before: int) -> list[tuple[ReminderKind, date]]:
+    calendar = current_calendar()
+    due = []
+    if task.status is TaskStatus.dispatched:
+        if today > task.first_answer_due:
+            due.append((ReminderKind.first_answer_overdue, task.first_answer_due))
+        elif calendar.workdays_between(today, task.first_answer_due) <= 1:
+            due.append((ReminderKind.first_answer_due, task.first_answer_due))
+    if task.status in UNIT_WORKING:
+        if today > task.deadline:
+            due.append((ReminderKind.overdue, task.deadline))
+        elif calendar.workdays_between(today, task.deadline) <= before:
+            due.append((ReminderKind.deadline_soon, task.deadline))
+    return due
+
+
+def create_due_reminders(today: date) -> list[int]:
+    """Insert the reminder rows that are due; an existing (task, kind, deadline) is skipped, so
+    running this twice creates nothing the second time. Commits."""
+    before = current_app.config["REMINDER_WORKDAYS_BEFORE"]
+    created = []
+    tasks = db.session.scalars(select(RectificationTask).where(RectificationTask.status.in_(UNIT_WORKING)))
+    for task in list(tasks):
+        for kind, due_date in _due_reminders(task, today, before):
+            exists = db.session.scalar(select(TaskReminder.id).where(
+                TaskReminder.task_id == task.id, TaskReminder.kind == kind, TaskReminder.due_date == due_date))
+            if exists:
+                continue
+            reminder = TaskReminder(task_id=task.id, kind=kind, due_date=due_date)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(reminder)
+                    event_kind = TaskEventKind.escalation if kind in (
+                        ReminderKind.overdue, ReminderKind.first_answer_overdue) else TaskEventKind.reminder
+                    task.events.append(services.TaskEvent(kind=event_kind, to_value=kind.value))
+                    db.session.flush()
+            except IntegrityError:
+                continue  # another tick took it
+            created.append(reminder.id)
+    db.session.commit()
+    return created
+
+
+def unsent_reminder_ids() -> list[int]:
+    return list(db.session.scalars(select(TaskReminder.id).where(
+        TaskReminder.sent_at.is_(None),
+        or_(TaskReminder.enqueued_at.is_(None), TaskReminder.enqueued_at < utcnow() - REQUEUE_AFTER),
+    ).order_by(TaskReminder.id).limit(500)))
+
+
+def dispatch_reminders(ids: list[int]) -> bool:
+    if not ids:
+        return True
+    if not _enqueue(REMINDER_JOB, "task-reminder", ids):
+        return False
+    db.session.execute(update(TaskReminder).where(TaskReminder.id.in_(ids)).values(enqueued_at=utcnow()))
+    db.session.commit()
+    return True
+
+
+def tick(today: date | None = None) -> dict:
+    """One run of the scheduler: create due reminders, enqueue what is unsent (including
+    closure notices whose enqueue was lost). Safe to run as often as you like."""
+    today = today or services.local_today()
+    created = create_due_reminders(today)
+    reminders = unsent_reminder_ids()
+    notices = pending_closure_notice_ids()
+    dispatch_reminders(reminders)
+    dispatch_closure_notices(notices)
+    return {"created": len(created), "reminders": len(reminders), "notices": len(notices)}
+
+
+def reminder_recipients(reminder: TaskReminder) -> list[User]:
+    task = reminder.task
+    to_unit = db.session.scalars(select(User).where(
+        User.role == Role.liaison, User.unit_id == task.unit_id, User.is_active_account.is_(True),
+        User.email.is_not(None)))
+    recipients = list(to_unit)
+    if reminder.kind in (ReminderKind.overdue, ReminderKind.first_answer_overdue):
+        recipients += list(db.session.scalars(select(User).where(
+            User.role.in_([Role.staff, Role.admin]), User.is_active_account.is_(True), User.email.is_not(None))))
+    return recipients
+
+
+def reminder_message(reminder: TaskReminder, user: User) -> EmailMessage:
+    task = reminder.task
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        if user.role is Role.liaison:
+            link = url_for("unit.task_detail", task_id=task.id, _external=True)
+        else:
+            link = url_for("rectification.task_detail", task_id=task.id, _external=True)
+        subject = {
+            ReminderKind.first_answer_due: _("[%(code)s] Please sign for this rectification task", code=task.code),
+            ReminderKind.first_answer_overdue: _("[%(code)s] Not signed for in time", code=task.code),
+            ReminderKind.deadline_soon: _("[%(code)s] The rectification deadline is near", code=task.code),
+            ReminderKind.overdue: _("[%(code)s] The rectification deadline has passed", code=task.code),
+        }[reminder.kind]
+        # Reminders are mail a unit reads: only the committee's problem statement, masked.
+        body = render_template("mail/rectification_reminder.txt", task=task, reminder=reminder,
+                               problem=services.mask_for_task(task.problem, task), link=link)
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = formataddr((user.display_name, user.email))
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(idstring=task.code, domain=_msgid_domain())
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body, charset="utf-8")
+    return message
+
+
+def send_reminder(reminder_id: int) -> str:
+    """Mail one reminder to its recipients, at most once."""
+    reminder = db.session.get(TaskReminder, reminder_id)
+    if reminder is None:
+        return "missing"
+    if reminder.sent_at is not None:
+        return "already sent"
+    recipients = reminder_recipients(reminder)
+    if not recipients or not mail_configured():
+        reminder.sent_at = utcnow()
+        reminder.recipients = 0
+        db.session.commit()
+        return "nobody to mail" if not recipients else "smtp not configured"
+    if not _claim(TaskReminder, reminder_id, "sent_at"):
+        return "already sent"
+    reminder = db.session.get(TaskReminder, reminder_id)
+    try:
+        for user in recipients:
+            send_message(reminder_message(reminder, user))
+    except Exception:
+        db.session.execute(update(TaskReminder).where(TaskReminder.id == reminder_id).values(sent_at=None))
+        db.session.commit()
+        raise
+    reminder.recipients = len(recipients)
+    db.session.commit()
+    return "sent"
