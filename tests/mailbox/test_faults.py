@@ -1,0 +1,257 @@
+"""Faults done for real: processes killed with SIGKILL, Dovecot restarted mid-poll, Redis
+stopped, the database made unreachable. Then count: every message exactly one item, none lost,
+none doubled, nothing marked on the server before its item was committed."""
+import collections
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from intake import create_app
+from intake.extensions import db
+from intake.feedback.models import FeedbackItem
+from intake.mailbox.models import InboundMessage, InboundState
+from tests import servers
+from tests.mailbox.conftest import drain, flags_by_uid, imap_client, poll
+from tests.mailbox.test_ingest import mail
+from workers.watcher import INGESTED, MailboxSession, poll_once, watch_mailbox
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(Path(sys.executable).with_name("flask"))
+MARKER = re.compile(r"K(\d{4})")
+
+
+def marked_message(n: int) -> bytes:
+    return mail(f"故障测试 {n}", f"编号 K{n:04d}：政务大厅窗口反映的问题。", message_id=f"<fault-{n}@example.cn>")
+
+
+def assert_exactly_once(app, n_messages: int) -> None:
+    with app.app_context():
+        bodies = db.session.scalars(select(FeedbackItem.body)).all()
+        numbers = collections.Counter(int(MARKER.search(b).group(1)) for b in bodies)
+        doubled = {k: v for k, v in numbers.items() if v > 1}
+        lost = set(range(n_messages)) - set(numbers)
+        assert not doubled, f"doubled: {doubled}"
+        assert not lost, f"lost: {sorted(lost)[:20]}"
+        rows = db.session.scalar(select(func.count()).select_from(InboundMessage))
+        assert rows == n_messages  # each UID fetched into exactly one row
+
+
+class Managed:
+    """A `flask --app wsgi intake ...` process we can SIGKILL and start again."""
+
+    def __init__(self, name: str, args: list[str], env: dict, logdir: Path):
+        self.name, self.args, self.env, self.logdir = name, args, env, logdir
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.logdir / f"{self.name}.log", "ab")
+        self.proc = subprocess.Popen([FLASK, "--app", "wsgi", "intake", *self.args], cwd=ROOT, env=self.env,
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill9(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+
+def process_env(app, **extra) -> dict:
+    c = app.config
+    env = dict(os.environ)
+    env.update(
+        INTAKE_CONFIG="test", DATABASE_URL=c["SQLALCHEMY_DATABASE_URI"], REDIS_URL=c["REDIS_URL"],
+        UPLOAD_DIR=c["UPLOAD_DIR"], IMAP_HOST=c["IMAP_HOST"], IMAP_PORT=str(c["IMAP_PORT"]), IMAP_SSL="0",
+        IMAP_USER=c["IMAP_USER"], IMAP_PASSWORD=c["IMAP_PASSWORD"], IMAP_POLL_SECONDS="1",
+        IMAP_BATCH_MESSAGES="20", MAIL_REQUEUE_SECONDS="3", SMTP_HOST="", PYTHONUNBUFFERED="1",
+    )
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap, tmp_path):
+    n_messages = 400
+    rnd = random.Random(int(os.environ.get("FAULT_SEED", time.time())))
+    messages = [marked_message(n) for n in range(n_messages)]
+    for raw in messages[:150]:
+        imap.append("INBOX", raw)
+    env = process_env(mail_app)
+    watcher = Managed("watcher", ["watch"], env, tmp_path)
+    workers = [Managed(f"worker{i}", ["worker"], env, tmp_path) for i in range(2)]
+    everyone = [watcher, *workers]
+    for p in everyone:
+        p.start()
+    appended, kills = 150, collections.Counter()
+    try:
+        for _ in range(14):
+            time.sleep(rnd.uniform(0.2, 1.5))
+            for raw in messages[appended:appended + 25]:
+                imap.append("INBOX", raw)
+            appended = min(n_messages, appended + 25)
+            victim = rnd.choice(everyone)
+            victim.kill9()
+            kills[victim.name] += 1
+            victim.start()
+        for raw in messages[appended:]:
+            imap.append("INBOX", raw)
+        deadline = time.monotonic() + 75
+        while time.monotonic() < deadline:
+            with mail_app.app_context():
+                done = db.session.scalar(
+                    select(func.count()).where(InboundMessage.state == InboundState.parsed,
+                                               InboundMessage.marked_at.is_not(None)))
+            if done >= n_messages:
+                break
+            time.sleep(0.5)
+    finally:
+        for p in everyone:
+            p.stop()
+    assert kills["watcher"] and sum(kills.values()) == 14
+    assert_exactly_once(mail_app, n_messages)
+    flags = flags_by_uid(imap)
+    assert len(flags) == n_messages and all(INGESTED in f for f in flags.values())
+
+
+def test_dovecot_restarted_in_the_middle_of_a_poll(mail_app, mailbox_id, imap, dovecot):
+    n_messages = 60
+    mail_app.config["IMAP_BATCH_MESSAGES"] = 5
+    for n in range(n_messages):
+        imap.append("INBOX", marked_message(n))
+
+    class RestartDuringThirdBatch(MailboxSession):
+        batches = 0
+
+        def _store_batch(self, batch, sizes):
+            self.batches += 1
+            if self.batches == 3:
+                dovecot.stop()
+                dovecot.start()
+            return super()._store_batch(batch, sizes)
+
+    session = RestartDuringThirdBatch(mail_app, mailbox_id)
+    session.connect()
+    with pytest.raises(Exception):
+        session.poll()
+    session.close()
+    with mail_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 10  # two batches committed
+
+    # The long-running watcher reconnects after the restart and goes on from the checkpoint.
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_mailbox, args=(mail_app, mailbox_id, stop), kwargs={"poll_seconds": 0.5})
+    thread.start()
+    try:
+        _wait_for_rows(mail_app, n_messages)
+        dovecot.stop()  # and once more while it idles
+        dovecot.start()
+        late = imap_client({"host": "127.0.0.1", "port": dovecot.port, "user": mail_app.config["IMAP_USER"],
+                            "password": mail_app.config["IMAP_PASSWORD"]})
+        late.append("INBOX", marked_message(n_messages))
+        late.logout()
+        _wait_for_rows(mail_app, n_messages + 1, timeout=20)
+    finally:
+        stop.set()
+        thread.join(30)
+    drain(mail_app)
+    assert_exactly_once(mail_app, n_messages + 1)
+
+
+def _wait_for_rows(app, n: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if db.session.scalar(select(func.count()).select_from(InboundMessage)) >= n:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {n} messages stored after {timeout}s")
+
+
+def test_redis_stopped_during_ingestion_rows_wait_and_are_enqueued_later(mail_app, mailbox_id, imap, redis_server):
+    mail_app.config["MAIL_REQUEUE_SECONDS"] = 0
+    for n in range(10):
+        imap.append("INBOX", marked_message(n))
+    poll(mail_app, mailbox_id)  # stored and enqueued, but no worker ran yet
+    redis_server.stop()
+    try:
+        for n in range(10, 20):
+            imap.append("INBOX", marked_message(n))
+        assert poll(mail_app, mailbox_id) == 10  # the watcher goes on without Redis
+        with mail_app.app_context():
+            waiting = db.session.scalar(select(func.count()).where(InboundMessage.enqueued_at.is_(None)))
+            assert waiting == 10
+        assert not any(INGESTED in f for f in flags_by_uid(imap).values())
+    finally:
+        redis_server.start()
+    # Redis came back empty (no persistence): the first ten jobs are gone too. The sweeper in
+    # the next poll enqueues all twenty.
+    poll(mail_app, mailbox_id)
+    drain(mail_app)
+    poll(mail_app, mailbox_id)
+    assert_exactly_once(mail_app, 20)
+    assert all(INGESTED in f for f in flags_by_uid(imap).values())
+
+
+def test_database_unreachable_nothing_is_marked(imap_account, imap, redis_url, redis_server, tmp_path):
+    from flask_migrate import upgrade
+
+    pg_dir = servers.tempdir("intake-pg-fault-")
+    try:
+        server, url = servers.start_private_postgres(pg_dir)
+    except servers.ServerUnavailable as exc:
+        servers.fail("postgresql", str(exc))
+    try:
+        app = create_app(
+            "test", SQLALCHEMY_DATABASE_URI=url, REDIS_URL=redis_url, UPLOAD_DIR=str(tmp_path / "uploads"),
+            IMAP_HOST=imap_account["host"], IMAP_PORT=imap_account["port"], IMAP_SSL=False,
+            IMAP_USER=imap_account["user"], IMAP_PASSWORD=imap_account["password"],
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}},
+        )
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            from intake.mailbox.services import ensure_default_mailbox
+
+            mailbox_id = ensure_default_mailbox(app.config).id
+            db.session.commit()
+        for n in range(5):
+            imap.append("INBOX", marked_message(n))
+        poll_once(app, mailbox_id)
+        drain(app)  # five items committed; the next poll would mark them
+
+        server.stop(signal.SIGINT)  # fast shutdown: clients are cut off, as in a crash of the link
+        for n in range(5, 8):
+            imap.append("INBOX", marked_message(n))
+        with pytest.raises(Exception):
+            poll_once(app, mailbox_id)
+        flags = flags_by_uid(imap)
+        assert len(flags) == 8 and not any(INGESTED in f for f in flags.values())
+
+        server.start()
+        deadline = time.monotonic() + 20
+        while not servers.postgres_answers(url) and time.monotonic() < deadline:
+            time.sleep(0.2)  # listening comes before accepting: "the database system is starting up"
+        poll_once(app, mailbox_id)
+        drain(app)
+        poll_once(app, mailbox_id)
+        assert all(INGESTED in f for f in flags_by_uid(imap).values())
+        assert_exactly_once(app, 8)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        server.stop(signal.SIGINT)
