@@ -19,7 +19,7 @@ def test_size_fields_and_codes():
     rows = _rows()
     assert len(rows) >= 400
     unit_codes = {u["code"] for u in UNITS}
-    leaf_codes = {c["code"] for top in CATEGORIES for c in top.get("children", [top]) }
+    leaf_codes = {c["code"] for top in CATEGORIES for c in top.get("children", [top])}
     for row in rows:
         assert row["text"].strip()
         assert row["unit"] in unit_codes
