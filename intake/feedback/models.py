@@ -252,7 +252,8 @@ class EventKind(enum.Enum):
 
 
 EVENT_LABELS = {
-    EventKind.created: _l("Received"),
+    # Not "Received": that msgid is the "time received" label (收到时间) of the facts list.
+    EventKind.created: _l("Report received"),
     EventKind.status_changed: _l("Status changed"),
     EventKind.acknowledged: _l("Receipt sent to reporter"),
     EventKind.note: _l("Note"),

@@ -293,7 +293,7 @@ def test_status_page_shows_status_and_history_but_nothing_internal(client, submi
     assert response.status_code == 200
     assert re.search(r'id="item-status">已受理<', html)
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', html, re.S).group(1)
-    assert timeline.count("<li>") == 2 and "已受理" in timeline
+    assert timeline.count("<li>") == 2 and "反映已收到" in timeline and "已受理" in timeline
     assert filled["body"] in html and "县工业商务和科学技术信息局" in html
     for private in ("王科长", "wangkz", "内部：反映人是局长的亲戚", filled["name"], filled["phone"], filled["email"]):
         assert private not in html

@@ -44,7 +44,7 @@ def test_item_page_shows_the_item_reporter_and_files(signed_in, item_id):
     html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
     assert "窗口工作人员玩手机" in html and "现场照片.png" in html and "规定.pdf" in html
     assert "李" in html  # the reporter's name, for staff only
-    assert "收到时间" in history(html) and "系统" in history(html)
+    assert "反映已收到" in history(html) and "系统" in history(html)
 
 
 def test_status_change_shows_in_history_with_who_and_when(app, signed_in, item_id):
