@@ -166,7 +166,10 @@ def figures():
 def route():
     form = RouteForm()
     form.unit_id.choices = unit_choices(_("Choose a unit"))
-    item = db.get_or_404(FeedbackItem, request.form.get("item_id", type=int) or 0)
+    item_id = request.form.get("item_id", type=int)
+    if not item_id:
+        abort(400)
+    item = db.get_or_404(FeedbackItem, item_id)
     if not form.validate_on_submit():
         for field in form:
             for error in field.errors:
