@@ -237,5 +237,68 @@ def quarantine_replay(inbound_id: int) -> None:
     click.echo(f"replaying {inbound_id}" + ("" if queued else " (Redis unavailable: the sweeper will enqueue it)"))
 
 
+def _messages_at(path: str):
+    """Raw messages of an mbox file, a Maildir or an .eml file, as bytes."""
+    import mailbox
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        if (p / "cur").is_dir() or (p / "new").is_dir():
+            box = mailbox.Maildir(str(p), factory=None, create=False)
+            for key in box.iterkeys():
+                yield box.get_bytes(key)
+        else:
+            for child in sorted(p.glob("*.eml")):
+                yield child.read_bytes()
+    elif p.suffix.lower() == ".eml":
+        yield p.read_bytes()
+    else:
+        box = mailbox.mbox(str(p), factory=None, create=False)
+        for key in box.iterkeys():
+            yield box.get_bytes(key, from_=False)
+
+
+@intake_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--acknowledge", is_flag=True, help="Send acknowledgements as for mail received (default: none).")
+def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
+    """Import mail from mbox files, Maildirs or .eml files through the mailbox pipeline."""
+    from intake.mailbox import services as mailbox_services
+    from workers.jobs import parse_inbound
+
+    raws = [raw for path in paths for raw in _messages_at(path)]
+    outcomes: dict[str, int] = {}
+    with click.progressbar(raws, label="importing", show_pos=True) as bar:
+        for raw in bar:
+            row_id = mailbox_services.store_imported(raw, acknowledge=acknowledge).id
+            db.session.commit()
+            try:
+                outcome = parse_inbound(row_id)
+            except Exception as exc:  # noqa: BLE001 - left stored; the sweeper's workers retry it
+                db.session.rollback()
+                outcome = f"error ({type(exc).__name__}), left for the workers"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    for outcome, count in sorted(outcomes.items()):
+        click.echo(f"{count}\t{outcome}")
+
+
+@intake_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Output file (default: standard output; required for xlsx).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+              help="Only items received on or after this date (UTC).")
+def export_items(fmt: str, out_path: str | None, since) -> None:
+    """Export feedback items, one record per item."""
+    from intake.feedback.export import export
+
+    if fmt == "xlsx" and not out_path:
+        raise click.BadParameter("xlsx needs --out FILE", param_hint="--out")
+    count = export(fmt, out_path, since)
+    if out_path:
+        click.echo(f"exported {count} item(s) to {out_path}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(intake_cli)

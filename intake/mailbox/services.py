@@ -241,6 +241,23 @@ def _describe_from_headers(row: InboundMessage, header: bytes) -> None:
     row.message_id = _cut(parsed.message_id, 998)
 
 
+def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
+    """A message from `intake import` (mbox, Maildir, .eml): stored like fetched mail, without
+    IMAP coordinates; the same pipeline then dedupes it against everything received."""
+    sha = hashlib.sha256(raw).hexdigest()
+    original = db.session.scalar(
+        select(func.min(InboundMessage.id)).where(InboundMessage.sha256 == sha, InboundMessage.raw.is_not(None))
+    )
+    row = InboundMessage(
+        raw=None if original else raw, duplicate_of_id=original, sha256=sha, size=len(raw),
+        state=InboundState.stored, attempts=0, acknowledge=acknowledge, received_at=utcnow(),
+        enqueued_at=utcnow(),  # processed in-process by the command, not by a worker
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def advance_checkpoint(mailbox_id: int, last_uid: int) -> None:
     db.session.execute(
         update(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid).values(last_uid=last_uid)
