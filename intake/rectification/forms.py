@@ -14,7 +14,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from intake.rectification.models import Satisfaction, TaskStatus, VisitOutcome
+from intake.rectification.models import (
+    SATISFACTION_LABELS,
+    VISIT_OUTCOME_LABELS,
+    Satisfaction,
+    TaskStatus,
+    VisitOutcome,
+)
 from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
 
 REQUIRED = _l("This field is required.")
@@ -98,14 +104,14 @@ class ExtensionForm(FlaskForm):
 
 class CompletionForm(FlaskForm):
     completion_report = _text(_l("What was done"))
-    files = MultipleFileField(_l("Evidence (photos or documents)"), validators=[validate_uploads])
+    completion_files = MultipleFileField(_l("Evidence (photos or documents)"), validators=[validate_uploads])
 
 
 class VisitForm(FlaskForm):
     visited_on = DateField(_l("Date of the visit"), validators=[InputRequired(message=REQUIRED)])
     visitors = StringField(_l("Who went"), validators=[InputRequired(message=REQUIRED), Length(max=300)])
     findings = _text(_l("Findings"))
-    outcome = RadioField(_l("Verdict"), choices=[(o.value, o.label) for o in VisitOutcome],
+    outcome = RadioField(_l("Verdict"), choices=[(o.value, VISIT_OUTCOME_LABELS[o]) for o in VisitOutcome],
                          validators=[InputRequired(message=_l("Choose a verdict."))])
     reasons = _text(_l("Reasons"), 2000, required=False)
     photos = MultipleFileField(_l("Photos"), validators=[validate_uploads])
@@ -161,6 +167,6 @@ class LedgerFilterForm(FlaskForm):
 
 class RatingForm(FlaskForm):
     grade = RadioField(_l("Are you satisfied with the outcome?"),
-                       choices=[(g.value, g.label) for g in Satisfaction],
+                       choices=[(g.value, SATISFACTION_LABELS[g]) for g in Satisfaction],
                        validators=[InputRequired(message=_l("Choose one."))])
     comment = _text(_l("Comment (optional)"), 2000, required=False)

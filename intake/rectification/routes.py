@@ -379,7 +379,7 @@ def extension(task_id: int):
 @liaison_required
 def complete(task_id: int):
     return _unit_step(task_id, "completion_form", CompletionForm(), lambda task, form: services.report_completion(
-        task, current_user.id, form.completion_report.data, _uploads(form.files)))
+        task, current_user.id, form.completion_report.data, _uploads(form.completion_files)))
 
 
 @unit_bp.get("/tasks/<int:task_id>/files/<int:file_id>")
