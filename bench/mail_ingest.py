@@ -1,0 +1,250 @@
+"""Mailbox ingestion benchmarks (issue 3), against a private Dovecot and Redis started here.
+
+Measured in one run over the same generated messages (mixed charsets: UTF-8, GBK labelled
+gb2312, Big5; 20% with a ~30 KB attachment):
+
+  fetch   raw imapclient batched fetch (UID FETCH BODY.PEEK[] in batches of 100): msgs/s
+  parse   intake.mailbox.decoding.parse_message over the same bytes, in process: msgs/s
+  e2e     `poll --once` (store raw + enqueue) then one rq worker until every item is
+          committed: msgs/s, and its ratio to parse (target ≥ 0.7)
+  empty   cost of a poll with nothing new on the full mailbox (one UID SEARCH): median ms
+  idle    APPEND → item committed with `intake watch` (IDLE) and one worker process: p50/p95 s
+
+    .venv/bin/python bench/mail_ingest.py --messages 2000
+    .venv/bin/python bench/mail_ingest.py --messages 10000 --postgres
+    .venv/bin/python bench/mail_ingest.py --messages 100000 --only empty   # poll cost on a big box
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import servers  # noqa: E402
+
+PASSWORD = "bench-password"
+TEXTS = [
+    "政务大厅3号窗口工作人员态度冷淡，办营业执照让我跑了三次，每次都说材料不齐。",
+    "县工科局审批企业技改项目拖了两个月，没有任何答复，希望尽快办理。",
+    "便民窗口中午无人值守，群众排队一个多小时，建议安排轮岗。",
+    "鎮雄縣政務服務大廳的自助機經常故障，希望儘快維修。",  # Traditional, as sent
+]
+
+
+def make_message(n: int, rnd: random.Random) -> bytes:
+    text = TEXTS[n % len(TEXTS)] + f" 编号 B{n:06d}"
+    charset = ["utf-8", "gb2312", "big5"][n % 3]
+    if charset == "big5":
+        text = TEXTS[3] + f" 編號 B{n:06d}"
+    codec = {"gb2312": "gb18030"}.get(charset, charset)
+    body = text.encode(codec)
+    head = (
+        f"From: citizen{n % 500}@example.cn\r\nTo: jdyx@zxzx.gov.cn\r\n"
+        f"Subject: =?utf-8?B?{__import__('base64').b64encode(f'反映 {n}'.encode()).decode()}?=\r\n"
+        f"Date: Tue, 03 Nov 2026 10:20:00 +0800\r\nMessage-ID: <bench-{n}@example.cn>\r\nMIME-Version: 1.0\r\n"
+    ).encode()
+    if rnd.random() < 0.2:
+        payload = __import__("base64").encodebytes(os.urandom(30_000))
+        return head + (
+            b'Content-Type: multipart/mixed; boundary="bb"\r\n\r\n--bb\r\n'
+            b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            + body + b"\r\n--bb\r\nContent-Type: image/jpeg; name=\"photo.jpg\"\r\n"
+            b"Content-Disposition: attachment; filename=\"photo.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + payload + b"--bb--\r\n"
+        )
+    return head + b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body + b"\r\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--postgres", action="store_true", help="use the PostgreSQL at TEST_DATABASE_URL (db intake_bench)")
+    parser.add_argument("--only", choices=["all", "empty"], default="all")
+    parser.add_argument("--idle-samples", type=int, default=40)
+    args = parser.parse_args()
+
+    workdir = servers.tempdir("intake-bench-mail-")
+    os.environ.setdefault("INTAKE_CONFIG", "test")
+    users = workdir / "dovecot" / "users"
+    users.parent.mkdir(parents=True)
+    users.write_text(f"bench:{{PLAIN}}{PASSWORD}:8:8::{workdir / 'dovecot' / 'mail' / 'bench'}::\n"
+                     f"idle:{{PLAIN}}{PASSWORD}:8:8::{workdir / 'dovecot' / 'mail' / 'idle'}::\n")
+    dovecot = servers.start_dovecot(workdir / "dovecot")
+    redis = servers.start_redis(workdir)
+    admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    if args.postgres:
+        db_url = servers.create_database(admin_url, "intake_bench")
+    else:
+        db_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    results: dict = {"messages": args.messages, "database": "postgresql" if args.postgres else "sqlite"}
+    procs: list[subprocess.Popen] = []
+    try:
+        from flask_migrate import upgrade
+        from imapclient import IMAPClient
+
+        from intake import create_app
+        from intake.extensions import db
+        from intake.mailbox import services
+
+        overrides = dict(
+            SQLALCHEMY_DATABASE_URI=db_url, REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
+            UPLOAD_DIR=str(workdir / "uploads"), IMAP_HOST="127.0.0.1", IMAP_PORT=dovecot.port, IMAP_SSL=False,
+            IMAP_USER="bench", IMAP_PASSWORD=PASSWORD, SMTP_HOST="",
+        )
+        app = create_app("test", **overrides)
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            mailbox_id = services.ensure_default_mailbox(app.config).id
+            db.session.commit()
+
+        rnd = random.Random(3)
+        raws = [make_message(n, rnd) for n in range(args.messages)]
+        client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
+        client.login("bench", PASSWORD)
+        started = time.perf_counter()
+        for raw in raws:
+            client.append("INBOX", raw)
+        results["append_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
+        client.select_folder("INBOX", readonly=True)
+        uids = client.search(["ALL"])
+
+        if args.only == "all":
+            started = time.perf_counter()
+            fetched = 0
+            for i in range(0, len(uids), 100):
+                fetched += len(client.fetch(uids[i:i + 100], ["BODY.PEEK[]"]))
+            results["fetch_per_s"] = round(fetched / (time.perf_counter() - started), 1)
+
+            from intake.mailbox.decoding import parse_message
+
+            started = time.perf_counter()
+            for raw in raws:
+                parse_message(raw)
+            results["parse_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
+
+            from workers.watcher import poll_once
+            from workers.worker import AppWorker
+
+            from intake.jobs import queue, redis_connection
+
+            started = time.perf_counter()
+            poll_once(app, mailbox_id)
+            stored_at = time.perf_counter()
+            with app.app_context():
+                worker = AppWorker([queue()], connection=redis_connection())
+            worker.app = app
+            worker.log.setLevel("WARNING")
+            import logging
+
+            logging.getLogger("rq").setLevel(logging.WARNING)
+            worker.work(burst=True)
+            done = time.perf_counter()
+            with app.app_context():
+                from sqlalchemy import func, select
+
+                from intake.feedback.models import FeedbackItem
+
+                items = db.session.scalar(select(func.count()).select_from(FeedbackItem))
+            results["e2e_items"] = items
+            results["store_per_s"] = round(len(raws) / (stored_at - started), 1)
+            results["e2e_per_s"] = round(len(raws) / (done - started), 1)
+            results["e2e_over_parse"] = round(results["e2e_per_s"] / results["parse_per_s"], 2)
+            poll_once(app, mailbox_id)  # marks everything
+        else:
+            with app.app_context():
+                from intake.mailbox.models import Mailbox
+
+                box = db.session.get(Mailbox, mailbox_id)
+                status = client.folder_status("INBOX", ["UIDVALIDITY"])
+                box.uidvalidity = status[b"UIDVALIDITY"]
+                box.last_uid = max(uids)
+                db.session.commit()
+        client.logout()
+
+        from workers.watcher import MailboxSession
+
+        session = MailboxSession(app, mailbox_id)
+        session.connect()
+        timings = []
+        for _ in range(50):
+            started = time.perf_counter()
+            session.poll()
+            timings.append((time.perf_counter() - started) * 1000)
+        session.close()
+        results["empty_poll_ms_median"] = round(statistics.median(timings), 2)
+        results["empty_poll_ms_p95"] = round(sorted(timings)[int(len(timings) * 0.95) - 1], 2)
+
+        if args.only == "all":
+            results.update(idle_latency(app, workdir, overrides, dovecot, args.idle_samples, procs))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        dovecot.stop()
+        redis.stop()
+        if args.postgres:
+            servers.drop_database(admin_url, "intake_bench")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"mail_ingest-{args.messages}-{results['database']}-{int(time.time())}.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def idle_latency(app, workdir, overrides, dovecot, samples, procs) -> dict:
+    """APPEND → item committed, with `intake watch` (IDLE) and `intake worker` as processes."""
+    from imapclient import IMAPClient
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.feedback.models import FeedbackItem
+
+    env = dict(os.environ)
+    env.update(INTAKE_CONFIG="test", DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"], REDIS_URL=overrides["REDIS_URL"],
+               UPLOAD_DIR=overrides["UPLOAD_DIR"], IMAP_HOST="127.0.0.1", IMAP_PORT=str(dovecot.port), IMAP_SSL="0",
+               IMAP_USER="idle", IMAP_PASSWORD=PASSWORD, IMAP_POLL_SECONDS="60", SMTP_HOST="")
+    flask = str(Path(sys.executable).with_name("flask"))
+    log = open(workdir / "idle-procs.log", "ab")
+    for args in (["watch"], ["worker"]):
+        procs.append(subprocess.Popen([flask, "--app", "wsgi", "intake", *args], cwd=ROOT, env=env,
+                                      stdout=log, stderr=subprocess.STDOUT))
+    client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
+    client.login("idle", PASSWORD)
+    time.sleep(4)  # both processes up and the watcher idling
+    latencies = []
+    for n in range(samples):
+        raw = make_message(900_000 + n, random.Random(n))
+        started = time.perf_counter()
+        client.append("INBOX", raw)
+        code = f"B{900_000 + n:06d}"
+        while True:
+            with app.app_context():
+                found = db.session.scalar(select(FeedbackItem.id).where(FeedbackItem.body.contains(code)))
+                db.session.remove()
+            if found:
+                break
+            if time.perf_counter() - started > 30:
+                raise RuntimeError("item did not appear within 30 s")
+            time.sleep(0.01)
+        latencies.append(time.perf_counter() - started)
+        time.sleep(0.2)
+    client.logout()
+    latencies.sort()
+    return {"idle_p50_s": round(statistics.median(latencies), 3),
+            "idle_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
