@@ -142,5 +142,9 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     assert staff.get("/staff/rectification/?status=open").status_code == 200
     assert staff.get("/staff/rectification/export.xlsx").status_code == 200
     assert staff.get("/staff/rectification/figures").status_code == 200
-    assert public.get("/jiandu/units/zwfw").status_code == 200
+    unit_page = public.get("/jiandu/units/zwfw").get_data(as_text=True)
+    # Figures only: no report text, no problem statement, no names.
+    assert 'data-figure="tasks">1<' in unit_page and 'data-figure="routed">1<' in unit_page
+    assert "多次往返" not in unit_page and "白跑" not in unit_page and "李" not in unit_page
+    assert "县政务服务管理局" in public.get("/jiandu/units/").get_data(as_text=True)
     assert public.get("/jiandu/units/fgw").status_code == 404  # not under listed supervision
