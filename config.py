@@ -81,6 +81,15 @@ class Config:
     BENCH_ENDPOINTS = _env_bool("BENCH_ENDPOINTS", False)
     QUEUE_PAGE_SIZE = _env_int("QUEUE_PAGE_SIZE", 25)
 
+    # Triage suggestions (issue 4). A suggested unit or category is applied to the item without
+    # a click when its confidence is at least this (0–1; above 1: never); admins can change it
+    # in the UI, which wins over this default.
+    SUGGEST_AUTO_APPLY = float(os.environ.get("SUGGEST_AUTO_APPLY", "0.9"))
+    # The learned model (`intake classifier train` writes it); without the file, rules only.
+    CLASSIFIER_PATH = os.environ.get("CLASSIFIER_PATH", str(INSTANCE_DIR / "triage-classifier.joblib"))
+    # Near-duplicates are looked for among reports received this many days before.
+    DUPLICATE_WINDOW_DAYS = _env_int("DUPLICATE_WINDOW_DAYS", 90)
+
     # The rectification ledger (整改台账): default time limits in working days on the official
     # calendar, editable per task; reminders this many working days before a deadline.
     RECTIFICATION_WORKDAYS = _env_int("RECTIFICATION_WORKDAYS", 15)
@@ -108,6 +117,7 @@ class TestConfig(Config):
     RQ_QUEUE = "intake-test"
     SMTP_HOST = ""  # tests that send mail point this at their own SMTP receiver
     PUBLIC_BASE_URL = "http://testserver"
+    CLASSIFIER_PATH = ""  # rules only unless a test trains a model
 
 
 config_by_name = {

@@ -24,7 +24,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True)
+    from intake.triage.search import include_object
+
+    migrate.init_app(app, db, render_as_batch=True, include_object=include_object)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -11,6 +11,7 @@ from intake.mailbox.acks import take_acknowledgement_slot
 from intake.feedback.models import FeedbackItem, Source
 from intake.mail import acknowledgement_for, mail_configured, send_message
 from intake.feedback import services as feedback_services
+from intake.triage.suggestions import apply_suggestions
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ def item_received(item_id: int) -> str:
     if item is None:
         # The row is committed before the job is enqueued, so this is a deleted item.
         return "missing"
+    # Suggested unit, category and priority first (idempotent), committed apart from the receipt.
+    apply_suggestions(item_id)
+    db.session.commit()
     reporter = item.reporter
     if item.acknowledged_at is not None:
         return "already acknowledged"
@@ -70,6 +74,10 @@ def parse_inbound(inbound_id: int) -> str:
         mailbox_services.record_attempt_error(inbound_id, exc)
         db.session.commit()
         raise
+    if outcome.new_item:
+        # Imported mail gets no item_received job: suggest here (idempotent either way).
+        apply_suggestions(outcome.item_id)
+        db.session.commit()
     if outcome.acknowledge:
         dispatch_items([outcome.item_id])
     return outcome.detail

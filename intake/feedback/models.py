@@ -201,11 +201,15 @@ class FeedbackItem(db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="zh_Hans")
     # Mail no person wrote (auto-replies, bounces, lists): kept, but out of the main queue.
     is_auto: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Merged into another report about the same problem (status duplicate): the reporter keeps
+    # this tracking code and sees the primary's outcome.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_items.id"), index=True)
 
     unit: Mapped[Unit | None] = relationship()
     category: Mapped[Category | None] = relationship()
     reporter: Mapped[Reporter | None] = relationship()
     assignee: Mapped[User | None] = relationship()
+    duplicate_of: Mapped["FeedbackItem | None"] = relationship(remote_side=[id])
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="item", order_by="Attachment.id", cascade="all, delete-orphan"
     )
@@ -245,6 +249,17 @@ class EventKind(enum.Enum):
     status_changed = "status_changed"
     acknowledged = "acknowledged"
     note = "note"
+    # Triage (issue 4).
+    suggestion_applied = "suggestion_applied"
+    suggestion_accepted = "suggestion_accepted"
+    suggestion_corrected = "suggestion_corrected"
+    priority_raised = "priority_raised"
+    assigned = "assigned"
+    merged = "merged"
+    identity_viewed = "identity_viewed"
+    reply_queued = "reply_queued"
+    reply_sent = "reply_sent"
+    classified = "classified"
 
     @property
     def label(self) -> str:
@@ -257,6 +272,16 @@ EVENT_LABELS = {
     EventKind.status_changed: _l("Status changed"),
     EventKind.acknowledged: _l("Receipt sent to reporter"),
     EventKind.note: _l("Note"),
+    EventKind.suggestion_applied: _l("Suggestion applied automatically"),
+    EventKind.suggestion_accepted: _l("Suggestion accepted"),
+    EventKind.suggestion_corrected: _l("Suggestion corrected"),
+    EventKind.priority_raised: _l("Priority raised"),
+    EventKind.assigned: _l("Assigned"),
+    EventKind.merged: _l("Merged duplicates"),
+    EventKind.identity_viewed: _l("Reporter's contact details viewed"),
+    EventKind.reply_queued: _l("Reply to reporter queued"),
+    EventKind.reply_sent: _l("Reply sent to reporter"),
+    EventKind.classified: _l("Unit or category set"),
 }
 
 

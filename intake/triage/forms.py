@@ -1,10 +1,10 @@
-"""Staff forms: queue filters and the status change."""
+"""Staff forms: queue filters, the status change, and triage's item and admin forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from intake.feedback.models import ItemStatus, Source
+from intake.feedback.models import ItemStatus, Priority, Source
 
 
 def _optional_int(value):
@@ -17,18 +17,32 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # GET filters change nothing
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validate_choice=False)
     unit = SelectField(_l("Unit"), coerce=_optional_int, validate_choice=False)
     category = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
     source = SelectField(_l("Source"), validate_choice=False)
+    assignee = SelectField(_l("Assignee"), validate_choice=False)
+    priority = SelectField(_l("Priority"), validate_choice=False)
+    date_from = DateField(_l("Received from"), validators=[Optional()])
+    date_to = DateField(_l("Received until"), validators=[Optional()])
+    auto = SelectField(_l("Automatic mail"), validate_choice=False)
+    flagged = BooleanField(_l("Flagged"))
+    attachment = BooleanField(_l("With attachments"))
+    overdue = BooleanField(_l("Rectification overdue"))
 
-    def fill_choices(self, units, categories) -> None:
+    def fill_choices(self, units, categories, staff=()) -> None:
         self.status.choices = [("", _l("Open (not final)")), ("all", _l("All"))] + [
             (s.value, s.label) for s in ItemStatus
         ]
         self.unit.choices = units
         self.category.choices = categories
         self.source.choices = [("", _l("All sources"))] + [(s.value, s.label) for s in Source]
+        self.assignee.choices = [("", _l("Anyone")), ("me", _l("Me")), ("none", _l("Nobody"))] + [
+            (str(u.id), u.display_name) for u in staff
+        ]
+        self.priority.choices = [("", _l("Any priority"))] + [(p.value, p.label) for p in Priority]
+        self.auto.choices = [("", _l("People's reports")), ("1", _l("Automatic mail only")), ("all", _l("Both"))]
 
 
 class StatusChangeForm(FlaskForm):
@@ -37,3 +51,27 @@ class StatusChangeForm(FlaskForm):
         _l("Note (optional)"),
         validators=[Optional(), Length(max=2000, message=_l("At most 2000 characters."))],
     )
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Internal note"), validators=[
+        InputRequired(message=_l("Write a note.")), Length(max=4000, message=_l("At most 4000 characters."))])
+
+
+class ReplyForm(FlaskForm):
+    template = HiddenField()
+    subject = StringField(_l("Subject"), validators=[
+        InputRequired(message=_l("Write a subject.")), Length(max=250, message=_l("At most 250 characters."))])
+    body = TextAreaField(_l("Text"), validators=[
+        InputRequired(message=_l("Write the reply.")), Length(max=20000, message=_l("At most 20000 characters."))])
+
+
+class RulesForm(FlaskForm):
+    threshold = DecimalField(_l("Apply suggestions automatically from this confidence"), places=2,
+                             validators=[InputRequired(), NumberRange(min=0, max=1.01)])
+
+
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
+    subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=250)])
+    body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=20000)])

@@ -40,11 +40,18 @@ def history(html: str) -> str:
     return re.search(r'<ol class="timeline" id="history">(.*?)</ol>', html, re.S).group(1)
 
 
-def test_item_page_shows_the_item_reporter_and_files(signed_in, item_id):
+def test_item_page_shows_the_item_and_files_and_the_reporter_on_request(app, signed_in, item_id):
     html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
     assert "窗口工作人员玩手机" in html and "现场照片.png" in html and "规定.pdf" in html
-    assert "李" in html  # the reporter's name, for staff only
     assert "反映已收到" in history(html) and "系统" in history(html)
+    assert "李" not in html and "reporter0@" not in html  # behind the button until asked for
+    token = csrf_token_from(html)
+    shown = signed_in.post(f"/staff/items/{item_id}/reporter", data={"csrf_token": token}).get_data(as_text=True)
+    assert "李" in shown and "@example.cn" in shown  # the reporter, for staff only
+    assert "查看了反映人联系方式" in history(shown) or "反映人联系方式" in history(shown)
+    with app.app_context():
+        viewed = db.session.scalars(select(Event).where(Event.item_id == item_id, Event.kind == EventKind.identity_viewed)).all()
+        assert [e.actor.username for e in viewed] == ["staff"]
 
 
 def test_status_change_shows_in_history_with_who_and_when(app, signed_in, item_id):
