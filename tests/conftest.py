@@ -84,13 +84,18 @@ def backend(request):
 
 
 def _clean_tables() -> None:
+    # DELETE, children first, rather than TRUNCATE: on these small tables it is ~10x faster on
+    # PostgreSQL (TRUNCATE swaps every table's files), which is most of a test's setup time.
     tables = [t for t in db.metadata.sorted_tables]
+    for table in reversed(tables):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(tables):
-            db.session.execute(table.delete())
+        # What TRUNCATE ... RESTART IDENTITY did: ids start at 1 again.
+        sequences = db.session.scalars(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        ).all()
+        for name in sequences:
+            db.session.execute(text(f'ALTER SEQUENCE "{name}" RESTART'))
     db.session.commit()
 
 
