@@ -80,6 +80,8 @@ class Config:
     # Registers /_bench/* endpoints used by bench/; never enable in production.
     BENCH_ENDPOINTS = _env_bool("BENCH_ENDPOINTS", False)
     QUEUE_PAGE_SIZE = _env_int("QUEUE_PAGE_SIZE", 25)
+    # How long a process keeps the unit and category choice lists (0: read them every time).
+    REFERENCE_CACHE_SECONDS = _env_int("REFERENCE_CACHE_SECONDS", 60)
 
     # Triage suggestions (issue 4). A suggested unit or category is applied to the item without
     # a click when its confidence is at least this (0–1; above 1: never); admins can change it
@@ -116,6 +118,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RQ_QUEUE = "intake-test"
     SMTP_HOST = ""  # tests that send mail point this at their own SMTP receiver
+    REFERENCE_CACHE_SECONDS = 0  # tests edit units and categories and expect to see it
     PUBLIC_BASE_URL = "http://testserver"
     CLASSIFIER_PATH = ""  # rules only unless a test trains a model
 

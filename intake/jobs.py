@@ -5,6 +5,8 @@ import logging
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
 
 from intake.extensions import db
 from intake.feedback import services as feedback_services
@@ -22,42 +24,61 @@ def queue() -> Queue:
 
 
 def dispatch_items(item_ids: list[int]) -> bool:
-    """Enqueue the follow-up job of committed items and mark them dispatched.
+    """Enqueue the follow-up job of committed items, once each.
 
-    Returns False when Redis is unreachable; the rows stay undispatched for the sweeper."""
-    if not item_ids:
-        return True
+    The job itself records that it started (dispatched_at), so a request enqueues and commits
+    nothing more. Returns False when Redis is unreachable; the rows wait for the sweeper."""
     try:
         q = queue()
-        with q.connection.pipeline() as pipe:
-            for item_id in item_ids:
-                # A stable job id: enqueueing twice (sweeper racing a request) runs one job
-                # twice at worst, and the job is idempotent.
+        for item_id in item_ids:
+            try:
+                # unique: a job still queued, running or just finished is not queued again,
+                # whether the sweeper or a request gets there first.
                 q.enqueue_call(
                     ITEM_RECEIVED_JOB,
                     args=(item_id,),
                     job_id=f"item-received-{item_id}",
                     retry=ITEM_RECEIVED_RETRY,
-                    pipeline=pipe,
+                    unique=True,
                 )
-            pipe.execute()
+            except DuplicateJobError:
+                pass
     except RedisError as exc:
         log.warning("Redis unavailable, %d item(s) left for the sweeper: %s", len(item_ids), exc)
         return False
-    feedback_services.mark_dispatched(item_ids)
-    db.session.commit()
     return True
 
 
 def sweep_undispatched() -> int:
-    """Enqueue every committed item whose job never reached Redis, and every stored inbound
-    mail whose parse job never did (or whose worker died). Returns how many."""
+    """Enqueue the job of every committed item whose job never started: never enqueued (Redis
+    was down) or lost with Redis's memory; and the parse job of stored inbound mail likewise.
+    Returns how many were handed over."""
     total = 0
-    while ids := feedback_services.undispatched_item_ids():
-        if not dispatch_items(ids):
+    after_id = 0
+    while ids := feedback_services.undispatched_item_ids(after_id=after_id):
+        waiting = _jobs_in_redis([f"item-received-{i}" for i in ids])
+        if waiting is None:
             break
-        total += len(ids)
+        todo = [i for i in ids if f"item-received-{i}" not in waiting]
+        if todo and not dispatch_items(todo):
+            break
+        total += len(todo)
+        after_id = ids[-1]
     return total + sweep_inbound()
+
+
+def _jobs_in_redis(job_ids: list[str]) -> set[str] | None:
+    """Of these job ids, those Redis still holds (None when Redis is unreachable)."""
+    try:
+        conn = redis_connection()
+        with conn.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.exists(Job.key_for(job_id))
+            found = pipe.execute()
+    except RedisError as exc:
+        log.warning("Redis unavailable, sweep postponed: %s", exc)
+        return None
+    return {job_id for job_id, exists in zip(job_ids, found) if exists}
 
 
 PARSE_INBOUND_JOB = "workers.jobs.parse_inbound"

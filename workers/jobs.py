@@ -22,6 +22,10 @@ def item_received(item_id: int) -> str:
     if item is None:
         # The row is committed before the job is enqueued, so this is a deleted item.
         return "missing"
+    if item.dispatched_at is None:
+        # From here on rq owns it (retries, failed registry); the sweeper stops re-enqueueing.
+        feedback_services.mark_dispatched([item_id])
+        db.session.commit()
     # Suggested unit, category and priority first (idempotent), committed apart from the receipt.
     apply_suggestions(item_id)
     db.session.commit()

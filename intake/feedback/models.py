@@ -192,8 +192,9 @@ class FeedbackItem(db.Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
-    # Outbox marker: set once the follow-up job is in Redis. Rows still NULL are picked up
-    # by the sweeper, so a Redis outage delays the job but never loses it.
+    # Outbox marker: set by the follow-up job when it starts. Rows still NULL whose job Redis
+    # does not hold are enqueued by the sweeper, so neither a Redis outage nor a Redis that
+    # lost its memory loses the job.
     dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
     acknowledged_at: Mapped[datetime | None]
     client_ip: Mapped[str | None] = mapped_column(String(64))

@@ -75,21 +75,26 @@ def new_lookup_secret() -> str:
 
 
 def next_sequence_value(name: str, year: int) -> int:
-    """Atomically take the next number of a per-year counter, inside the caller's transaction."""
+    """Atomically take the next number of a per-year counter, inside the caller's transaction.
+
+    One upsert statement: the counter row stays locked only from here to the commit."""
     dialect = db.session.get_bind().dialect.name
     insert_fn = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert_fn is not None:
-        db.session.execute(
-            insert_fn(SequenceCounter).values(name=name, year=year, value=0).on_conflict_do_nothing()
-        )
-    elif db.session.get(SequenceCounter, (name, year)) is None:
-        db.session.execute(insert(SequenceCounter).values(name=name, year=year, value=0))
-    return db.session.execute(
-        update(SequenceCounter)
-        .where(SequenceCounter.name == name, SequenceCounter.year == year)
-        .values(value=SequenceCounter.value + 1)
-        .returning(SequenceCounter.value)
-    ).scalar_one()
+    if insert_fn is None:
+        if db.session.get(SequenceCounter, (name, year)) is None:
+            db.session.execute(insert(SequenceCounter).values(name=name, year=year, value=0))
+        return db.session.execute(
+            update(SequenceCounter)
+            .where(SequenceCounter.name == name, SequenceCounter.year == year)
+            .values(value=SequenceCounter.value + 1)
+            .returning(SequenceCounter.value)
+        ).scalar_one()
+    statement = insert_fn(SequenceCounter).values(name=name, year=year, value=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SequenceCounter.name, SequenceCounter.year],
+        set_={"value": SequenceCounter.value + 1},
+    ).returning(SequenceCounter.value)
+    return db.session.execute(statement).scalar_one()
 
 
 def format_tracking_code(prefix: str, year: int, number: int) -> str:
@@ -202,11 +207,12 @@ def mark_dispatched(item_ids: list[int]) -> None:
     )
 
 
-def undispatched_item_ids(limit: int = 500) -> list[int]:
+def undispatched_item_ids(limit: int = 500, after_id: int = 0) -> list[int]:
+    """Items whose follow-up job has not started, in id order from after_id (keyset)."""
     return list(
         db.session.scalars(
             select(FeedbackItem.id)
-            .where(FeedbackItem.dispatched_at.is_(None))
+            .where(FeedbackItem.dispatched_at.is_(None), FeedbackItem.id > after_id)
             .order_by(FeedbackItem.id)
             .limit(limit)
         )

@@ -1,4 +1,8 @@
 """Reading and seeding reference data (units, categories)."""
+import time
+
+from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -17,21 +21,39 @@ def active_units() -> list[Unit]:
     )
 
 
-def unit_choices(blank_label: str) -> list[tuple[int, str]]:
-    """Choices with the units under listed supervision (挂牌监督) first."""
-    return [(0, blank_label)] + [(unit.id, unit.display_name) for unit in active_units()]
+def _cached_choices(kind: str, build) -> list[tuple[int, str]]:
+    """Choice lists per UI language, kept REFERENCE_CACHE_SECONDS in this process: every form
+    view and every submission needs them, and they change a few times a year."""
+    ttl = current_app.config.get("REFERENCE_CACHE_SECONDS", 0)
+    if not ttl:
+        return build()
+    cache = current_app.extensions.setdefault("intake_reference_choices", {})
+    key = (kind, str(get_locale()))
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is None or hit[0] <= now:
+        hit = cache[key] = (now + ttl, build())
+    return hit[1]
 
 
-def category_choices(blank_label: str) -> list[tuple[int, str]]:
-    """Leaf categories, each shown with its group (工作作风 / 服务态度)."""
+def forget_cached_choices() -> None:
+    """Call after editing units or categories, so this process shows the change at once."""
+    current_app.extensions.pop("intake_reference_choices", None)
+
+
+def _unit_choices() -> list[tuple[int, str]]:
+    return [(unit.id, unit.display_name) for unit in active_units()]
+
+
+def _category_choices() -> list[tuple[int, str]]:
     tops = db.session.scalars(
         select(Category)
         .where(Category.parent_id.is_(None), Category.is_active.is_(True))
         .order_by(Category.sort_order, Category.id)
-        # All children in one more query, not one query per group (this runs on every form view).
+        # All children in one more query, not one query per group.
         .options(selectinload(Category.children))
     )
-    choices = [(0, blank_label)]
+    choices = []
     for top in tops:
         children = [c for c in top.children if c.is_active]
         if children:
@@ -39,6 +61,16 @@ def category_choices(blank_label: str) -> list[tuple[int, str]]:
         else:
             choices.append((top.id, top.display_name))
     return choices
+
+
+def unit_choices(blank_label: str) -> list[tuple[int, str]]:
+    """Choices with the units under listed supervision (挂牌监督) first."""
+    return [(0, blank_label)] + _cached_choices("units", _unit_choices)
+
+
+def category_choices(blank_label: str) -> list[tuple[int, str]]:
+    """Leaf categories, each shown with its group (工作作风 / 服务态度)."""
+    return [(0, blank_label)] + _cached_choices("categories", _category_choices)
 
 
 def seed_reference_data(supervised_year: int) -> tuple[int, int]:

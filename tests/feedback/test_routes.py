@@ -5,9 +5,11 @@ import io
 import re
 
 import pytest
+from rq import Queue
 from sqlalchemy import func, select
 
 from intake.extensions import db
+from intake.redis_client import redis_connection
 from intake.feedback import services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Reporter
 from tests.conftest import csrf_token_from
@@ -65,7 +67,9 @@ def test_valid_submission_stores_everything_typed(app, client, filled):
         )
         assert (item.reporter.name, item.reporter.phone, item.reporter.email) == ("张三", "138 0013 8000", "zhangsan@example.cn")
         assert item.status is ItemStatus.pending and item.locale == "zh_Hans"
-        assert item.dispatched_at is not None  # Redis is up: the receipt job was handed over
+        # Redis is up: the follow-up job is queued; it marks the row itself when it starts.
+        assert item.dispatched_at is None
+        assert Queue(app.config["RQ_QUEUE"], connection=redis_connection()).job_ids == [f"item-received-{item.id}"]
 
 
 def test_the_secret_is_not_in_any_url_of_the_confirmation(client, filled):

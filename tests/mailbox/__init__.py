@@ -1,0 +1,1 @@
+"""Tests of the mailbox decoding layer (pure logic, no server)."""
