@@ -334,3 +334,20 @@ def test_failing_message_is_quarantined_after_bounded_tries_then_replayed(mail_a
                           "user": mail_app.config["IMAP_USER"], "password": mail_app.config["IMAP_PASSWORD"]})
     assert all(INGESTED in f for f in flags_by_uid(client).values())
     client.logout()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_processed_folder_receives_ingested_mail_and_nothing_is_deleted(mail_app, mailbox_id, imap_append, imap):
+    mail_app.config["IMAP_PROCESSED_FOLDER"] = "Ingested"
+    with mail_app.app_context():
+        from intake.mailbox.services import ensure_default_mailbox
+
+        ensure_default_mailbox(mail_app.config)
+        db.session.commit()
+    imap_append(mail("移走", "处理后移到已处理文件夹"))
+    poll(mail_app, mailbox_id)
+    assert len(flags_by_uid(imap)) == 1  # not moved before its item is committed
+    drain(mail_app)
+    poll(mail_app, mailbox_id)
+    assert flags_by_uid(imap) == {}
+    assert len(flags_by_uid(imap, "Ingested")) == 1
