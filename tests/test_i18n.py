@@ -108,6 +108,7 @@ KNOWN = {
 }
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # about templates, not the database
 @pytest.mark.parametrize("locale", list(KNOWN))
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_render_in_each_language(client, page, locale):
