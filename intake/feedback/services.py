@@ -6,8 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, text, update
 
 from intake.extensions import db
 from intake.feedback.models import (
@@ -74,27 +73,18 @@ def new_lookup_secret() -> str:
     return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
 
 
-def next_sequence_value(name: str, year: int) -> int:
-    """Atomically take the next number of a per-year counter, inside the caller's transaction.
+# One statement, the same on PostgreSQL and SQLite (3.35+): the counter row stays locked only
+# from here to the commit, and a new year starts its own row.
+_NEXT_SEQUENCE_VALUE = text(
+    "INSERT INTO sequence_counters (name, year, value) VALUES (:name, :year, 1) "
+    "ON CONFLICT (name, year) DO UPDATE SET value = sequence_counters.value + 1 "
+    "RETURNING value"
+)
 
-    One upsert statement: the counter row stays locked only from here to the commit."""
-    dialect = db.session.get_bind().dialect.name
-    insert_fn = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert_fn is None:
-        if db.session.get(SequenceCounter, (name, year)) is None:
-            db.session.execute(insert(SequenceCounter).values(name=name, year=year, value=0))
-        return db.session.execute(
-            update(SequenceCounter)
-            .where(SequenceCounter.name == name, SequenceCounter.year == year)
-            .values(value=SequenceCounter.value + 1)
-            .returning(SequenceCounter.value)
-        ).scalar_one()
-    statement = insert_fn(SequenceCounter).values(name=name, year=year, value=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[SequenceCounter.name, SequenceCounter.year],
-        set_={"value": SequenceCounter.value + 1},
-    ).returning(SequenceCounter.value)
-    return db.session.execute(statement).scalar_one()
+
+def next_sequence_value(name: str, year: int) -> int:
+    """Atomically take the next number of a per-year counter, inside the caller's transaction."""
+    return db.session.execute(_NEXT_SEQUENCE_VALUE, {"name": name, "year": year}).scalar_one()
 
 
 def format_tracking_code(prefix: str, year: int, number: int) -> str:
@@ -116,9 +106,12 @@ def _clean(value: str | None) -> str | None:
 
 
 def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: int | None = None) -> FeedbackItem:
-    """Create an item with its reporter and files and the first audit event."""
+    """Create an item with its reporter and files and the first audit event.
+
+    Files are written and the rows built before the first write to the database, so the
+    per-year counter row is locked only for the inserts and the commit."""
     now = utcnow()
-    number = next_sequence_value("feedback", now.year)
+    stored_files = [(upload, store_stream(upload.stream)) for upload in data.uploads]
     reporter = None
     if data.reporter is not None:
         r = data.reporter
@@ -130,12 +123,9 @@ def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: in
             wants_anonymity=r.wants_anonymity,
             user_id=r.user_id,
         )
-        db.session.add(reporter)
     body = data.body.strip()
     item = FeedbackItem(
         year=now.year,
-        number=number,
-        tracking_code=format_tracking_code(tracking_prefix, now.year, number),
         lookup_secret=new_lookup_secret(),
         source=data.source,
         kind=data.kind,
@@ -151,11 +141,7 @@ def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: in
         client_ip=data.client_ip,
         locale=data.locale,
         is_auto=data.is_auto,
-    )
-    db.session.add(item)
-    for upload in data.uploads:
-        stored = store_stream(upload.stream)
-        item.attachments.append(
+        attachments=[
             Attachment(
                 stored_name=stored.stored_name,
                 original_name=upload.filename,
@@ -164,8 +150,15 @@ def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: in
                 sha256=stored.sha256,
                 is_inline=upload.is_inline,
             )
-        )
-    item.events.append(Event(kind=EventKind.created, actor_id=actor_id, to_value=item.status.value))
+            for upload, stored in stored_files
+        ],
+        events=[Event(kind=EventKind.created, actor_id=actor_id, to_value=ItemStatus.pending.value)],
+    )
+    with db.session.no_autoflush:
+        number = next_sequence_value("feedback", now.year)
+    item.number = number
+    item.tracking_code = format_tracking_code(tracking_prefix, now.year, number)
+    db.session.add(item)
     db.session.flush()
     return item
 
