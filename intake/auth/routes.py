@@ -28,6 +28,10 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
+    # Browsers read a backslash as a slash (/\evil.example is //evil.example) and drop tabs
+    # and newlines, so neither may appear at all.
+    if any(ch in target for ch in "\\\t\r\n"):
+        return None
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target

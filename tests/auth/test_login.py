@@ -59,6 +59,8 @@ def test_inactive_account_cannot_sign_in(app, client, auth, staff):
         ("//evil.example/staff/", "/staff/"),
         ("https://evil.example/", "/staff/"),
         ("javascript:alert(1)", "/staff/"),
+        ("/\\evil.example", "/staff/"),  # browsers read /\ as //
+        ("/\t/evil.example", "/staff/"),  # and drop tabs
         ("staff/", "/staff/"),
     ],
 )
