@@ -353,3 +353,11 @@ def test_status_page_language_follows_the_visitor(client, submitted):
     code, secret = submitted
     assert "Accepted" in client.get(f"/jiandu/track/{code}?s={secret}&lang=en").get_data(as_text=True)
 
+
+
+def test_anonymous_choice_is_kept_after_an_error(app, client, filled):
+    html = post_form(client, "/jiandu/", {**filled, "anonymous": "y", "body": "太短"}).get_data(as_text=True)
+    shown = form_values(html)
+    assert shown.get("anonymous") == "y"
+    assert shown["body"] == "太短"
+    assert item_count(app) == 0
