@@ -29,7 +29,10 @@ from intake.triage.models import ItemSuggestion, ReplyState, ReplyTemplate, Save
 
 FINAL_STATUSES = [s for s in ItemStatus if s.is_final]
 # Counting stops here: at a million rows an exact count per filter costs more than the page.
-COUNT_CAP = 10_000
+# Beyond this, counts read "1000+". Counting the newest rows first lets PostgreSQL walk the
+# keyset index and stop early; exact counts of 100,000 open items cost more than the page.
+COUNT_CAP = 1_000
+SEARCH_COUNT_CAP = 1_000
 
 
 class TriageError(ValueError):
@@ -183,11 +186,15 @@ def queue_page(f: QueueFilter, per_page: int, after: Cursor | None = None, befor
 FACETS = ("status", "unit_id", "category_id", "source", "priority")
 
 
-def queue_counts(f: QueueFilter, cap: int = COUNT_CAP) -> Counts:
+def queue_counts(f: QueueFilter, cap: int | None = None) -> Counts:
     """The number of matching items and, within them, per status, unit, category, source and
     priority, in one grouped query over at most `cap` rows (beyond that, counts say "at least")."""
+    if cap is None:
+        cap = SEARCH_COUNT_CAP if f.q else COUNT_CAP
     columns = [getattr(FeedbackItem, name) for name in FACETS]
-    capped_rows = _filtered(select(*columns), f).limit(cap + 1).subquery()
+    capped_rows = (_filtered(select(*columns), f)
+                   .order_by(FeedbackItem.received_at.desc(), FeedbackItem.id.desc())
+                   .limit(cap + 1).subquery())
     grouped = db.session.execute(
         select(*[capped_rows.c[name] for name in FACETS], func.count())
         .group_by(*[capped_rows.c[name] for name in FACETS])
