@@ -12,9 +12,9 @@ own `SELECT 1` round trip over the same engine, in the same run:
   search2   GET /staff/?q=态度                a two-character Chinese search
   search4   GET /staff/?q=服务态度差          a longer one (trigram index)
 
-    .venv/bin/python bench/queue.py                       # 1,000,000 items
-    .venv/bin/python bench/queue.py --items 200000 --runs 30
-    .venv/bin/python bench/queue.py --reuse               # measure an existing bench database
+    .venv/bin/python bench/staff_queue.py                       # 1,000,000 items
+    .venv/bin/python bench/staff_queue.py --items 200000 --runs 30
+    .venv/bin/python bench/staff_queue.py --reuse               # measure an existing bench database
 
 Targets: page p95 <= 100 ms, search p95 <= 200 ms. Prints p50/p95 and the ratio to SELECT 1.
 """
