@@ -33,12 +33,30 @@ def tick(every: float, today) -> None:
 @rectification_cli.command("calendar-check")
 @click.argument("year", type=int, required=False)
 def calendar_check(year: int | None) -> None:
-    """Say whether the working-day calendar knows YEAR (default: this year and next)."""
+    """Say whether the working-day calendar knows YEAR (default: this year, next year and the
+    years of provisional deadlines). Exit 1 while one is missing."""
+    from intake.rectification.services import years_in_use
     from intake.rectification.workdays import current_calendar
 
-    years = [year] if year else [date.today().year, date.today().year + 1]
+    today = date.today()
+    years = [year] if year else sorted(set(years_in_use(today)) | {today.year, today.year + 1})
     missing = [y for y in years if not current_calendar().covers(y)]
     for y in years:
         click.echo(f"{y}: {'missing' if y in missing else 'ok'}")
     if missing:
         raise SystemExit(1)
+
+
+@rectification_cli.command("recompute-deadlines")
+def recompute_deadlines() -> None:
+    """Count provisional deadlines again on today's calendar (after a holiday schedule was
+    entered, WORKDAY_CALENDAR_FILE extended or chinese-calendar upgraded). Each change is an
+    event on its task."""
+    from intake.rectification.services import recompute_provisional_deadlines
+
+    changed = recompute_provisional_deadlines()
+    db.session.commit()
+    for task in changed:
+        state = f"still provisional ({task.provisional_years})" if task.deadline_provisional else "final"
+        click.echo(f"{task.code}: deadline {task.deadline.isoformat()}, {state}")
+    click.echo(f"{len(changed)} deadline(s) changed")

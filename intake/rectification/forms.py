@@ -170,3 +170,14 @@ class RatingForm(FlaskForm):
                        choices=[(g.value, SATISFACTION_LABELS[g]) for g in Satisfaction],
                        validators=[InputRequired(message=_l("Choose one."))])
     comment = _text(_l("Comment (optional)"), 2000, required=False)
+
+
+class HolidayScheduleForm(FlaskForm):
+    """An admin enters one year's State Council notice: the days off and the weekend days
+    worked (调休), pasted as the notice writes them or as dates."""
+
+    year = IntegerField(_l("Year"), validators=[InputRequired(message=REQUIRED),
+                                                NumberRange(min=2000, max=2100)])
+    holidays = TextAreaField(_l("Days off"), validators=[InputRequired(message=REQUIRED), Length(max=5000)])
+    workdays = TextAreaField(_l("Weekend days worked (swapped working days)"), validators=[Optional(), Length(max=5000)])
+    notice = TextAreaField(_l("Notice (title or text, for the record)"), validators=[Optional(), Length(max=20000)])

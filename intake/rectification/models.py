@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 
 from intake.auth.models import User
@@ -111,6 +112,11 @@ class RectificationTask(db.Model):
     first_answer_due: Mapped[date] = mapped_column(Date)
     deadline_workdays: Mapped[int] = mapped_column(Integer)
     first_answer_workdays: Mapped[int] = mapped_column(Integer)
+    # Counted into a year whose holiday schedule nobody had yet (weekends and statutory holidays
+    # only); the reason is the years, comma-separated. Recomputed when the schedule is entered.
+    deadline_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    provisional_years: Mapped[str | None] = mapped_column(String(32))
+    deadline_counted_from: Mapped[date | None] = mapped_column(Date)  # the day working days count after
     returned_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Each closure is a round; reporters rate each round once.
     closure_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -153,7 +159,16 @@ class RectificationTask(db.Model):
 
     @property
     def released_attachment_ids(self) -> set[int]:
-        return {r.attachment_id for r in self.releases}
+        return {r.attachment_id for r in self.releases if r.released_to_unit}
+
+    @property
+    def provisional_year_list(self) -> str:
+        return "、".join((self.provisional_years or "").split(","))
+
+    @property
+    def awaits_staff_decision(self) -> bool:
+        """A reporter rated 不满意: the task is not closed until staff decide."""
+        return self.status is TaskStatus.reopened
 
     def is_overdue(self, today: date) -> bool:
         if self.status is TaskStatus.closed:
@@ -178,6 +193,8 @@ class TaskEventKind(enum.Enum):
     rating = "rating"
     reminder = "reminder"
     escalation = "escalation"
+    deadline_recomputed = "deadline_recomputed"
+    attachment_hidden = "attachment_hidden"
 
     @property
     def label(self) -> str:
@@ -198,6 +215,8 @@ TASK_EVENT_LABELS = {
     TaskEventKind.rating: _l("Reporter rated the outcome"),
     TaskEventKind.reminder: _l("Reminder sent to the unit"),
     TaskEventKind.escalation: _l("Overdue: escalated to staff"),
+    TaskEventKind.deadline_recomputed: _l("Deadline recomputed with the official holiday schedule"),
+    TaskEventKind.attachment_hidden: _l("Original attachment hidden from the unit again"),
 }
 
 
@@ -406,6 +425,7 @@ class ReminderKind(enum.Enum):
     first_answer_overdue = "first_answer_overdue"
     deadline_soon = "deadline_soon"  # 整改时限将到
     overdue = "overdue"  # 逾期，升级至机关
+    dissatisfied = "dissatisfied"  # 群众不满意，告知机关工作人员
 
 
 class TaskReminder(db.Model):
@@ -452,3 +472,39 @@ class UnitReadAudit(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+# --- the holiday schedule admins enter (国务院办公厅关于节假日安排的通知) ---------------------------
+
+class ScheduleDayKind(enum.Enum):
+    holiday = "holiday"  # 放假
+    workday = "workday"  # 调休上班
+
+
+class HolidaySchedule(db.Model):
+    """One year's State Council notice, entered by an admin for a year the `chinese-calendar`
+    package does not know yet."""
+
+    __tablename__ = "holiday_schedules"
+    __table_args__ = (CheckConstraint("year BETWEEN 2000 AND 2100", name="year_in_range"),)
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    notice: Mapped[str | None] = mapped_column(Text)  # what the admin pasted, kept as entered
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    entered_by: Mapped[User | None] = relationship()
+    days: Mapped[list["HolidayScheduleDay"]] = relationship(
+        back_populates="schedule", order_by="HolidayScheduleDay.day", cascade="all, delete-orphan")
+
+
+class HolidayScheduleDay(db.Model):
+    """A weekday off (放假) or a weekend day worked (调休上班) in an entered schedule."""
+
+    __tablename__ = "holiday_schedule_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("holiday_schedules.year", ondelete="CASCADE"), index=True)
+    kind: Mapped[ScheduleDayKind] = mapped_column(_enum(ScheduleDayKind, "schedule_day_kind"))
+
+    schedule: Mapped[HolidaySchedule] = relationship(back_populates="days")

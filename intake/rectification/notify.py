@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from intake.auth.models import Role, User
 from intake.extensions import db
 from intake.mail import _msgid_domain, lookup_url, mail_configured, send_message
+from intake.mailbox.services import is_bouncing
 from intake.rectification import services
 from intake.rectification.models import (
     ClosureNotice,
@@ -125,6 +126,8 @@ def notify_closure(notice_id: int) -> str:
         reason = "no address"  # the status page shows the outcome to the code and secret
     elif item.is_auto:
         reason = "auto mail"
+    elif is_bouncing(reporter.email):
+        reason = "bouncing"  # the status page still shows the outcome
     elif not mail_configured():
         reason = "smtp not configured"
     if reason:
@@ -155,12 +158,12 @@ def _due_reminders(task: RectificationTask, today: date, before: int) -> list[tu
     if task.status is TaskStatus.dispatched:
         if today > task.first_answer_due:
             due.append((ReminderKind.first_answer_overdue, task.first_answer_due))
-        elif calendar.workdays_between(today, task.first_answer_due) <= 1:
+        elif calendar.workdays_between(today, task.first_answer_due, provisional_ok=True) <= 1:
             due.append((ReminderKind.first_answer_due, task.first_answer_due))
     if task.status in UNIT_WORKING:
         if today > task.deadline:
             due.append((ReminderKind.overdue, task.deadline))
-        elif calendar.workdays_between(today, task.deadline) <= before:
+        elif calendar.workdays_between(today, task.deadline, provisional_ok=True) <= before:
             due.append((ReminderKind.deadline_soon, task.deadline))
     return due
 
@@ -192,11 +195,14 @@ def create_due_reminders(today: date) -> list[int]:
     return created
 
 
-def unsent_reminder_ids() -> list[int]:
-    return list(db.session.scalars(select(TaskReminder.id).where(
+def unsent_reminder_ids(task_id: int | None = None) -> list[int]:
+    query = select(TaskReminder.id).where(
         TaskReminder.sent_at.is_(None),
         or_(TaskReminder.enqueued_at.is_(None), TaskReminder.enqueued_at < utcnow() - REQUEUE_AFTER),
-    ).order_by(TaskReminder.id).limit(500)))
+    )
+    if task_id is not None:
+        query = query.where(TaskReminder.task_id == task_id, TaskReminder.enqueued_at.is_(None))
+    return list(db.session.scalars(query.order_by(TaskReminder.id).limit(500)))
 
 
 def dispatch_reminders(ids: list[int]) -> bool:
@@ -223,6 +229,10 @@ def tick(today: date | None = None) -> dict:
 
 def reminder_recipients(reminder: TaskReminder) -> list[User]:
     task = reminder.task
+    if reminder.kind is ReminderKind.dissatisfied:
+        # A reporter's 不满意 is for the committee's staff to decide, not the unit's business yet.
+        return list(db.session.scalars(select(User).where(
+            User.role == Role.staff, User.is_active_account.is_(True), User.email.is_not(None))))
     to_unit = db.session.scalars(select(User).where(
         User.role == Role.liaison, User.unit_id == task.unit_id, User.is_active_account.is_(True),
         User.email.is_not(None)))
@@ -245,6 +255,7 @@ def reminder_message(reminder: TaskReminder, user: User) -> EmailMessage:
             ReminderKind.first_answer_overdue: _("[%(code)s] Not signed for in time", code=task.code),
             ReminderKind.deadline_soon: _("[%(code)s] The rectification deadline is near", code=task.code),
             ReminderKind.overdue: _("[%(code)s] The rectification deadline has passed", code=task.code),
+            ReminderKind.dissatisfied: _("[%(code)s] A reporter is not satisfied: please decide", code=task.code),
         }[reminder.kind]
         # Reminders are mail a unit reads: only the committee's problem statement, masked.
         body = render_template("mail/rectification_reminder.txt", task=task, reminder=reminder,

@@ -5,6 +5,7 @@ Who may open what is decided here once per view (roles) and in services.task_for
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from intake import ratelimit
@@ -20,6 +21,7 @@ from intake.rectification.forms import (
     DeadlineForm,
     ExtensionDecisionForm,
     ExtensionForm,
+    HolidayScheduleForm,
     LedgerFilterForm,
     ProgressForm,
     RatingForm,
@@ -47,6 +49,7 @@ from intake.storage import path_for
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
 
 liaison_required = roles_required(Role.liaison)
+admin_required = roles_required(Role.admin)
 verifier_required = roles_required(Role.member, Role.staff, Role.admin)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -125,6 +128,12 @@ def unit_mask(text, task):
 @staff_bp.app_template_global()
 def rating_form():
     return RatingForm()
+
+
+@staff_bp.app_template_global()
+def missing_calendar_years() -> list[int]:
+    """Years in use that nobody has the holiday schedule for (the admins' banner)."""
+    return services.missing_calendar_years()
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -282,6 +291,69 @@ def review(task_id: int):
     db.session.commit()
     flash(_("Decision recorded."))
     return redirect(url_for("rectification.task_detail", task_id=task.id), code=303)
+
+
+@staff_bp.post("/tasks/<int:task_id>/hide/<int:attachment_id>")
+@staff_required
+def hide_attachment(task_id: int, attachment_id: int):
+    task = db.get_or_404(RectificationTask, task_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.hide_attachment(task, attachment_id, current_user.id)
+    except services.RectificationError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("The attachment is hidden from the unit again."))
+    return redirect(url_for("rectification.task_detail", task_id=task.id), code=303)
+
+
+SCHEDULE_PROBLEMS = {
+    "not_a_date": _l("Not a date: %(value)s"),
+    "year": _l("Not a year this calendar can hold: %(value)s"),
+    "other_year": _l("%(value)s is not in the year entered."),
+    "both": _l("%(value)s is listed both as a day off and as a working day."),
+    "workday_not_weekend": _l("%(value)s is a weekday: only weekend days can be swapped working days."),
+    "no_holidays": _l("Enter at least one day off."),
+}
+
+
+def _calendar_page(form: HolidayScheduleForm, status: int = 200):
+    from intake.rectification import calendar
+
+    return render_template("rectification/calendar.html", form=form, schedules=calendar.schedules(),
+                           missing=services.missing_calendar_years()), status
+
+
+@staff_bp.get("/calendar")
+@admin_required
+def calendar_page():
+    year = request.args.get("year", type=int)
+    return _calendar_page(HolidayScheduleForm(formdata=None, data={"year": year}))
+
+
+@staff_bp.post("/calendar")
+@admin_required
+def save_calendar():
+    from intake.rectification.calendar import ScheduleError
+
+    form = HolidayScheduleForm()
+    if not form.validate_on_submit():
+        return _calendar_page(form, 400)
+    try:
+        changed = services.save_holiday_schedule(form.year.data, form.holidays.data, form.workdays.data or "",
+                                                 current_user.id, form.notice.data)
+    except ScheduleError as exc:
+        db.session.rollback()
+        for code, value in exc.problems:
+            target = form.workdays if code == "workday_not_weekend" else form.holidays
+            target.errors.append(str(SCHEDULE_PROBLEMS[code] % {"value": value}))
+        return _calendar_page(form, 400)
+    db.session.commit()
+    flash(_("The holiday schedule for %(year)d is saved; %(n)d provisional deadline(s) recomputed.",
+            year=form.year.data, n=len(changed)))
+    return redirect(url_for("rectification.calendar_page"), code=303)
 
 
 @staff_bp.get("/files/<int:file_id>")
@@ -490,12 +562,14 @@ def rate(code: str):
         flash(_("Choose one of the three answers."))
         return redirect(status_url, code=303)
     try:
-        services.rate_outcome(item, Satisfaction(form.grade.data), form.comment.data)
+        rating = services.rate_outcome(item, Satisfaction(form.grade.data), form.comment.data)
     except services.RectificationError:
         db.session.rollback()
         flash(_("This outcome has already been rated."))
         return redirect(status_url, code=303)
+    task_id = rating.task_id
     db.session.commit()
+    notify.dispatch_reminders(notify.unsent_reminder_ids(task_id=task_id))
     flash(_("Thank you. Your rating has been recorded."))
     response = redirect(status_url, code=303)
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -26,10 +26,12 @@ from intake.rectification.models import (
     ExtensionRequest,
     ReadKind,
     RectificationTask,
+    ReminderKind,
     ReporterRating,
     Satisfaction,
     TaskEvent,
     TaskEventKind,
+    TaskReminder,
     TaskStatus,
     UnitReadAudit,
     VerificationVisit,
@@ -118,24 +120,98 @@ class Deadlines:
     first_answer_due: date
     deadline_workdays: int
     first_answer_workdays: int
+    # Years counted with weekends and statutory holidays only: nobody had their schedule yet.
+    provisional_years: tuple[int, ...] = ()
+    counted_from: date | None = None
+
+    def apply_to(self, task: RectificationTask) -> None:
+        task.deadline_counted_from = self.counted_from
+        task.deadline = self.deadline
+        task.first_answer_due = self.first_answer_due
+        task.deadline_workdays = self.deadline_workdays
+        task.first_answer_workdays = self.first_answer_workdays
+        task.deadline_provisional = bool(self.provisional_years)
+        task.provisional_years = ",".join(str(y) for y in self.provisional_years) or None
 
 
 def compute_deadlines(start: date, deadline_workdays: int | None = None,
                       first_answer_workdays: int | None = None) -> Deadlines:
-    """Time limits counted in working days after `start` on the official calendar. Raises
-    CalendarDataMissing when the calendar does not know a year the count runs into."""
+    """Time limits counted in working days after `start` on the official calendar. Across a
+    year nobody has the schedule for, the count is provisional and says which years."""
     config = current_app.config
     deadline_workdays = deadline_workdays or config["RECTIFICATION_WORKDAYS"]
     first_answer_workdays = first_answer_workdays or config["FIRST_ANSWER_WORKDAYS"]
     if first_answer_workdays > deadline_workdays:
         raise RectificationError("first answer after the deadline")
     calendar = current_calendar()
+    deadline = calendar.add_workdays(start, deadline_workdays, provisional_ok=True)
     return Deadlines(
-        deadline=calendar.add_workdays(start, deadline_workdays),
-        first_answer_due=calendar.add_workdays(start, first_answer_workdays),
+        deadline=deadline,
+        first_answer_due=calendar.add_workdays(start, first_answer_workdays, provisional_ok=True),
         deadline_workdays=deadline_workdays,
         first_answer_workdays=first_answer_workdays,
+        provisional_years=tuple(calendar.missing_years(start, deadline)),
+        counted_from=start,
     )
+
+
+def counted_from(task: RectificationTask) -> date:
+    """The day the task's working days are counted after: stored, or the local day it was routed."""
+    if task.deadline_counted_from is not None:
+        return task.deadline_counted_from
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return task.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
+
+
+def recompute_deadline(task: RectificationTask, actor_id: int | None = None) -> TaskEvent | None:
+    """A provisional deadline counted again on today's calendar. Writes an event when the
+    dates or the provisional mark change; None when nothing did."""
+    if not task.deadline_provisional:
+        return None
+    old = (task.deadline, task.first_answer_due, task.provisional_years)
+    deadlines = compute_deadlines(counted_from(task), task.deadline_workdays, task.first_answer_workdays)
+    deadlines.apply_to(task)
+    if (task.deadline, task.first_answer_due, task.provisional_years) == old:
+        return None
+    note = None if not task.deadline_provisional else "provisional: " + task.provisional_years
+    event = _event(task, TaskEventKind.deadline_recomputed, actor_id, note=note,
+                   from_value=old[0].isoformat(), to_value=task.deadline.isoformat())
+    db.session.flush()
+    return event
+
+
+def recompute_provisional_deadlines(actor_id: int | None = None) -> list[RectificationTask]:
+    """Every provisional deadline counted again (after a schedule is entered, a calendar file
+    added or the package upgraded). Returns the tasks that changed."""
+    tasks = db.session.scalars(select(RectificationTask).where(RectificationTask.deadline_provisional.is_(True))
+                               .order_by(RectificationTask.id))
+    return [task for task in list(tasks) if recompute_deadline(task, actor_id) is not None]
+
+
+def save_holiday_schedule(year: int, holidays_text: str, workdays_text: str, actor_id: int,
+                          notice: str | None = None) -> list[RectificationTask]:
+    """An admin enters a year's schedule; provisional deadlines are counted again at once.
+    Returns the tasks whose deadline changed."""
+    from intake.rectification import calendar
+
+    calendar.save_holiday_schedule(year, holidays_text, workdays_text, actor_id, notice)
+    return recompute_provisional_deadlines(actor_id)
+
+
+def years_in_use(today: date) -> list[int]:
+    """Years the calendar must know: this one, the one a deadline routed today may reach, and
+    those of provisional deadlines."""
+    horizon = today + timedelta(days=2 * 7 * max(current_app.config["RECTIFICATION_WORKDAYS"], 15) // 5)
+    years = set(range(today.year, horizon.year + 1))
+    for value in db.session.scalars(select(RectificationTask.provisional_years).where(
+            RectificationTask.deadline_provisional.is_(True)).distinct()):
+        years.update(int(y) for y in (value or "").split(",") if y)
+    return sorted(years)
+
+
+def missing_calendar_years(today: date | None = None) -> list[int]:
+    calendar = current_calendar()
+    return [y for y in years_in_use(today or local_today()) if not calendar.covers(y)]
 
 
 # --- routing (分办) --------------------------------------------------------------------------
@@ -200,14 +276,11 @@ def route_items_to_unit(item_ids: list[int], unit_id: int, problem: str | None, 
             problem=problem,
             requirement=requirement,
             status=TaskStatus.dispatched,
-            deadline=deadlines.deadline,
-            first_answer_due=deadlines.first_answer_due,
-            deadline_workdays=deadlines.deadline_workdays,
-            first_answer_workdays=deadlines.first_answer_workdays,
             returned_count=0,
             closure_round=0,
             created_by_id=actor_id,
         )
+        deadlines.apply_to(task)
         db.session.add(task)
         _event(task, TaskEventKind.created, actor_id, to_value=TaskStatus.dispatched.value)
     item_target = ItemStatus.rectifying if task.status in (TaskStatus.signed, TaskStatus.in_progress) else ItemStatus.routed
@@ -340,7 +413,11 @@ def change_deadline(task: RectificationTask, actor_id: int, deadline: date, firs
     old = task.deadline
     task.deadline = deadline
     task.first_answer_due = first_answer_due
-    task.deadline_workdays = max(1, current_calendar().workdays_between(task.created_at.date(), deadline))
+    task.deadline_workdays = max(1, current_calendar().workdays_between(task.created_at.date(), deadline,
+                                                                        provisional_ok=True))
+    # A date staff set is no longer a count: nothing to recompute.
+    task.deadline_provisional = False
+    task.provisional_years = None
     event = _event(task, TaskEventKind.deadline_changed, actor_id, note=note,
                    from_value=old.isoformat(), to_value=deadline.isoformat())
     db.session.flush()
@@ -475,10 +552,23 @@ def rate_outcome(item: FeedbackItem, grade: Satisfaction, comment: str | None = 
                             comment=_clean(comment))
     db.session.add(rating)
     _event(task, TaskEventKind.rating, None, to_value=grade.value)
-    if grade is Satisfaction.dissatisfied and task.status is TaskStatus.closed:
-        reopen_task(task)
+    if grade is Satisfaction.dissatisfied:
+        if task.status is TaskStatus.closed:
+            reopen_task(task)
+        _alert_staff_of_dissatisfaction(task)
     db.session.flush()
     return rating
+
+
+def _alert_staff_of_dissatisfaction(task: RectificationTask) -> None:
+    """An outbox row for the mail to staff (sent by the reminder job after the commit); one a
+    task and day, however many reporters say 不满意 that day."""
+    today = local_today()
+    exists = db.session.scalar(select(TaskReminder.id).where(
+        TaskReminder.task_id == task.id, TaskReminder.kind == ReminderKind.dissatisfied,
+        TaskReminder.due_date == today))
+    if exists is None:
+        db.session.add(TaskReminder(task_id=task.id, kind=ReminderKind.dissatisfied, due_date=today))
 
 
 # --- attachments released to the unit ---------------------------------------------------------
@@ -495,6 +585,19 @@ def release_attachment(task: RectificationTask, attachment_id: int, actor_id: in
         task.releases.append(release)
     release.released_to_unit = True
     _event(task, TaskEventKind.attachment_released, actor_id, to_value=str(attachment_id))
+    db.session.flush()
+    return release
+
+
+def hide_attachment(task: RectificationTask, attachment_id: int, actor_id: int) -> AttachmentRelease:
+    """Staff take a released attachment back: the unit can no longer open it."""
+    release = db.session.scalar(select(AttachmentRelease).where(
+        AttachmentRelease.task_id == task.id, AttachmentRelease.attachment_id == attachment_id,
+        AttachmentRelease.released_to_unit.is_(True)))
+    if release is None:
+        raise RectificationError("not released")
+    release.released_to_unit = False
+    _event(task, TaskEventKind.attachment_hidden, actor_id, to_value=str(attachment_id))
     db.session.flush()
     return release
 
@@ -639,12 +742,13 @@ def unit_figures(year: int | None = None, unit_ids: list[int] | None = None, tod
             continue
         f.tasks += 1
         f.routed += len(task.items)
-        if task.closure_round > 0 and task.status in (TaskStatus.closed, TaskStatus.reopened) and task.closed_at:
+        # A reopened task (a reporter said 不满意) is not closed until staff decide.
+        if task.status is TaskStatus.closed and task.closed_at:
             f.closed += 1
             if task.closed_at.date() <= task.deadline:
                 f.closed_on_time += 1
             f.days_to_close_total += (task.closed_at - task.created_at).total_seconds() / 86400
-        elif today > task.deadline:
+        elif task.status is not TaskStatus.reopened and today > task.deadline:
             f.overdue += 1
         for rating in task.ratings:
             f.ratings += 1
