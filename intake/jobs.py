@@ -1,6 +1,7 @@
 """Handing work to the rq workers. The database is the source of truth: a job is enqueued only
 after its rows are committed, and what could not be enqueued is enqueued by the sweeper later."""
 import logging
+import uuid
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -81,10 +82,11 @@ def _jobs_in_redis(job_ids: list[str]) -> set[str] | None:
     return {job_id for job_id, exists in zip(job_ids, found) if exists}
 
 
-PARSE_INBOUND_JOB = "workers.jobs.parse_inbound"
+PARSE_INBOUND_JOB = "workers.jobs.parse_inbound_batch"
 # Each run counts one try; past MAIL_MAX_ATTEMPTS the job puts the message in quarantine, so
 # rq must run it once more than that.
 PARSE_INBOUND_INTERVALS = [5, 30, 120, 600, 1800, 3600]
+PARSE_JOB_PREFIX = "parse-inbound-"
 
 
 def _parse_retry() -> Retry:
@@ -94,22 +96,27 @@ def _parse_retry() -> Retry:
 
 
 def dispatch_inbound(inbound_ids: list[int]) -> bool:
-    """Enqueue the parse job of stored inbound mail and mark it enqueued.
+    """Enqueue the parse jobs of stored inbound mail, one job per IMAP_BATCH_MESSAGES messages,
+    and mark the rows enqueued.
 
     Returns False when Redis is unreachable; the rows wait for the sweeper."""
     from intake.mailbox import services as mailbox_services
 
     if not inbound_ids:
         return True
+    size = max(1, current_app.config["IMAP_BATCH_MESSAGES"])
+    batches = [sorted(inbound_ids[i:i + size]) for i in range(0, len(inbound_ids), size)]
     try:
         q = queue()
         retry = _parse_retry()
         with q.connection.pipeline() as pipe:
-            for inbound_id in inbound_ids:
+            for batch in batches:
                 q.enqueue_call(
                     PARSE_INBOUND_JOB,
-                    args=(inbound_id,),
-                    job_id=f"parse-inbound-{inbound_id}",
+                    args=(batch,),
+                    # Readable in rq's registries; unique, so a re-enqueued batch never takes
+                    # over the id of a job a dead worker left behind.
+                    job_id=f"{PARSE_JOB_PREFIX}{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}",
                     retry=retry,
                     pipeline=pipe,
                 )
@@ -131,10 +138,12 @@ def sweep_inbound(limit: int = 500) -> int:
     cutoff = mailbox_services.requeue_cutoff(current_app.config["MAIL_REQUEUE_SECONDS"])
     total = 0
     after_id = 0
+    waiting = None
     while ids := mailbox_services.inbound_to_enqueue(cutoff, limit, after_id=after_id):
-        waiting = _waiting_in_redis(ids)
         if waiting is None:
-            break
+            waiting = _waiting_in_redis()
+            if waiting is None:
+                break
         todo = [i for i in ids if i not in waiting]
         if todo and not dispatch_inbound(todo):
             break
@@ -143,19 +152,22 @@ def sweep_inbound(limit: int = 500) -> int:
     return total
 
 
-def _waiting_in_redis(inbound_ids: list[int]) -> set[int] | None:
-    """Of these rows, those whose parse job is still queued or scheduled in Redis (None when
-    Redis is unreachable). A job in such a state will run; enqueueing it again only adds work."""
-    from rq.job import Job
-
+def _waiting_in_redis() -> set[int] | None:
+    """Inbound rows whose parse job is still queued, or scheduled for a retry, in Redis (None
+    when Redis is unreachable). Such a job will run; enqueueing its rows again only adds work."""
     try:
-        conn = redis_connection()
-        jobs = Job.fetch_many([f"parse-inbound-{i}" for i in inbound_ids], connection=conn)
+        q = queue()
+        job_ids = [
+            job_id
+            for job_id in q.get_job_ids() + q.scheduled_job_registry.get_job_ids(cleanup=False)
+            if job_id.startswith(PARSE_JOB_PREFIX)
+        ]
+        jobs = Job.fetch_many(job_ids, connection=q.connection)
     except RedisError as exc:
         log.warning("Redis unavailable, sweep postponed: %s", exc)
         return None
-    waiting = set()
-    for inbound_id, job in zip(inbound_ids, jobs):
-        if job is not None and job.get_status(refresh=False) in {"queued", "scheduled", "deferred"}:
-            waiting.add(inbound_id)
+    waiting: set[int] = set()
+    for job in jobs:
+        if job is not None and job.args and isinstance(job.args[0], list):
+            waiting.update(job.args[0])
     return waiting

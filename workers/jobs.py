@@ -1,16 +1,17 @@
 """rq jobs. Each takes ids, loads what it needs, calls services, and lets errors propagate
 so rq's retry and failed-job registry see them. The worker provides the app context."""
+import collections
 import logging
 
 from flask import current_app
 
 from intake.extensions import db
-from intake.jobs import dispatch_items, redis_connection
-from intake.mailbox import services as mailbox_services
-from intake.mailbox.acks import take_acknowledgement_slot
-from intake.feedback.models import FeedbackItem, Source
-from intake.mail import acknowledgement_for, mail_configured, send_message
 from intake.feedback import services as feedback_services
+from intake.feedback.models import FeedbackItem, Source
+from intake.jobs import dispatch_items, redis_connection
+from intake.mail import acknowledgement_for, send_message
+from intake.mailbox import services as mailbox_services
+from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
 from intake.triage.suggestions import apply_suggestions
 
 log = logging.getLogger(__name__)
@@ -29,19 +30,12 @@ def item_received(item_id: int) -> str:
     # Suggested unit, category and priority first (idempotent), committed apart from the receipt.
     apply_suggestions(item_id)
     db.session.commit()
+    blocker = receipt_blocker(item)
+    if blocker is not None:
+        if blocker == "smtp not configured":
+            log.info("SMTP not configured; no receipt for %s", item.tracking_code)
+        return blocker
     reporter = item.reporter
-    if item.acknowledged_at is not None:
-        return "already acknowledged"
-    if reporter is None or not reporter.email or reporter.wants_anonymity:
-        return "no address"
-    if item.is_auto:
-        # RFC 3834: never answer mail no person wrote (auto-replies, bounces, lists).
-        return "auto mail"
-    if mailbox_services.is_bouncing(reporter.email):
-        return "address bounces"
-    if not mail_configured():
-        log.info("SMTP not configured; no receipt for %s", item.tracking_code)
-        return "smtp not configured"
     if item.source is Source.email and not take_acknowledgement_slot(
         redis_connection(), reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
     ):
@@ -58,30 +52,76 @@ def item_received(item_id: int) -> str:
     return "sent"
 
 
-def parse_inbound(inbound_id: int) -> str:
-    """Turn one stored mail into an item (or a thread entry, a duplicate, a quarantine entry).
+def parse_inbound_batch(inbound_ids: list[int]) -> str:
+    """Turn a fetched batch of stored mail into items (or thread entries, duplicates,
+    quarantine entries): the job the watcher enqueues, one per fetched batch.
 
-    The try is counted and committed first, so a message that kills its worker still ends in
-    quarantine after MAIL_MAX_ATTEMPTS. Errors are recorded on the row and re-raised for rq."""
+    Tries are counted and committed before they are made, so a message that kills its worker
+    still ends in quarantine after MAIL_MAX_ATTEMPTS. A batch none of whose messages was tried
+    before is counted in one statement and ingested in one transaction, each message in its own
+    savepoint: one that raises is rolled back alone and its error recorded, the others are
+    committed together. A batch tried before (it failed, or its worker died) goes one message
+    at a time, each try counted and committed on its own. The first error is re-raised after
+    the commit, for rq's retry."""
+    details = _parse(inbound_ids)
+    return ", ".join(f"{count} {detail}" for detail, count in collections.Counter(details).items()) or "nothing to do"
+
+
+def parse_inbound(inbound_id: int) -> str:
+    """One stored mail through the same pipeline (imports, replays by hand, tests)."""
+    details = _parse([inbound_id])
+    return details[0] if details else "nothing to do"
+
+
+def _parse(inbound_ids: list[int]) -> list[str]:
+    inbound_ids = sorted(set(inbound_ids))
+    outcomes: list[mailbox_services.IngestOutcome] = []
+    errors: list[Exception] = []
+    if mailbox_services.start_batch_attempt(inbound_ids):
+        db.session.commit()
+        mailbox_services.lock_stored(inbound_ids)
+        for inbound_id in inbound_ids:
+            _try_one(inbound_id, outcomes, errors, locked=True)
+        db.session.commit()
+    else:
+        db.session.rollback()
+        for inbound_id in inbound_ids:
+            if not mailbox_services.start_attempt(inbound_id):
+                db.session.rollback()
+                continue
+            db.session.commit()
+            _try_one(inbound_id, outcomes, errors)
+            db.session.commit()
+    dispatch_items([o.item_id for o in outcomes if o.follow_up])
+    if errors:
+        if len(errors) > 1:
+            errors[0].add_note(f"{len(errors) - 1} more message(s) of this batch failed; see their rows")
+        raise errors[0]
+    return [o.detail for o in outcomes]
+
+
+def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = False) -> None:
+    """One message in its own savepoint: ingested, and a new item's suggestions applied and its
+    follow-up decided in the same transaction."""
     config = current_app.config
-    if not mailbox_services.start_attempt(inbound_id):
-        db.session.rollback()
-        return "nothing to do"
-    db.session.commit()
     try:
-        outcome = mailbox_services.ingest_inbound(
-            inbound_id, tracking_prefix=config["TRACKING_PREFIX"], max_attempts=config["MAIL_MAX_ATTEMPTS"]
-        )
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
+        with db.session.begin_nested():
+            outcome = mailbox_services.ingest_inbound(
+                inbound_id, tracking_prefix=config["TRACKING_PREFIX"], max_attempts=config["MAIL_MAX_ATTEMPTS"],
+                locked=locked,
+            )
+            if outcome.new_item:
+                apply_suggestions(outcome.item_id)
+                if outcome.acknowledge:
+                    item = db.session.get(FeedbackItem, outcome.item_id)
+                    if receipt_blocker(item) is None:
+                        outcome.follow_up = True  # item_received sends it, and marks itself
+                    else:
+                        # No receipt will ever go out: nothing for a follow-up job to do.
+                        feedback_services.mark_dispatched([outcome.item_id])
+    except Exception as exc:  # noqa: BLE001 - recorded on its row, re-raised by the caller
+        log.warning("inbound %s failed: %s: %s", inbound_id, type(exc).__name__, exc)
         mailbox_services.record_attempt_error(inbound_id, exc)
-        db.session.commit()
-        raise
-    if outcome.new_item:
-        # Imported mail gets no item_received job: suggest here (idempotent either way).
-        apply_suggestions(outcome.item_id)
-        db.session.commit()
-    if outcome.acknowledge:
-        dispatch_items([outcome.item_id])
-    return outcome.detail
+        errors.append(exc)
+        return
+    outcomes.append(outcome)

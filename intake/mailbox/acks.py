@@ -1,10 +1,34 @@
-"""At most one acknowledgement per sender address per ACK_WINDOW_HOURS, enforced in Redis so
-that every worker sees the same window (a mail loop or a flood never becomes a reply storm)."""
+"""Receipts (回执): whether an item may get one, and at most one acknowledgement per sender
+address per ACK_WINDOW_HOURS, enforced in Redis so that every worker sees the same window (a
+mail loop or a flood never becomes a reply storm)."""
 import hashlib
 
 from redis import Redis
 
+from intake.feedback.models import FeedbackItem
+from intake.mail import mail_configured
+from intake.mailbox.services import is_bouncing
+
 KEY_PREFIX = "intake:ack:"
+
+
+def receipt_blocker(item: FeedbackItem) -> str | None:
+    """Why no receipt can go to the reporter of `item` (None: one may, subject to the window).
+    Read from the database only, so the parse job can skip the follow-up job of items that
+    will never get one."""
+    reporter = item.reporter
+    if item.acknowledged_at is not None:
+        return "already acknowledged"
+    if reporter is None or not reporter.email or reporter.wants_anonymity:
+        return "no address"
+    if item.is_auto:
+        # RFC 3834: never answer mail no person wrote (auto-replies, bounces, lists).
+        return "auto mail"
+    if is_bouncing(reporter.email):
+        return "address bounces"
+    if not mail_configured():
+        return "smtp not configured"
+    return None
 
 
 def _key(address: str) -> str:

@@ -329,6 +329,8 @@ class IngestOutcome:
     new_item: bool = False
     acknowledge: bool = False
     detail: str = ""
+    # The item_received job must run (a receipt may go out); set by the parse job.
+    follow_up: bool = False
 
 
 def start_attempt(inbound_id: int) -> bool:
@@ -340,6 +342,42 @@ def start_attempt(inbound_id: int) -> bool:
         .values(attempts=InboundMessage.attempts + 1)
     )
     return result.rowcount == 1
+
+
+def start_batch_attempt(inbound_ids: list[int]) -> bool:
+    """Count one try for every still-stored message of a batch in one statement, when none of
+    them was tried before. False (nothing counted) when one was: its batch failed or its worker
+    died, so each message must be counted on its own (`start_attempt`) and a message that kills
+    workers is not charged to its neighbours."""
+    tried_before = db.session.scalar(
+        select(InboundMessage.id)
+        .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored,
+               InboundMessage.attempts > 0)
+        .limit(1)
+    )
+    if tried_before is not None:
+        return False
+    db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored)
+        .values(attempts=InboundMessage.attempts + 1)
+    )
+    return True
+
+
+def lock_stored(inbound_ids: list[int]) -> None:
+    """Take the locks of a batch's stored messages up front and load them (row locks on
+    PostgreSQL, the write lock on SQLite, whose driver only begins a transaction at a write:
+    savepoints taken after this nest inside it instead of committing on release). Then
+    `ingest_inbound(..., locked=True)` needs no statement of its own to find its row."""
+    db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored)
+        .values(attempts=InboundMessage.attempts)
+    )
+    db.session.scalars(
+        select(InboundMessage).where(InboundMessage.id.in_(inbound_ids)).execution_options(populate_existing=True)
+    ).all()
 
 
 def record_attempt_error(inbound_id: int, error: BaseException) -> None:
@@ -362,11 +400,12 @@ def _lock(inbound_id: int) -> InboundMessage | None:
     )
 
 
-def ingest_inbound(inbound_id: int, *, tracking_prefix: str, max_attempts: int) -> IngestOutcome:
+def ingest_inbound(inbound_id: int, *, tracking_prefix: str, max_attempts: int, locked: bool = False) -> IngestOutcome:
     """Turn one stored message into a feedback item, a thread entry of an existing item, a
     duplicate of an earlier message, or a quarantine entry. Idempotent: a message already
-    handled is left as it is."""
-    row = _lock(inbound_id)
+    handled is left as it is. `locked`: the caller took the row's lock in this transaction
+    (`lock_stored`)."""
+    row = db.session.get(InboundMessage, inbound_id) if locked else _lock(inbound_id)
     if row is None:
         return IngestOutcome(None, detail="missing")
     if row.state is not InboundState.stored:

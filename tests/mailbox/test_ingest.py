@@ -351,3 +351,39 @@ def test_processed_folder_receives_ingested_mail_and_nothing_is_deleted(mail_app
     poll(mail_app, mailbox_id)
     assert flags_by_uid(imap) == {}
     assert len(flags_by_uid(imap, "Ingested")) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_one_failing_message_does_not_hold_back_its_batch(mail_app, mailbox_id, imap_append, tmp_path):
+    from workers.jobs import parse_inbound_batch
+
+    from intake.jobs import queue
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the upload directory should be")
+    good_uploads = mail_app.config["UPLOAD_DIR"]
+    mail_app.config["UPLOAD_DIR"] = str(blocker / "uploads")  # storing an attachment fails
+    imap_append(mail("第一封", "内容一"))
+    imap_append((MAIL / "inline_cid_image.eml").read_bytes())
+    imap_append(mail("第三封", "内容三"))
+    poll(mail_app, mailbox_id)
+    with mail_app.app_context():
+        [job] = queue().get_jobs()  # one parse job for the fetched batch
+        ids = job.args[0]
+        assert len(ids) == 3
+
+        with pytest.raises(OSError):
+            parse_inbound_batch(ids)
+        rows = db.session.scalars(select(InboundMessage).order_by(InboundMessage.uid)).all()
+        assert [r.state for r in rows] == [InboundState.parsed, InboundState.stored, InboundState.parsed]
+        assert [r.attempts for r in rows] == [1, 1, 1]
+        assert "Not a directory" in rows[1].error
+        assert count(FeedbackItem) == 2
+
+        # The retry goes one message at a time; only the message still stored is tried again.
+        mail_app.config["UPLOAD_DIR"] = good_uploads
+        assert parse_inbound_batch(ids) == "1 new item"
+        db.session.expire_all()
+        assert [r.attempts for r in rows] == [1, 2, 1]
+        assert count(FeedbackItem) == 3
+        assert parse_inbound_batch(ids) == "3 already handled"
