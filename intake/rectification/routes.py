@@ -199,6 +199,9 @@ def route():
         return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
     db.session.commit()
     flash(_("Routed to %(unit)s as task %(code)s.", unit=task.unit.display_name, code=task.code))
+    if task.deadline_provisional:
+        flash(_("The deadline is provisional: the holiday schedule for %(years)s is not known yet.",
+                years=task.provisional_year_list))
     return redirect(url_for("rectification.task_detail", task_id=task.id), code=303)
 
 
