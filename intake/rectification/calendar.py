@@ -48,6 +48,15 @@ def parse_days(text: str, year: int) -> tuple[set[date], list[str]]:
     return days, bad
 
 
+def split_notice(text: str) -> tuple[str, str]:
+    """The notice pasted whole: sentences that say 上班 list swapped working days, the others
+    days off ("2月14日（周六）、2月28日（周六）上班。")."""
+    off, worked = [], []
+    for sentence in re.split(r"[。；;\n]", text or ""):
+        (worked if "上班" in sentence else off).append(sentence)
+    return "\n".join(off), "\n".join(worked)
+
+
 def validate_schedule(year: int, holidays: set[date], workdays: set[date],
                       bad: list[str]) -> list[tuple[str, str]]:
     """Problems with a schedule, as plain facts the page translates: (code, value) pairs."""
@@ -64,9 +73,11 @@ def validate_schedule(year: int, holidays: set[date], workdays: set[date],
 
 def save_holiday_schedule(year: int, holidays_text: str, workdays_text: str, actor_id: int | None,
                           notice: str | None = None) -> HolidaySchedule:
-    """Store (or replace) one year's schedule. Raises ScheduleError with every problem found."""
+    """Store (or replace) one year's schedule. Raises ScheduleError with every problem found.
+    The notice can be pasted whole into `holidays_text`: its 上班 sentences count as workdays."""
+    holidays_text, worked_text = split_notice(holidays_text)
     holidays, bad_h = parse_days(holidays_text, year)
-    workdays, bad_w = parse_days(workdays_text, year)
+    workdays, bad_w = parse_days(worked_text + "\n" + (workdays_text or ""), year)
     problems = validate_schedule(year, holidays, workdays, bad_h + bad_w)
     if problems:
         raise ScheduleError(problems)

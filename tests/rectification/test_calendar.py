@@ -129,3 +129,26 @@ def test_the_schedule_is_validated(app, users, holidays, workdays, message):
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(HolidaySchedule)) is None
+
+
+NOTICE_2026 = """国务院办公厅关于2026年部分节假日安排的通知
+一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。
+二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。2月14日（周六）、2月28日（周六）上班。
+三、清明节：4月4日（周六）至6日（周一）放假，共3天。
+四、劳动节：5月1日（周五）至5日（周二）放假调休，共5天。5月9日（周六）上班。
+五、端午节：6月19日（周五）至21日（周日）放假，共3天。
+六、中秋节：9月25日（周五）至27日（周日）放假，共3天。
+七、国庆节：10月1日（周四）至7日（周三）放假调休，共7天。9月20日（周日）、10月10日（周六）上班。"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_notice_pasted_whole_gives_the_official_2026_calendar(app_ctx, users):
+    """Pasted as published, the 2026 notice yields exactly the package's 2026 working days."""
+    from datetime import timedelta
+
+    from intake.rectification.calendar import entered_schedules, save_holiday_schedule
+
+    save_holiday_schedule(2026, NOTICE_2026, "", users["admin"])
+    entered = WorkdayCalendar(entered_schedules())
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(365)]
+    assert [d for d in days if entered.is_workday(d) != chinese_calendar.is_workday(d)] == []
