@@ -9,10 +9,17 @@ gb2312, Big5; 20% with a ~30 KB attachment):
           committed: msgs/s, and its ratio to parse (target ≥ 0.7)
   empty   cost of a poll with nothing new on the full mailbox (one UID SEARCH): median ms
   idle    APPEND → item committed with `intake watch` (IDLE) and one worker process: p50/p95 s
+  memory  RSS of `intake watch` and `intake worker` processes while N messages flow through
+          them (written into the Maildir in chunks), after the first chunk and at the end
 
     .venv/bin/python bench/mail_ingest.py --messages 2000
     .venv/bin/python bench/mail_ingest.py --messages 10000 --postgres
-    .venv/bin/python bench/mail_ingest.py --messages 100000 --only empty   # poll cost on a big box
+    .venv/bin/python bench/mail_ingest.py --messages 100000 --only empty --maildir   # poll cost on a big box
+    .venv/bin/python bench/mail_ingest.py --messages 100000 --only memory --max-seconds 600
+
+--maildir writes the messages as files into the Dovecot user's Maildir (`new/`, named as
+Maildir++ delivery does, owned by the mail user) instead of APPENDing them one by one; Dovecot
+indexes them at the next SELECT, giving them UIDs in file-name order.
 """
 from __future__ import annotations
 
@@ -68,8 +75,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--postgres", action="store_true", help="use the PostgreSQL at TEST_DATABASE_URL (db intake_bench)")
-    parser.add_argument("--only", choices=["all", "empty"], default="all")
+    parser.add_argument("--only", choices=["all", "empty", "memory"], default="all")
     parser.add_argument("--idle-samples", type=int, default=40)
+    parser.add_argument("--maildir", action="store_true", help="write the Maildir files directly instead of APPEND")
+    parser.add_argument("--max-seconds", type=float, default=600, help="memory: stop feeding after this long")
     args = parser.parse_args()
 
     workdir = servers.tempdir("intake-bench-mail-")
@@ -106,85 +115,96 @@ def main() -> int:
             mailbox_id = services.ensure_default_mailbox(app.config).id
             db.session.commit()
 
-        rnd = random.Random(3)
-        raws = [make_message(n, rnd) for n in range(args.messages)]
-        client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
-        client.login("bench", PASSWORD)
-        started = time.perf_counter()
-        for raw in raws:
-            client.append("INBOX", raw)
-        results["append_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
-        client.select_folder("INBOX", readonly=True)
-        uids = client.search(["ALL"])
-
-        if args.only == "all":
-            started = time.perf_counter()
-            fetched = 0
-            for i in range(0, len(uids), 100):
-                fetched += len(client.fetch(uids[i:i + 100], ["BODY.PEEK[]"]))
-            results["fetch_per_s"] = round(fetched / (time.perf_counter() - started), 1)
-
-            from intake.mailbox.decoding import parse_message
-
-            started = time.perf_counter()
-            for raw in raws:
-                parse_message(raw)
-            results["parse_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
-
-            from workers.watcher import poll_once
-            from workers.worker import AppWorker
-
-            from intake.jobs import queue, redis_connection
-
-            started = time.perf_counter()
-            poll_once(app, mailbox_id)
-            stored_at = time.perf_counter()
-            with app.app_context():
-                worker = AppWorker([queue()], connection=redis_connection())
-            worker.app = app
-            worker.log.setLevel("WARNING")
-            import logging
-
-            logging.getLogger("rq").setLevel(logging.WARNING)
-            worker.work(burst=True)
-            done = time.perf_counter()
-            with app.app_context():
-                from sqlalchemy import func, select
-
-                from intake.feedback.models import FeedbackItem
-
-                items = db.session.scalar(select(func.count()).select_from(FeedbackItem))
-            results["e2e_items"] = items
-            results["store_per_s"] = round(len(raws) / (stored_at - started), 1)
-            results["e2e_per_s"] = round(len(raws) / (done - started), 1)
-            results["e2e_over_parse"] = round(results["e2e_per_s"] / results["parse_per_s"], 2)
-            poll_once(app, mailbox_id)  # marks everything
+        if args.only == "memory":
+            results.update(memory(app, workdir, overrides, dovecot, args.messages, args.max_seconds, procs))
         else:
-            with app.app_context():
-                from intake.mailbox.models import Mailbox
-
-                box = db.session.get(Mailbox, mailbox_id)
-                status = client.folder_status("INBOX", ["UIDVALIDITY"])
-                box.uidvalidity = status[b"UIDVALIDITY"]
-                box.last_uid = max(uids)
-                db.session.commit()
-        client.logout()
-
-        from workers.watcher import MailboxSession
-
-        session = MailboxSession(app, mailbox_id)
-        session.connect()
-        timings = []
-        for _ in range(50):
+            rnd = random.Random(3)
+            raws = [make_message(n, rnd) for n in range(args.messages)]
+            client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
+            client.login("bench", PASSWORD)
             started = time.perf_counter()
-            session.poll()
-            timings.append((time.perf_counter() - started) * 1000)
-        session.close()
-        results["empty_poll_ms_median"] = round(statistics.median(timings), 2)
-        results["empty_poll_ms_p95"] = round(sorted(timings)[int(len(timings) * 0.95) - 1], 2)
+            if args.maildir:
+                write_maildir(workdir / "dovecot" / "mail" / "bench", raws)
+                client.select_folder("INBOX", readonly=True)  # Dovecot indexes new/ here
+                results["maildir_write_and_index_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
+            else:
+                for raw in raws:
+                    client.append("INBOX", raw)
+                results["append_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
+            client.select_folder("INBOX", readonly=True)
+            uids = client.search(["ALL"])
+            assert len(uids) == len(raws), (len(uids), len(raws))
 
-        if args.only == "all":
-            results.update(idle_latency(app, workdir, overrides, dovecot, args.idle_samples, procs))
+            if args.only == "all":
+                started = time.perf_counter()
+                fetched = 0
+                for i in range(0, len(uids), 100):
+                    fetched += len(client.fetch(uids[i:i + 100], ["BODY.PEEK[]"]))
+                results["fetch_per_s"] = round(fetched / (time.perf_counter() - started), 1)
+
+                from intake.mailbox.decoding import parse_message
+
+                started = time.perf_counter()
+                for raw in raws:
+                    parse_message(raw)
+                results["parse_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
+
+                from workers.watcher import poll_once
+                from workers.worker import AppWorker
+
+                from intake.jobs import queue, redis_connection
+
+                started = time.perf_counter()
+                poll_once(app, mailbox_id)
+                stored_at = time.perf_counter()
+                with app.app_context():
+                    worker = AppWorker([queue()], connection=redis_connection())
+                worker.app = app
+                worker.log.setLevel("WARNING")
+                import logging
+
+                logging.getLogger("rq").setLevel(logging.WARNING)
+                worker.work(burst=True)
+                done = time.perf_counter()
+                with app.app_context():
+                    from sqlalchemy import func, select
+
+                    from intake.feedback.models import FeedbackItem
+
+                    items = db.session.scalar(select(func.count()).select_from(FeedbackItem))
+                results["e2e_items"] = items
+                results["store_per_s"] = round(len(raws) / (stored_at - started), 1)
+                results["e2e_per_s"] = round(len(raws) / (done - started), 1)
+                results["e2e_over_parse"] = round(results["e2e_per_s"] / results["parse_per_s"], 2)
+                started = time.perf_counter()
+                poll_once(app, mailbox_id)  # marks everything (UID STORE of up to 500 UIDs at a time)
+                results["mark_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
+            else:
+                with app.app_context():
+                    from intake.mailbox.models import Mailbox
+
+                    box = db.session.get(Mailbox, mailbox_id)
+                    status = client.folder_status("INBOX", ["UIDVALIDITY"])
+                    box.uidvalidity = status[b"UIDVALIDITY"]
+                    box.last_uid = max(uids)
+                    db.session.commit()
+            client.logout()
+
+            from workers.watcher import MailboxSession
+
+            session = MailboxSession(app, mailbox_id)
+            session.connect()
+            timings = []
+            for _ in range(50):
+                started = time.perf_counter()
+                session.poll()
+                timings.append((time.perf_counter() - started) * 1000)
+            session.close()
+            results["empty_poll_ms_median"] = round(statistics.median(timings), 2)
+            results["empty_poll_ms_p95"] = round(sorted(timings)[int(len(timings) * 0.95) - 1], 2)
+
+            if args.only == "all":
+                results.update(idle_latency(app, workdir, overrides, dovecot, args.idle_samples, procs))
     finally:
         for proc in procs:
             proc.terminate()
@@ -244,6 +264,84 @@ def idle_latency(app, workdir, overrides, dovecot, samples, procs) -> dict:
     latencies.sort()
     return {"idle_p50_s": round(statistics.median(latencies), 3),
             "idle_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3)}
+
+
+def write_maildir(maildir: Path, raws: list[bytes], start: int = 0) -> None:
+    """Deliver as a local delivery agent would: write into tmp/, rename into new/ under a
+    unique Maildir name (time.Mseq.Ppid.host,S=size), owned by the mail user."""
+    import pwd
+    import shutil
+
+    mail = pwd.getpwnam("mail")
+    for sub in ("", "tmp", "new", "cur"):
+        (maildir / sub).mkdir(exist_ok=True)
+        shutil.chown(maildir / sub, mail.pw_uid, mail.pw_gid)
+    now = int(time.time())
+    for n, raw in enumerate(raws, start):
+        name = f"{now}.M{n:07d}P{os.getpid()}.bench,S={len(raw)}"
+        tmp = maildir / "tmp" / name
+        tmp.write_bytes(raw)
+        os.chown(tmp, mail.pw_uid, mail.pw_gid)
+        os.rename(tmp, maildir / "new" / name)
+
+
+def rss_kb(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def memory(app, workdir, overrides, dovecot, total, max_seconds, procs) -> dict:
+    """RSS of `intake watch` and `intake worker` while `total` messages flow through them, fed
+    into the Maildir in chunks of 2,000 as the previous chunk is done (or until max_seconds)."""
+    from sqlalchemy import func, select
+
+    from intake.extensions import db
+    from intake.mailbox.models import InboundMessage, InboundState
+
+    env = dict(os.environ)
+    env.update(INTAKE_CONFIG="test", DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"], REDIS_URL=overrides["REDIS_URL"],
+               UPLOAD_DIR=overrides["UPLOAD_DIR"], IMAP_HOST="127.0.0.1", IMAP_PORT=str(dovecot.port), IMAP_SSL="0",
+               IMAP_USER="bench", IMAP_PASSWORD=PASSWORD, IMAP_POLL_SECONDS="60", SMTP_HOST="")
+    flask = str(Path(sys.executable).with_name("flask"))
+    log = open(workdir / "memory-procs.log", "ab")
+    watcher = subprocess.Popen([flask, "--app", "wsgi", "intake", "watch"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([flask, "--app", "wsgi", "intake", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    procs += [watcher, worker]
+    maildir = workdir / "dovecot" / "mail" / "bench"
+    rnd = random.Random(5)
+    chunk, fed, samples = 2000, 0, []
+    started = time.perf_counter()
+
+    def done() -> int:
+        with app.app_context():
+            n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed,
+                                                             InboundMessage.marked_at.is_not(None)))
+            db.session.remove()
+        return n
+
+    while fed < total and time.perf_counter() - started < max_seconds:
+        write_maildir(maildir, [make_message(n, rnd) for n in range(fed, min(total, fed + chunk))], start=fed)
+        fed = min(total, fed + chunk)
+        while done() < fed:
+            if watcher.poll() is not None or worker.poll() is not None:
+                raise RuntimeError("watcher or worker died; see memory-procs.log")
+            time.sleep(0.5)
+        samples.append({"messages": fed, "s": round(time.perf_counter() - started, 1),
+                        "watcher_kb": rss_kb(watcher.pid), "worker_kb": rss_kb(worker.pid)})
+        print(json.dumps(samples[-1]), flush=True)
+    first, last = samples[0], samples[-1]
+    return {
+        "memory_messages": fed,
+        "memory_seconds": last["s"],
+        "memory_per_s": round(fed / last["s"], 1),
+        "watcher_rss_kb_first_chunk": first["watcher_kb"], "watcher_rss_kb_end": last["watcher_kb"],
+        "watcher_growth": round(last["watcher_kb"] / first["watcher_kb"] - 1, 3),
+        "worker_rss_kb_first_chunk": first["worker_kb"], "worker_rss_kb_end": last["worker_kb"],
+        "worker_growth": round(last["worker_kb"] / first["worker_kb"] - 1, 3),
+        "memory_samples": samples,
+    }
 
 
 if __name__ == "__main__":
