@@ -70,6 +70,8 @@ def test_a_deadline_across_new_year_2027_is_provisional_until_the_schedule_is_en
     for client, url in [(staff, f"/staff/rectification/tasks/{task_id}"), (liaison, f"/unit/tasks/{task_id}")]:
         status, html = _page(client, url)
         assert status == 200 and 'id="deadline-provisional"' in html and "2027" in html
+    for client, url in [(staff, "/staff/rectification/"), (liaison, "/unit/")]:
+        assert 'class="provisional"' in _page(client, url)[1]
     assert 'data-missing-year="2027"' not in _page(staff, "/staff/rectification/")[1]  # admins only
     status, html = _page(admin, "/staff/rectification/")
     assert 'data-missing-year="2027"' in html and "/staff/rectification/calendar?year=2027" in html
@@ -89,6 +91,7 @@ def test_a_deadline_across_new_year_2027_is_provisional_until_the_schedule_is_en
                   if e.kind is TaskEventKind.deadline_recomputed]
         assert events == [(TaskEventKind.deadline_recomputed, "2027-01-11", "2027-01-12", users["admin"])]
     assert 'id="deadline-provisional"' not in _page(liaison, f"/unit/tasks/{task_id}")[1]
+    assert 'class="provisional"' not in _page(liaison, "/unit/")[1]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
