@@ -2,26 +2,37 @@
 citizen's new words separated from the quoted earlier mail."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 # Hyphen look-alikes that Chinese input methods and word processors produce; NFKC already folds
 # the full-width hyphen-minus (U+FF0D) and full-width letters and digits.
 _DASHES = {ord(ch): "-" for ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"}
-_TRACKING_CODE = re.compile(r"(?<![A-Za-z0-9])JD-(\d{4})-(\d{6})(?!\d)", re.I | re.A)
 _SUBJECT_PREFIX = re.compile(
     r"^\s*(?:re|fwd|fw|回复|回覆|答复|答覆|转发|轉發|转寄|轉寄)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*",
     re.I,
 )
 
 
-def find_tracking_code(subject: str | None) -> str | None:
-    """The first tracking code in a subject, normalized to upper-case ASCII ("JD-2026-000123")."""
+DEFAULT_TRACKING_PREFIX = "JD"
+
+
+@functools.lru_cache(maxsize=8)
+def _tracking_code_pattern(prefix: str) -> re.Pattern:
+    prefix = unicodedata.normalize("NFKC", prefix).translate(_DASHES)
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(prefix)}-(\d{{4}})-(\d{{6}})(?!\d)", re.I | re.A)
+
+
+def find_tracking_code(subject: str | None, prefix: str = DEFAULT_TRACKING_PREFIX) -> str | None:
+    """The first tracking code with this prefix (the TRACKING_PREFIX setting) in a subject,
+    normalized to the form we issue ("JD-2026-000123"), whatever the case, width or dash the
+    mailer wrote."""
     if not subject:
         return None
     text = unicodedata.normalize("NFKC", subject).translate(_DASHES)
-    match = _TRACKING_CODE.search(text)
-    return "JD-%s-%s" % match.groups() if match else None
+    match = _tracking_code_pattern(prefix).search(text)
+    return "%s-%s-%s" % (prefix, *match.groups()) if match else None
 
 
 def strip_subject_prefixes(subject: str | None) -> str:

@@ -508,7 +508,7 @@ def _ingest_locked(row: InboundMessage, tracking_prefix: str) -> IngestOutcome:
                 other.message_id_conflict = True
 
     new_text, quoted = split_reply(parsed.text)
-    item = find_thread_item(parsed)
+    item = find_thread_item(parsed, tracking_prefix)
     new_item = item is None
     if new_item:
         item = feedback_services.submit_feedback(
@@ -572,7 +572,7 @@ def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput
     )
 
 
-def find_thread_item(parsed: ParsedMessage) -> FeedbackItem | None:
+def find_thread_item(parsed: ParsedMessage, tracking_prefix: str) -> FeedbackItem | None:
     """The item a reply belongs to: by In-Reply-To / References against every stored inbound
     and outbound Message-ID (most recent reference first), then by the tracking code in the
     subject."""
@@ -585,7 +585,7 @@ def find_thread_item(parsed: ParsedMessage) -> FeedbackItem | None:
         for reference in references:
             if reference in by_id:
                 return db.session.get(FeedbackItem, by_id[reference])
-    code = find_tracking_code(parsed.subject)
+    code = find_tracking_code(parsed.subject, tracking_prefix)
     if code:
         return db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code))
     return None

@@ -387,3 +387,18 @@ def test_one_failing_message_does_not_hold_back_its_batch(mail_app, mailbox_id, 
         assert [r.attempts for r in rows] == [1, 2, 1]
         assert count(FeedbackItem) == 3
         assert parse_inbound_batch(ids) == "3 already handled"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_reply_finds_its_item_by_a_code_with_the_configured_prefix(mail_app, mailbox_id, imap_append):
+    mail_app.config["TRACKING_PREFIX"] = "ZX"
+    imap_append(mail("窗口办事难", "第一次反映"))
+    ingest(mail_app, mailbox_id)
+    with mail_app.app_context():
+        code = db.session.scalar(select(FeedbackItem.tracking_code))
+        assert code.startswith("ZX-")
+    imap_append(mail(f"Re: [{code.lower()}] 您的反映已收到", "补充情况", sender="other@example.cn"))
+    ingest(mail_app, mailbox_id)
+    with mail_app.app_context():
+        assert count(FeedbackItem) == 1
+        assert count(ThreadEntry) == 2

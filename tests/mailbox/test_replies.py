@@ -39,6 +39,23 @@ def test_find_tracking_code(subject, code):
 
 
 @pytest.mark.parametrize(
+    "subject, prefix, code",
+    [
+        ("回复：ZX-2026-000123", "ZX", "ZX-2026-000123"),
+        ("Re: zx－２０２６－000123", "ZX", "ZX-2026-000123"),
+        ("Re: JD-2026-000123", "ZX", None),  # another prefix is not ours
+        ("Re: ZX-2026-000123", "JD", None),
+        ("Re: JZJD-2026-000045", "JZJD", "JZJD-2026-000045"),
+        ("Re: XJZJD-2026-000045", "JZJD", None),
+        ("Re: JXD-2026-000045", "J.D", None),  # the prefix is text, not a pattern
+        ("Re: J.D-2026-000045", "J.D", "J.D-2026-000045"),
+    ],
+)
+def test_find_tracking_code_with_the_configured_prefix(subject, prefix, code):
+    assert find_tracking_code(subject, prefix) == code
+
+
+@pytest.mark.parametrize(
     "subject, stripped",
     [
         ("Re: RE: 回复: 答复：Fwd: 关于窗口", "关于窗口"),
