@@ -25,9 +25,25 @@ from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
 
-# Indexes of feedback_items that serve the triage queue: keyset order and "assigned to me".
-Index("ix_feedback_items_keyset", FeedbackItem.__table__.c.received_at, FeedbackItem.__table__.c.id)
-Index("ix_feedback_items_assignee_id", FeedbackItem.__table__.c.assignee_id)
+# Indexes of feedback_items that serve the triage queue: the keyset order (received_at, id)
+# alone and behind each selective filter, so a filtered page and its deep pages are one index
+# range. On PostgreSQL they carry the filter and facet columns (INCLUDE): the capped counts per
+# filter then read the index only, never the table (issue 4 bench: 57 ms -> 1.4 ms at 1M rows).
+_items = FeedbackItem.__table__.c
+QUEUE_FACET_COLUMNS = ("status", "unit_id", "category_id", "source", "priority", "is_auto", "assignee_id")
+
+
+def _queue_index(name: str, *leading: str) -> Index:
+    include = [c for c in QUEUE_FACET_COLUMNS if c not in leading]
+    return Index(name, *(_items[c] for c in leading), _items.received_at, _items.id, postgresql_include=include)
+
+
+_queue_index("ix_feedback_items_keyset")
+_queue_index("ix_feedback_items_status_queue", "status")
+_queue_index("ix_feedback_items_unit_queue", "unit_id")
+_queue_index("ix_feedback_items_category_queue", "category_id")
+_queue_index("ix_feedback_items_assignee_queue", "assignee_id")
+_queue_index("ix_feedback_items_priority_queue", "priority")
 
 
 class Decision(enum.Enum):

@@ -2,19 +2,29 @@
 
 Chinese has no spaces, so word tokenizers find nothing. SQLite: an FTS5 table with the trigram
 tokenizer (external content, kept in step by triggers). PostgreSQL: pg_trgm GIN indexes on the
-subject and the body, used by ILIKE. Trigrams need three characters: shorter queries (态度) fall
-back to LIKE on SQLite; on PostgreSQL ILIKE still answers, scanning the GIN index.
+subject and the body, used by LIKE/ILIKE. Trigrams need three characters: shorter queries (态度,
+窗) fall back to LIKE on SQLite (a scan, fine at county scale); on PostgreSQL a GIN index of every
+character and character pair (feedback_grams(), migration 0006) finds them when they are rare,
+and LIKE along the keyset index when they are frequent (the first matches are near the top).
 
 A query is searched as written and in the other script, so 態度 finds 态度 and back."""
-from sqlalchemy import ColumnElement, Integer, column, or_, text
+import json
+
+from sqlalchemy import ColumnElement, Integer, and_, any_, column, literal, or_, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from zhconv import convert
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 
 FTS_TABLE = "feedback_items_fts"
-TRGM_INDEXES = ("ix_feedback_items_subject_trgm", "ix_feedback_items_body_trgm")
+GRAMS_INDEX = "ix_feedback_items_grams"
+TRGM_INDEXES = ("ix_feedback_items_subject_trgm", "ix_feedback_items_body_trgm", GRAMS_INDEX)
 MAX_QUERY = 100
+# Above this many matching rows (the planner's estimate, then a capped probe) a one- or
+# two-character query is answered by LIKE along the keyset index: it meets enough matches near
+# the top. Below it, the ids come from the grams index and the page sorts only those.
+RARE_GRAM_ROWS = 20_000
 
 # Made by migration 0004 with dialect branches (an FTS5 table and triggers on SQLite, pg_trgm
 # GIN indexes on PostgreSQL); not in the models' metadata, so Alembic leaves them alone.
@@ -71,6 +81,33 @@ def search_condition(query: str) -> ColumnElement | None:
                 .bindparams(**{f"fts_{len(conditions)}": _fts_phrase(value)})
                 .columns(column("rowid", Integer))
             ))
+        elif dialect == "postgresql" and len(value) <= 2:
+            conditions.append(_short_condition(value))
         else:
             conditions.append(_like(value))
     return or_(*conditions)
+
+
+_GRAMS_MATCH = "feedback_grams(subject, body) @> ARRAY[CAST(:gram AS text)]"
+
+
+def _short_condition(value: str) -> ColumnElement:
+    """A one- or two-character query on PostgreSQL. LIKE along the keyset index costs what it
+    must walk to meet a page of matches: nothing for 态度 (one report in four), the whole table
+    for a word nobody used. So: rare words by their ids from the grams index; frequent ones by
+    LIKE. The planner's estimate (array element statistics of the index) decides before the
+    grams index is read, as reading it for a frequent word costs more than the page."""
+    gram = value.lower()
+    plan = db.session.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM feedback_items WHERE {_GRAMS_MATCH}"),
+                              {"gram": gram}).scalar()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    if plan[0]["Plan"]["Plan Rows"] > RARE_GRAM_ROWS:
+        return _like(value)
+    ids = list(db.session.scalars(
+        text(f"SELECT id FROM feedback_items WHERE {_GRAMS_MATCH} LIMIT :cap").bindparams(cap=RARE_GRAM_ROWS + 1),
+        {"gram": gram}))
+    if len(ids) > RARE_GRAM_ROWS:
+        return _like(value)
+    # The grams are lower-cased; LIKE keeps the case rule of longer queries.
+    return and_(FeedbackItem.id == any_(literal(ids, ARRAY(Integer))), _like(value))

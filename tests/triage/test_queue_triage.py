@@ -146,3 +146,24 @@ def test_merge_duplicates_and_the_public_page_of_a_merged_report(app, client, si
     code, secret = codes[dup1]
     html = client.get(f"/jiandu/track/{code}?s={secret}").get_data(as_text=True)
     assert codes[primary][0] in html and 'id="primary-status">已受理<' in html
+
+
+@pytest.mark.parametrize("rare_limit", [20_000, -1], ids=["rare-words", "frequent-words"])
+def test_one_and_two_character_search_both_ways(app, reports, monkeypatch, rare_limit):
+    """PostgreSQL answers short queries from the grams index (rare words) or by LIKE along the
+    keyset (frequent ones); both give the same rows. SQLite always uses LIKE."""
+    from intake.triage import search
+
+    monkeypatch.setattr(search, "RARE_GRAM_ROWS", rare_limit)
+    assert found(app, "态度", reports) == {"attitude", "attitude2"}
+    assert found(app, "態", reports) == {"attitude", "attitude2"}  # one character, either script
+    assert found(app, "效率", reports) == {"praise"}
+    assert found(app, "腐败", reports) == set()
+    assert found(app, "%", reports) == {"fees"}
+    with app.app_context():
+        db.session.get(FeedbackItem, reports["fees"]).body = "收费 OK 吗"
+        db.session.commit()
+    assert found(app, "OK", reports) == {"fees"}
+    assert found(app, "ok", reports) == {"fees"}  # letters: case-insensitive
+    assert found(app, "收费", reports) == {"fees"}  # edits are found at once
+    assert found(app, "100", reports) == set()
