@@ -480,6 +480,8 @@ def close_task(task: RectificationTask, actor_id: int | None, note: str | None =
     for item in task.items:
         if item.status is not ItemStatus.closed:
             _move_item(item, ItemStatus.closed, actor_id, note=task.code)
+    # Reports merged into a linked one (status 重复) keep their status, and are told too.
+    for item in items_told_of(task):
         db.session.add(ClosureNotice(task=task, item=item, closure_round=task.closure_round))
     db.session.flush()
     return event
@@ -531,7 +533,8 @@ class Outcome:
 
 
 def outcome_for_item(item: FeedbackItem) -> Outcome | None:
-    tasks = [t for t in tasks_of_item(item.id) if t.closure_round > 0]
+    # A report merged into another (重复) has the outcome of its primary's task.
+    tasks = [t for t in tasks_of_item(item.duplicate_of_id or item.id) if t.closure_round > 0]
     if not tasks:
         return None
     task = tasks[-1]
@@ -629,8 +632,24 @@ def record_unit_read(user: User, kind: ReadKind, task_id: int | None = None, obj
     db.session.flush()
 
 
+def merged_into_task(task: RectificationTask) -> list[FeedbackItem]:
+    """Reports merged as duplicates (重复) into an item of the task: not linked, but their
+    reporters get the outcome and may rate it like the linked ones."""
+    linked = [item.id for item in task.items]
+    if not linked:
+        return []
+    return list(db.session.scalars(
+        select(FeedbackItem).where(FeedbackItem.duplicate_of_id.in_(linked), FeedbackItem.id.not_in(linked))
+        .order_by(FeedbackItem.id)))
+
+
+def items_told_of(task: RectificationTask) -> list[FeedbackItem]:
+    """Every report whose reporter hears the task's outcome: linked, then merged into them."""
+    return [*task.items, *merged_into_task(task)]
+
+
 def reporters_of(task: RectificationTask) -> list[Reporter]:
-    return [item.reporter for item in task.items if item.reporter is not None]
+    return [item.reporter for item in items_told_of(task) if item.reporter is not None]
 
 
 def mask_for_task(text: str | None, task: RectificationTask) -> str:

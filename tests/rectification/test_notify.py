@@ -115,3 +115,40 @@ def test_tick_command_enqueues_and_a_second_run_sends_nothing(app, users, ledger
     with app.app_context():
         rows = db.session.scalars(select(TaskReminder)).all()
         assert len(rows) == 2 and all(r.enqueued_at for r in rows)
+
+
+def test_reporters_of_merged_duplicates_get_the_outcome_and_rate_it(app, users, ledger, smtp_server):
+    """Merged reports (重复) are not linked to the task, yet their reporters hear its outcome
+    and rate it, each on their own tracking code; the unit never reads their identity."""
+    from intake.feedback.models import FeedbackItem, ItemStatus
+    from intake.rectification import services
+    from intake.rectification.models import Satisfaction
+    from intake.triage import services as triage
+
+    primary = ledger.item(reporter=ReporterInput(name="赵六", email="zhao6@example.cn"))
+    merged = ledger.item(reporter=ReporterInput(name="钱七", phone="13922223333", email="qian7@example.cn"))
+    with app.app_context():
+        triage.merge_duplicates(primary, [merged], users["staff"])
+        db.session.commit()
+    task_id = ledger.route([primary])
+    ledger.advance(task_id, "closed")
+    with app.app_context():
+        notices = db.session.scalars(select(ClosureNotice).order_by(ClosureNotice.id)).all()
+        assert [n.item_id for n in notices] == [primary, merged]
+        assert [notify.notify_closure(n.id) for n in notices] == ["sent", "sent"]
+        task = db.session.get(RectificationTask, task_id)
+        assert "钱七" not in services.mask_for_task("钱七来电 13922223333", task)
+        item = db.session.get(FeedbackItem, merged)
+        assert item.status is ItemStatus.duplicate  # merged reports keep their status
+        outcome = services.outcome_for_item(item)
+        assert outcome is not None and outcome.task.id == task_id and outcome.can_rate
+        rating = services.rate_outcome(item, Satisfaction.satisfied)
+        db.session.commit()
+        assert rating.item_id == merged and rating.task_id == task_id
+        assert not services.outcome_for_item(item).can_rate  # once per closure round
+        assert services.outcome_for_item(db.session.get(FeedbackItem, primary)).can_rate
+    mails = sorted(_mails(smtp_server), key=lambda m: m["To"].addresses[0].addr_spec)
+    assert [m["To"].addresses[0].addr_spec for m in mails] == ["qian7@example.cn", "zhao6@example.cn"]
+    merged_code = mails[0]["Subject"].split("]")[0].strip("[")
+    with app.app_context():
+        assert merged_code == db.session.get(FeedbackItem, merged).tracking_code
