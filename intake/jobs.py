@@ -6,7 +6,7 @@ import uuid
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
 
 from intake.extensions import db
@@ -65,7 +65,7 @@ def sweep_undispatched() -> int:
             break
         total += len(todo)
         after_id = ids[-1]
-    return total + sweep_inbound()
+    return total + sweep_inbound() + sweep_replies()
 
 
 def _jobs_in_redis(job_ids: list[str]) -> set[str] | None:
@@ -171,3 +171,73 @@ def _waiting_in_redis() -> set[int] | None:
         if job is not None and job.args and isinstance(job.args[0], list):
             waiting.update(job.args[0])
     return waiting
+
+
+SEND_REPLY_JOB = "workers.triage_jobs.send_staff_reply"
+SEND_REPLY_RETRY = Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600])
+
+
+def reply_job_id(reply_id: int) -> str:
+    return f"staff-reply-{reply_id}"
+
+
+def dispatch_replies(reply_ids: list[int]) -> bool:
+    """Enqueue the sending job of committed staff replies, once each (unique job ids: a job
+    still queued, running, finished or failed is not queued again). Returns False when Redis is
+    unreachable; the replies stay queued for the sweeper."""
+    try:
+        q = queue()
+        for reply_id in reply_ids:
+            try:
+                q.enqueue_call(SEND_REPLY_JOB, args=(reply_id,), job_id=reply_job_id(reply_id),
+                               retry=SEND_REPLY_RETRY, unique=True)
+            except DuplicateJobError:
+                pass
+    except RedisError as exc:
+        log.warning("Redis unavailable, %d staff reply(ies) left for the sweeper: %s", len(reply_ids), exc)
+        return False
+    return True
+
+
+def sweep_replies() -> int:
+    """Enqueue staff replies still queued whose job Redis does not hold: never enqueued (Redis
+    was down when staff pressed send) or lost with Redis's memory. A reply whose job failed
+    keeps its job in rq's failed registry: staff resend it (resend_reply)."""
+    from intake.triage import services as triage_services
+
+    ids = triage_services.queued_reply_ids()
+    if not ids:
+        return 0
+    known = _jobs_in_redis([reply_job_id(i) for i in ids])
+    if known is None:
+        return 0
+    todo = [i for i in ids if reply_job_id(i) not in known]
+    if todo and not dispatch_replies(todo):
+        return 0
+    return len(todo)
+
+
+def failed_reply_ids(reply_ids: list[int]) -> set[int]:
+    """Of these replies, those whose job failed for good (rq's failed registry); empty when
+    Redis is unreachable."""
+    if not reply_ids:
+        return set()
+    try:
+        jobs = Job.fetch_many([reply_job_id(i) for i in reply_ids], connection=redis_connection())
+    except RedisError:
+        return set()
+    return {i for i, job in zip(reply_ids, jobs) if job is not None and job.get_status(refresh=False) == "failed"}
+
+
+def resend_reply(reply_id: int) -> bool:
+    """Enqueue a failed reply again: its failed job is removed first, so the unique id is free."""
+    try:
+        job = Job.fetch(reply_job_id(reply_id), connection=redis_connection())
+        if job.get_status(refresh=False) == "failed":
+            job.delete()
+    except NoSuchJobError:
+        pass
+    except RedisError as exc:
+        log.warning("Redis unavailable, staff reply %s left for the sweeper: %s", reply_id, exc)
+        return False
+    return dispatch_replies([reply_id])

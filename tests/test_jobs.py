@@ -112,3 +112,72 @@ def test_submission_during_a_redis_outage_is_kept_and_acknowledged_later(app, cl
 def test_sweep_with_nothing_to_do_says_nothing(runner):
     result = runner.invoke(args=["intake", "sweep"])
     assert result.exit_code == 0 and result.output == ""
+
+
+def replies_sent(smtp_server) -> list:
+    """Staff replies among the captured mail (the receipt of the item goes too)."""
+    return [m for m in smtp_server.messages
+            if "您的反映已受理" in email.message_from_bytes(m.original_content, policy=email.policy.default)["Subject"]]
+
+
+def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
+        app, client, auth, users, runner, redis_outage, smtp_server, monkeypatch):
+    from intake import jobs
+    from intake.feedback.services import ReporterInput
+    from intake.triage.models import ReplyState, StaffReply
+    from tests.factories import create_item
+
+    with app.app_context():
+        item = create_item(reporter=ReporterInput(name="孙八", email="sun8@example.cn"))
+        db.session.commit()
+        item_id = item.id
+    assert auth.login("staff").status_code == 302
+    form = {"subject": "您的反映已受理", "body": "您好，已受理。", "template": ""}
+    url = f"/staff/items/{item_id}/reply"
+
+    redis_outage.stop()
+    response = post_form(client, url, form, get_url=f"/staff/items/{item_id}")
+    assert response.status_code == 303
+    with app.app_context():
+        reply = db.session.scalar(select(StaffReply))
+        assert reply.state is ReplyState.queued
+        reply_id = reply.id
+    assert runner.invoke(args=["intake", "sweep"]).exit_code == 0  # still down: nothing lost
+
+    redis_outage.start()
+    result = runner.invoke(args=["intake", "sweep"])
+    # The item's receipt job and the reply's job, both left over from the outage.
+    assert result.exit_code == 0 and "dispatched 2 item(s)" in result.output, result.output
+    assert runner.invoke(args=["intake", "sweep"]).output == ""  # its job waits in Redis: not twice
+    assert runner.invoke(args=["intake", "worker", "--burst"]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(StaffReply, reply_id).state is ReplyState.sent
+    assert [m.rcpt_tos for m in replies_sent(smtp_server)] == [["sun8@example.cn"]]
+
+    # A reply whose job fails for good shows "Sending failed" and a resend button.
+    from tests.servers import free_port
+
+    monkeypatch.setattr(jobs, "SEND_REPLY_RETRY", None)
+    smtp_port = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = free_port()  # nobody listens
+    try:
+        assert post_form(client, url, form, get_url=f"/staff/items/{item_id}").status_code == 303
+        runner.invoke(args=["intake", "worker", "--burst"])
+    finally:
+        app.config["SMTP_PORT"] = smtp_port
+    with app.app_context():
+        failed = db.session.scalar(select(StaffReply).where(StaffReply.id != reply_id))
+        assert failed.state is ReplyState.queued
+        assert jobs.failed_reply_ids([failed.id]) == {failed.id}
+    page = client.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    assert "Sending failed" in page or "发送失败" in page
+    assert runner.invoke(args=["intake", "sweep"]).output == ""  # failed jobs wait for staff
+    response = post_form(client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {},
+                         get_url=f"/staff/items/{item_id}")
+    assert response.status_code == 303
+    assert runner.invoke(args=["intake", "worker", "--burst"]).exit_code == 0
+    with app.app_context():
+        assert db.session.get(StaffReply, failed.id).state is ReplyState.sent
+    assert len(replies_sent(smtp_server)) == 2
+    assert post_form(client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {},
+                     get_url=f"/staff/items/{item_id}").status_code == 404  # sent: nothing to resend

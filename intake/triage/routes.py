@@ -5,8 +5,6 @@ from urllib.parse import urlencode
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from redis.exceptions import RedisError
-from rq import Retry
 
 from intake.auth.models import Role
 from intake.extensions import db
@@ -19,6 +17,7 @@ from intake.security import roles_required, staff_required
 from intake.storage import path_for
 from intake.triage import bp, services, suggestions
 from intake.triage.forms import NoteForm, QueueFilterForm, ReplyForm, RulesForm, StatusChangeForm, TemplateForm
+from intake.triage.models import ReplyState
 
 admin_required = roles_required(Role.admin)
 FILTER_ARGS = ("q", "status", "unit", "category", "source", "assignee", "priority", "date_from", "date_to",
@@ -173,10 +172,14 @@ def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, 
         if template is not None:
             reply_form.subject.data, reply_form.body.data = services.fill_template(template, item, lookup_url(item))
             reply_form.template.data = template.code
+    from intake.jobs import failed_reply_ids
+
+    replies = services.replies_of(item)
+    failed = failed_reply_ids([r.id for r in replies if r.state is ReplyState.queued])
     html = render_template(
-        "triage/item.html", item=item, form=form or _status_form(item), show_identity=show_identity,
+        "triage/item.html", failed_replies=failed, item=item, form=form or _status_form(item), show_identity=show_identity,
         suggestion=item.suggestion, related=suggestions.related_items(item),
-        merged=services.merged_into(item), thread=services.thread_of(item), replies=services.replies_of(item),
+        merged=services.merged_into(item), thread=services.thread_of(item), replies=replies,
         templates=templates, reply_form=reply_form, note_form=note_form or NoteForm(formdata=None),
         staff=services.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
@@ -327,14 +330,25 @@ def reply(item_id: int):
 
 
 def _enqueue_reply(reply_id: int) -> None:
-    from intake.jobs import queue
-    from workers.triage_jobs import SEND_REPLY_JOB
+    from intake.jobs import dispatch_replies
 
+    dispatch_replies([reply_id])  # Redis down: the reply stays queued and the sweeper sends it
+
+
+@bp.post("/items/<int:item_id>/replies/<int:reply_id>/resend")
+@staff_required
+def resend_reply(item_id: int, reply_id: int):
+    from intake.jobs import resend_reply as enqueue_again
+
+    item = db.get_or_404(FeedbackItem, item_id)
     try:
-        queue().enqueue_call(SEND_REPLY_JOB, args=(reply_id,), job_id=f"staff-reply-{reply_id}",
-                             retry=Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600]))
-    except RedisError:
-        current_app.logger.warning("Redis unavailable: staff reply %s stays queued", reply_id)
+        services.resend_reply(item, reply_id, current_user.id)
+    except services.TriageError:
+        abort(404)
+    db.session.commit()
+    enqueue_again(reply_id)
+    flash(_("The reply is being sent."))
+    return redirect(url_for("triage.item_detail", item_id=item.id) + "#replies", code=303)
 
 
 @bp.get("/thread/<int:entry_id>/body")

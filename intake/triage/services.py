@@ -453,6 +453,24 @@ def mark_reply_sent(reply: StaffReply) -> None:
     db.session.flush()
 
 
+def queued_reply_ids() -> list[int]:
+    """Replies not sent yet (a handful at most: the sweeper checks each against Redis)."""
+    return list(db.session.scalars(select(StaffReply.id).where(StaffReply.state == ReplyState.queued)
+                                   .order_by(StaffReply.id).limit(1000)))
+
+
+def resend_reply(item: FeedbackItem, reply_id: int, actor_id: int) -> StaffReply:
+    """Staff send a reply again whose sending failed; the caller commits, then enqueues."""
+    reply = db.session.get(StaffReply, reply_id)
+    if reply is None or reply.item_id != item.id:
+        raise TriageError("no such reply")
+    if reply.state is not ReplyState.queued:
+        raise TriageError("already sent")
+    item.events.append(Event(kind=EventKind.reply_queued, actor_id=actor_id, note=reply.subject))
+    db.session.flush()
+    return reply
+
+
 def replies_of(item: FeedbackItem) -> list[StaffReply]:
     return list(db.session.scalars(select(StaffReply).where(StaffReply.item_id == item.id).order_by(StaffReply.id)))
 
