@@ -126,6 +126,40 @@ def watch(mailbox_name: str | None) -> None:
     run_watcher(current_app._get_current_object(), mailbox_name)
 
 
+@intake_cli.command("demo-mail")
+@click.argument("subject", required=False)
+@click.argument("body", required=False)
+@click.option("--from", "sender", default="citizen@example.cn", show_default=True)
+@click.option("--sample-reply", is_flag=True,
+              help="Append the sample reporter's reply by tracking code, once the first sample is an item.")
+@click.option("--wait", type=float, default=120, show_default=True, help="--sample-reply: seconds to wait for it.")
+def demo_mail(subject: str | None, body: str | None, sender: str, sample_reply: bool, wait: float) -> None:
+    """Put a message into the demo mailbox of `make run` (IMAP APPEND), as if it had been sent."""
+    from pathlib import Path
+
+    from intake.mailbox import services as mailbox_services
+    from workers import demo_mailbox
+
+    try:
+        box = demo_mailbox.DemoMailbox.load(Path(current_app.instance_path) / "demo-mailbox")
+    except demo_mailbox.DemoMailboxUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sample_reply:
+        deadline = time.monotonic() + wait
+        while (item := mailbox_services.item_of_message(demo_mailbox.FIRST_SAMPLE_MESSAGE_ID)) is None:
+            db.session.remove()
+            if time.monotonic() > deadline:
+                raise click.ClickException("the first sample message has not become an item yet")
+            time.sleep(1)
+        demo_mailbox.append(box, demo_mailbox.reply_with_tracking_code(item.tracking_code))
+        click.echo(f"appended the sample reply to {item.tracking_code}")
+        return
+    if not subject:
+        raise click.UsageError("give a SUBJECT (and a BODY), or --sample-reply")
+    demo_mailbox.append(box, demo_mailbox.compose(subject, body or subject, sender))
+    click.echo(f"appended to {box.user}@{box.host}:{box.port} INBOX")
+
+
 mailbox_cli = AppGroup("mailbox", help="The mailboxes the watcher ingests.")
 intake_cli.add_command(mailbox_cli)
 

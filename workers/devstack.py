@@ -1,8 +1,9 @@
 """`make run`: bring the whole service up on a local machine and keep it in the foreground.
 
 Prepares the database (migrate, seed, a demo staff account), makes sure a Redis answers
-(the configured one, or a private redis-server), then runs the Procfile with honcho.
-Ctrl-C stops everything it started."""
+(the configured one, or a private redis-server), starts a demo mailbox when no IMAP_HOST is set
+(a private Dovecot with sample mail, workers/demo_mailbox.py), then runs the Procfile with
+honcho. Ctrl-C stops everything it started."""
 import os
 import secrets
 import shutil
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 VENV_BIN = Path(sys.executable).parent
 DEMO_USER = "demo"
+DEMO_MAILBOX_DIR = INSTANCE / "demo-mailbox"
 
 
 def say(message: str) -> None:
@@ -100,6 +102,37 @@ def prepare_database(env: dict) -> str:
     return password
 
 
+def start_demo_mailbox(env: dict, started: list[subprocess.Popen]) -> str:
+    """Without IMAP_HOST: a private Dovecot for the watcher, with sample mail on its first start.
+    Sets the IMAP_* settings in `env`; returns the lines to print about it."""
+    from workers import demo_mailbox
+
+    if env.get("IMAP_HOST"):
+        return f"  Mailbox watched:        {env.get('IMAP_USER', '')}@{env['IMAP_HOST']} (IMAP_HOST)\n"
+    try:
+        proc, box = demo_mailbox.start(DEMO_MAILBOX_DIR, install=True)
+    except demo_mailbox.DemoMailboxUnavailable as exc:
+        say(f"no demo mailbox: {exc}")
+        return "  Mailbox:                none (the watcher waits idle; see above)\n"
+    started.append(proc)
+    env.update(box.env())
+    seeded = demo_mailbox.seed(box, DEMO_MAILBOX_DIR)
+    if seeded:
+        say(f"put {seeded} sample messages into the demo mailbox; a sample reply follows once the first is an item")
+        log = open(DEMO_MAILBOX_DIR / "sample-reply.log", "ab")
+        started.append(subprocess.Popen(
+            [str(VENV_BIN / "flask"), "--app", "wsgi", "intake", "demo-mail", "--sample-reply"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ))
+    return (
+        f"  Demo mailbox (民主监督邮箱): IMAP {box.host}:{box.port}, no TLS\n"
+        f"      username: {box.user}\n"
+        f"      password: {box.password}   (kept in instance/demo-mailbox/password)\n"
+        f"  Send it a mail:         {VENV_BIN / 'flask'} --app wsgi intake demo-mail \"主题\" \"正文\"\n"
+        f"      (or APPEND to its INBOX with any mail client using the login above)\n"
+    )
+
+
 def main() -> int:
     INSTANCE.mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -111,6 +144,7 @@ def main() -> int:
         if redis_proc:
             started.append(redis_proc)
         password = prepare_database(env)
+        mailbox_lines = start_demo_mailbox(env, started)
         host = env.get("HOST", "127.0.0.1")
         port = env.get("INTAKE_PORT", "5000")
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -125,6 +159,7 @@ def main() -> int:
             f"  Staff sign-in:          {base}/auth/login\n"
             f"      username: {DEMO_USER}\n"
             f"      password: {password}   (kept in instance/demo-password)\n"
+            f"{mailbox_lines}"
             f"  Press Ctrl-C to stop everything.\n",
             flush=True,
         )

@@ -31,6 +31,7 @@ IDLE_RENEW_SECONDS = 10 * 60
 IDLE_CHECK_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 300
 SIZE_FETCH_CHUNK = 1000
+NO_MAILBOX_RECHECK_SECONDS = 60
 
 
 def _utc_naive(value):
@@ -282,11 +283,11 @@ def run_watcher(app: Flask, mailbox_name: str | None = None) -> None:
     """`intake watch`: one thread per active mailbox, stopped cleanly by SIGTERM or Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     mailbox_ids = _mailboxes_to_watch(app, mailbox_name, stop)
     if not mailbox_ids:
         return
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     threads = [
         threading.Thread(target=watch_mailbox, args=(app, mailbox_id, stop), name=f"mailbox-{mailbox_id}", daemon=True)
         for mailbox_id in mailbox_ids
@@ -299,21 +300,31 @@ def run_watcher(app: Flask, mailbox_name: str | None = None) -> None:
 
 
 def _mailboxes_to_watch(app: Flask, mailbox_name: str | None, stop: threading.Event) -> list[int]:
+    """The mailboxes to watch, once there are any. Without one the watcher stays up, idle,
+    looking again every NO_MAILBOX_RECHECK_SECONDS: it runs beside the web app under honcho,
+    which would stop everything if it exited."""
     # The database may not be up yet when the watcher starts (make run): wait for it.
     failures = 0
+    told = False
     while not stop.is_set():
         try:
             with app.app_context():
                 services.ensure_default_mailbox(app.config)
                 db.session.commit()
                 ids = [m.id for m in services.active_mailboxes(mailbox_name)]
-            if not ids:
-                log.warning("no active mailbox to watch (set IMAP_HOST or add one with `intake mailbox add`)")
-            return ids
+                db.session.remove()
         except Exception as exc:  # noqa: BLE001
             failures += 1
             delay = min(MAX_BACKOFF_SECONDS, 2 ** min(failures - 1, 10))
             log.warning("watcher: cannot read mailboxes (%s); retrying in %ss", exc, delay)
             stop.wait(delay)
+            continue
+        if ids:
+            return ids
+        if not told:
+            log.warning("no active mailbox to watch (set IMAP_HOST or add one with `intake mailbox add`); "
+                        "idle, looking again every %ss", NO_MAILBOX_RECHECK_SECONDS)
+            told = True
+        stop.wait(NO_MAILBOX_RECHECK_SECONDS)
     return []
 

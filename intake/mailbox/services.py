@@ -697,6 +697,16 @@ def set_aside(states=(InboundState.quarantined, InboundState.oversize), limit: i
     )
 
 
+def item_of_message(message_id: str) -> FeedbackItem | None:
+    """The item a received message (by its Message-ID) became or joined, once it has."""
+    return db.session.scalar(
+        select(FeedbackItem)
+        .join(InboundMessage, InboundMessage.item_id == FeedbackItem.id)
+        .where(InboundMessage.message_id == message_id)
+        .limit(1)
+    )
+
+
 def alerts() -> list[Mailbox]:
     return list(db.session.scalars(select(Mailbox).where(Mailbox.alert.is_not(None)).order_by(Mailbox.id)))
 
