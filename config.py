@@ -60,6 +60,8 @@ class Config:
     IMAP_BATCH_MESSAGES = _env_int("IMAP_BATCH_MESSAGES", 100)
     IMAP_BATCH_MB = _env_int("IMAP_BATCH_MB", 20)
     MAX_MESSAGE_MB = _env_int("MAX_MESSAGE_MB", 25)
+    # When staff replay an over-size message it is fetched anew, whole, up to this size.
+    MAX_REPLAY_MESSAGE_MB = _env_int("MAX_REPLAY_MESSAGE_MB", 100)
     # Parse tries before a message goes to quarantine.
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 5)
     # A parse job enqueued this long ago whose message is still unprocessed is enqueued again

@@ -258,10 +258,19 @@ def quarantine_show(inbound_id: int, raw: bool) -> None:
 @quarantine_cli.command("replay")
 @click.argument("inbound_id", type=int)
 def quarantine_replay(inbound_id: int) -> None:
-    """Send a quarantined message through the pipeline again."""
-    from intake.jobs import dispatch_inbound
+    """Send a quarantined message through the pipeline again; an over-size one is fetched anew
+    from its mailbox (up to MAX_REPLAY_MESSAGE_MB) by a worker first."""
+    from intake.jobs import dispatch_inbound, dispatch_refetch
     from intake.mailbox import services as mailbox_services
+    from intake.mailbox.models import InboundMessage, InboundState
 
+    row = db.session.get(InboundMessage, inbound_id)
+    if row is not None and row.state is InboundState.oversize:
+        if not dispatch_refetch(inbound_id):
+            raise click.ClickException("Redis unavailable: try again when it is back")
+        click.echo(f"fetching {inbound_id} anew from its mailbox "
+                   f"(up to {current_app.config['MAX_REPLAY_MESSAGE_MB']} MB), then replaying it")
+        return
     try:
         mailbox_services.replay_inbound(inbound_id)
     except mailbox_services.ReplayError as exc:

@@ -129,6 +129,19 @@ def dispatch_inbound(inbound_ids: list[int]) -> bool:
     return True
 
 
+REFETCH_OVERSIZE_JOB = "workers.jobs.refetch_oversize"
+
+
+def dispatch_refetch(inbound_id: int) -> bool:
+    """Enqueue the fetch of an over-size message staff asked for (False: Redis unreachable)."""
+    try:
+        queue().enqueue_call(REFETCH_OVERSIZE_JOB, args=(inbound_id,), retry=Retry(max=3, interval=[10, 60, 300]))
+    except RedisError as exc:
+        log.warning("Redis unavailable, over-size message %s not fetched: %s", inbound_id, exc)
+        return False
+    return True
+
+
 def sweep_inbound(limit: int = 500) -> int:
     """Enqueue stored inbound mail whose parse job is not in Redis: never enqueued (Redis was
     down, the watcher died between commit and enqueue) or enqueued MAIL_REQUEUE_SECONDS ago

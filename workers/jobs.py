@@ -125,3 +125,31 @@ def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = Fa
         errors.append(exc)
         return
     outcomes.append(outcome)
+
+
+def refetch_oversize(inbound_id: int) -> str:
+    """Staff asked for an over-size message: fetch it anew, whole, from its mailbox (up to
+    MAX_REPLAY_MESSAGE_MB) and send it through the pipeline. Network errors propagate for rq."""
+    from intake.jobs import dispatch_inbound
+    from intake.mailbox.models import InboundMessage, InboundState
+    from workers.watcher import fetch_anew
+
+    row = db.session.get(InboundMessage, inbound_id)
+    if row is None or row.state is not InboundState.oversize or row.mailbox_id is None:
+        return "nothing to do"
+    limit_mb = current_app.config["MAX_REPLAY_MESSAGE_MB"]
+    too_large = f"larger than the replay limit MAX_REPLAY_MESSAGE_MB={limit_mb}"
+    raw = None
+    if row.size > limit_mb * 1024 * 1024:
+        reason = too_large
+    else:
+        raw = fetch_anew(current_app._get_current_object(), inbound_id)
+        reason = "no longer on the server" if raw is None else too_large if len(raw) > limit_mb * 1024 * 1024 else None
+    if reason:
+        mailbox_services.record_refetch_failure(inbound_id, f"fetched anew: {reason}")
+        db.session.commit()
+        return reason
+    mailbox_services.store_refetched(inbound_id, raw)
+    db.session.commit()
+    dispatch_inbound([inbound_id])
+    return "fetched anew"

@@ -85,8 +85,9 @@ INBOUND_STATE_LABELS = {
     InboundState.duplicate: _l("Duplicate"),
 }
 
-# States after which the message may be marked on the server: it is in the database for good.
-MARKABLE_STATES = (InboundState.parsed, InboundState.duplicate, InboundState.quarantined)
+# States after which the message may be marked on the server: it is in the database for good
+# (an over-size message as its headers and size; staff can have it fetched anew).
+MARKABLE_STATES = (InboundState.parsed, InboundState.duplicate, InboundState.quarantined, InboundState.oversize)
 
 
 class InboundMessage(db.Model):

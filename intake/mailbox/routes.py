@@ -1,13 +1,13 @@
 """Staff routes of the mailbox: quarantined and over-size mail, operator alerts, replay."""
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.extensions import db
-from intake.jobs import dispatch_inbound
+from intake.jobs import dispatch_inbound, dispatch_refetch
 from intake.mailbox import bp, services
 from intake.mailbox.forms import ReplayForm
-from intake.mailbox.models import InboundMessage
+from intake.mailbox.models import InboundMessage, InboundState
 from intake.security import staff_required
 
 
@@ -37,6 +37,13 @@ def replay(inbound_id: int):
     form = ReplayForm()
     if not form.validate_on_submit():
         return render_template("mailbox/message.html", message=row, form=form), 400
+    if row.state is InboundState.oversize:
+        if dispatch_refetch(inbound_id):
+            flash(_("The message is being fetched anew from the mailbox (up to %(mb)s MB), then processed.",
+                    mb=current_app.config["MAX_REPLAY_MESSAGE_MB"]))
+        else:
+            flash(_("The message cannot be fetched now; try again later."))
+        return redirect(url_for("mailbox.message", inbound_id=inbound_id), code=303)
     try:
         services.replay_inbound(inbound_id, actor_id=current_user.id)
     except services.ReplayError:

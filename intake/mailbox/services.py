@@ -619,6 +619,30 @@ def replay_inbound(inbound_id: int, *, actor_id: int | None = None) -> InboundMe
     return row
 
 
+def store_refetched(inbound_id: int, raw: bytes) -> InboundMessage:
+    """An over-size message fetched anew at staff's request: its whole bytes replace the
+    headers, and it goes through the pipeline like fresh mail."""
+    row = db.session.get(InboundMessage, inbound_id)
+    if row is None or row.state is not InboundState.oversize:
+        raise ReplayError("not over-size")
+    log.info("inbound %s fetched anew (%d bytes)", row.id, len(raw))
+    row.raw = raw
+    row.sha256 = hashlib.sha256(raw).hexdigest()
+    row.size = len(raw)
+    row.state = InboundState.stored
+    row.attempts = 0
+    row.error = None
+    row.enqueued_at = None
+    row.processed_at = None
+    db.session.flush()
+    return row
+
+
+def record_refetch_failure(inbound_id: int, reason: str) -> None:
+    """Why an over-size message could not be fetched anew; it stays over-size."""
+    db.session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id).values(error=reason[:4000]))
+
+
 # --- bounces and the thread of outgoing mail --------------------------------------------------
 
 def mark_bouncing(address: str, inbound_id: int | None = None) -> None:

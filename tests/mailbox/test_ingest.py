@@ -271,7 +271,7 @@ def test_bounce_marks_the_address_and_stops_receipts(mail_app, mailbox_id, imap_
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_oversize_message_is_recorded_with_headers_only(mail_app, mailbox_id, imap_append, imap):
+def test_oversize_message_is_recorded_marked_and_fetched_anew_on_replay(mail_app, mailbox_id, imap_append, imap, runner):
     mail_app.config["MAX_MESSAGE_MB"] = 1
     imap_append(mail("很大的附件", "大" * 700_000))  # 2.1 MB of UTF-8
     imap_append(mail("小的", "正常"))
@@ -282,8 +282,30 @@ def test_oversize_message_is_recorded_with_headers_only(mail_app, mailbox_id, im
         assert big.raw.startswith(b"From:") and "很大的附件" not in big.raw.decode("utf-8", "replace")
         assert big.from_addr == "zhangsan@example.cn"
         assert count(FeedbackItem) == 1
-    # The checkpoint passed it: the next poll fetches nothing.
+        big_id, big_uid = big.id, big.uid
+    # The checkpoint passed it: the next poll fetches nothing. Its record is committed, so it
+    # is marked on the server like the rest.
     assert poll(mail_app, mailbox_id) == 0
+    assert all(INGESTED in f for f in flags_by_uid(imap).values())
+
+    # Replay: over the explicit replay limit it stays as it is, with the reason.
+    mail_app.config["MAX_REPLAY_MESSAGE_MB"] = 2
+    result = runner.invoke(args=["intake", "quarantine", "replay", str(big_id)])
+    assert result.exit_code == 0 and "fetching" in result.output, result.output
+    drain(mail_app)
+    with mail_app.app_context():
+        row = db.session.get(InboundMessage, big_id)
+        assert row.state is InboundState.oversize and "MAX_REPLAY_MESSAGE_MB=2" in row.error
+
+    # Within it, the whole message is fetched anew and becomes an item.
+    mail_app.config["MAX_REPLAY_MESSAGE_MB"] = 5
+    runner.invoke(args=["intake", "quarantine", "replay", str(big_id)])
+    drain(mail_app)
+    with mail_app.app_context():
+        row = db.session.get(InboundMessage, big_id)
+        assert row.state is InboundState.parsed and row.uid == big_uid and row.size > 2_000_000
+        assert row.item.body.count("大") == 700_000
+        assert count(FeedbackItem) == 2
 
 
 def test_hostile_message_is_quarantined_and_never_blocks_the_next(mail_app, mailbox_id, imap_append, runner):
@@ -402,3 +424,23 @@ def test_reply_finds_its_item_by_a_code_with_the_configured_prefix(mail_app, mai
     with mail_app.app_context():
         assert count(FeedbackItem) == 1
         assert count(ThreadEntry) == 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(mail_app, mailbox_id, imap_append, imap, runner):
+    mail_app.config.update(MAX_MESSAGE_MB=1, IMAP_PROCESSED_FOLDER="Ingested")
+    with mail_app.app_context():
+        from intake.mailbox.services import ensure_default_mailbox
+
+        ensure_default_mailbox(mail_app.config)
+        db.session.commit()
+    imap_append(mail("很大的附件", "大" * 400_000, message_id="<big-one@example.cn>"))
+    ingest(mail_app, mailbox_id)
+    assert flags_by_uid(imap) == {} and len(flags_by_uid(imap, "Ingested")) == 1  # moved once recorded
+    with mail_app.app_context():
+        big_id = db.session.scalar(select(InboundMessage.id).where(InboundMessage.state == InboundState.oversize))
+    runner.invoke(args=["intake", "quarantine", "replay", str(big_id)])
+    drain(mail_app)
+    with mail_app.app_context():
+        row = db.session.get(InboundMessage, big_id)
+        assert row.state is InboundState.parsed and row.item.body.count("大") == 400_000
