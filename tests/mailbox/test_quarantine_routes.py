@@ -60,3 +60,24 @@ def test_quarantine_page_shows_counts_reason_headers_and_replays(app, client, us
         assert db.session.get(InboundMessage, fixed).state is InboundState.parsed
         assert db.session.scalar(select(FeedbackItem.id)) is not None
         assert db.session.get(InboundMessage, hostile).state is InboundState.quarantined
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_staff_have_an_oversize_message_fetched_anew(mail_app, mailbox_id, imap_append, client, users, auth):
+    from tests.mailbox.conftest import ingest
+    from tests.mailbox.test_ingest import mail
+
+    mail_app.config.update(MAX_MESSAGE_MB=1, MAX_REPLAY_MESSAGE_MB=3)
+    imap_append(mail("很大的附件", "大" * 400_000))
+    ingest(mail_app, mailbox_id)
+    with mail_app.app_context():
+        row_id = db.session.scalar(select(InboundMessage.id).where(InboundMessage.state == InboundState.oversize))
+    auth.login("staff")
+    page = client.get(f"/staff/quarantine/{row_id}").get_data(as_text=True)
+    assert f"/staff/quarantine/{row_id}/replay" in page
+    response = client.post(f"/staff/quarantine/{row_id}/replay", data={"csrf_token": csrf_token_from(page)})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/staff/quarantine/{row_id}")
+    drain(mail_app)
+    with mail_app.app_context():
+        row = db.session.get(InboundMessage, row_id)
+        assert row.state is InboundState.parsed and row.item.body.count("大") == 400_000
