@@ -12,7 +12,7 @@ from intake.jobs import dispatch_items, redis_connection
 from intake.mail import acknowledgement_for, send_message
 from intake.mailbox import services as mailbox_services
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
-from intake.triage.suggestions import apply_suggestions
+from intake.triage.suggestions import apply_suggestions, rule_set
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,9 @@ def _parse(inbound_ids: list[int]) -> list[str]:
     if mailbox_services.start_batch_attempt(inbound_ids):
         db.session.commit()
         mailbox_services.lock_stored(inbound_ids)
+        rules = rule_set()  # once per batch, in its transaction
         for inbound_id in inbound_ids:
-            _try_one(inbound_id, outcomes, errors, locked=True)
+            _try_one(inbound_id, outcomes, errors, locked=True, rules=rules)
         db.session.commit()
     else:
         db.session.rollback()
@@ -100,7 +101,7 @@ def _parse(inbound_ids: list[int]) -> list[str]:
     return [o.detail for o in outcomes]
 
 
-def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = False) -> None:
+def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = False, rules=None) -> None:
     """One message in its own savepoint: ingested, and a new item's suggestions applied and its
     follow-up decided in the same transaction."""
     config = current_app.config
@@ -111,7 +112,7 @@ def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = Fa
                 locked=locked,
             )
             if outcome.new_item:
-                apply_suggestions(outcome.item_id)
+                apply_suggestions(outcome.item_id, rules)
                 if outcome.acknowledge:
                     item = db.session.get(FeedbackItem, outcome.item_id)
                     if receipt_blocker(item) is None:

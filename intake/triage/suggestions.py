@@ -130,17 +130,19 @@ def _signature(data: bytes | None) -> np.ndarray | None:
     return None if not data else np.frombuffer(data, dtype=np.uint32).astype(np.uint64)
 
 
-def apply_suggestions(item_id: int) -> ItemSuggestion | None:
+def apply_suggestions(item_id: int, rules: RuleSet | None = None) -> ItemSuggestion | None:
     """Suggest a unit and category for a new item, store them with their evidence, apply those
     above the auto-apply confidence (each with an event), raise the priority and flag the item
-    when its words call for it. Does nothing for an item that already has its suggestion."""
+    when its words call for it. Does nothing for an item that already has its suggestion.
+    `rules`: the rule set, when the caller suggests for many items in one transaction (the
+    mail parse job's batch): building it costs more than using it."""
     item = db.session.get(FeedbackItem, item_id)
     if item is None:
         return None
     existing = db.session.get(ItemSuggestion, item_id)
     if existing is not None:
         return existing
-    found = rule_set().suggest(item.subject, item.body)
+    found = (rules or rule_set()).suggest(item.subject, item.body)
     model = load_model()
     if model is not None:
         found = classifier.combine(found, model.predict(item_text(item)))
