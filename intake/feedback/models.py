@@ -240,6 +240,8 @@ class Attachment(db.Model):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     is_inline: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The mail part's Content-ID without angle brackets: what `cid:` URLs in the HTML body name.
+    content_id: Mapped[str | None] = mapped_column(String(998))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[FeedbackItem] = relationship(back_populates="attachments")

@@ -51,6 +51,7 @@ class UploadInput:
     content_type: str
     stream: BinaryIO
     is_inline: bool = False  # an image shown inside a mail's HTML body
+    content_id: str | None = None  # what the mail's HTML calls it (cid:...)
 
 
 @dataclass
@@ -149,6 +150,7 @@ def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: in
                 size=stored.size,
                 sha256=stored.sha256,
                 is_inline=upload.is_inline,
+                content_id=upload.content_id,
             )
             for upload, stored in stored_files
         ],

@@ -559,6 +559,7 @@ def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput
             content_type=_cut(a.content_type, 127) or "application/octet-stream",
             stream=io.BytesIO(a.payload),
             is_inline=a.is_inline,
+            content_id=_cut(a.content_id, 998),
         )
         for a in parsed.attachments
     ]
