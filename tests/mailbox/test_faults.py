@@ -86,10 +86,10 @@ def process_env(app, **extra) -> dict:
 
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap, tmp_path):
-    n_messages = 400
+    n_messages = 1000
     rnd = random.Random(int(os.environ.get("FAULT_SEED", time.time())))
     messages = [marked_message(n) for n in range(n_messages)]
-    for raw in messages[:150]:
+    for raw in messages[:300]:
         imap.append("INBOX", raw)
     env = process_env(mail_app)
     watcher = Managed("watcher", ["watch"], env, tmp_path)
@@ -97,20 +97,20 @@ def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap
     everyone = [watcher, *workers]
     for p in everyone:
         p.start()
-    appended, kills = 150, collections.Counter()
+    appended, kills = 300, collections.Counter()
     try:
         for _ in range(14):
             time.sleep(rnd.uniform(0.2, 1.5))
-            for raw in messages[appended:appended + 25]:
+            for raw in messages[appended:appended + 50]:
                 imap.append("INBOX", raw)
-            appended = min(n_messages, appended + 25)
+            appended = min(n_messages, appended + 50)
             victim = rnd.choice(everyone)
             victim.kill9()
             kills[victim.name] += 1
             victim.start()
         for raw in messages[appended:]:
             imap.append("INBOX", raw)
-        deadline = time.monotonic() + 75
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             with mail_app.app_context():
                 done = db.session.scalar(
