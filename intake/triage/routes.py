@@ -15,7 +15,7 @@ from intake.reference.models import Category, Unit
 from intake.reference.services import category_choices, unit_choices
 from intake.security import roles_required, staff_required
 from intake.storage import path_for
-from intake.triage import bp, services, suggestions
+from intake.triage import bp, mailbody, services, suggestions
 from intake.triage.forms import NoteForm, QueueFilterForm, ReplyForm, RulesForm, StatusChangeForm, TemplateForm
 from intake.triage.models import ReplyState
 
@@ -176,10 +176,12 @@ def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, 
 
     replies = services.replies_of(item)
     failed = failed_reply_ids([r.id for r in replies if r.state is ReplyState.queued])
+    thread = services.thread_of(item)
     html = render_template(
         "triage/item.html", failed_replies=failed, item=item, form=form or _status_form(item), show_identity=show_identity,
         suggestion=item.suggestion, related=suggestions.related_items(item),
-        merged=services.merged_into(item), thread=services.thread_of(item), replies=replies,
+        merged=services.merged_into(item), thread=thread, replies=replies,
+        mail_links={entry.id: mailbody.mail_links(entry.html) for entry in thread},
         templates=templates, reply_form=reply_form, note_form=note_form or NoteForm(formdata=None),
         staff=services.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
@@ -355,18 +357,46 @@ def resend_reply(item_id: int, reply_id: int):
 @staff_required
 def thread_body(entry_id: int):
     """A mail's sanitized HTML on its own, for a sandboxed iframe of the item page: no script,
-    no remote anything, only inline styles and images carried in the mail."""
+    no remote anything, only inline styles and the item's own inline pictures (cid:)."""
     from intake.mailbox.models import ThreadEntry
 
     entry = db.get_or_404(ThreadEntry, entry_id)
-    # Links open nothing: the frame may not open popups and <base> sends every link there.
-    html = '<!doctype html><meta charset="utf-8"><base target="_blank">' + (entry.html or "")
+    body = mailbody.point_cid_images(
+        entry.html or "", mailbody.inline_images(entry.item_id),
+        lambda a: url_for("triage.inline_image", item_id=entry.item_id, attachment_id=a.id))
+    # Links open nothing here: the frame may not open popups and <base> sends every link there.
+    # The page beside the frame lists them with their real targets ("confirm, then open").
+    html = '<!doctype html><meta charset="utf-8"><base target="_blank">' + body
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; form-action 'none'; "
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'none'; "
         "frame-ancestors 'self'; base-uri 'none'; sandbox")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/items/<int:item_id>/inline/<int:attachment_id>")
+@staff_required
+def inline_image(item_id: int, attachment_id: int):
+    """A picture a mail carried inline, for its body's frame: only the item's own inline
+    attachments, only raster types whose bytes agree (never SVG), never sniffed."""
+    attachment = db.get_or_404(Attachment, attachment_id)
+    if attachment.item_id != item_id or not attachment.is_inline:
+        abort(404)
+    path = path_for(attachment.stored_name)
+    if not path.exists():
+        abort(410)
+    with path.open("rb") as f:
+        head = f.read(16)
+    if not mailbody.is_raster_image(attachment.content_type, head):
+        abort(404)
+    response = send_file(path, mimetype=attachment.content_type.split(";")[0].strip().lower(), max_age=0,
+                         download_name=attachment.original_name)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

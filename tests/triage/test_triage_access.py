@@ -22,6 +22,7 @@ ROUTES = [
     ("/staff/items/{item}/merge", "POST", {"admin", "staff"}),
     ("/staff/items/{item}/reply", "POST", {"admin", "staff"}),
     ("/staff/thread/{entry}/body", "GET", {"admin", "staff"}),
+    ("/staff/items/{item}/inline/{inline}", "GET", {"admin", "staff"}),
     ("/staff/attachments/{attachment}", "GET", {"admin", "staff"}),
     ("/staff/admin/rules", "GET", {"admin"}),
     ("/staff/admin/rules", "POST", {"admin"}),
@@ -38,12 +39,16 @@ def objects(app, users):
     from tests.factories import upload
 
     with app.app_context():
-        item = create_item(uploads=[upload()])
-        entry = ThreadEntry(item_id=item.id, direction=Direction.inbound, text="x", html="<p>x</p>")
+        photo = upload("photo.png")
+        photo.is_inline, photo.content_id = True, "photo@x"
+        item = create_item(uploads=[upload(), photo])
+        entry = ThreadEntry(item_id=item.id, direction=Direction.inbound, text="x",
+                            html='<p>x</p><img src="cid:photo@x">')
         db.session.add(entry)
         view = save_view(users["staff"], "v", "q=1")
         db.session.commit()
-        return {"item": item.id, "entry": entry.id, "attachment": item.attachments[0].id, "view": view.id}
+        return {"item": item.id, "entry": entry.id, "attachment": item.attachments[0].id,
+                "inline": item.attachments[1].id, "view": view.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -73,7 +78,13 @@ def test_the_mail_body_frame_is_locked_down(client, auth, users, objects):
     auth.login("staff")
     response = client.get(f"/staff/thread/{objects['entry']}/body")
     csp = response.headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "img-src cid: data:" in csp and "sandbox" in csp
+    # Pictures from our origin only (the item's inline images), none from anywhere else.
+    assert "default-src 'none'" in csp and "img-src 'self' data:;" in csp and "sandbox" in csp
     assert "script-src" not in csp and "frame-ancestors 'self'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert '<base target="_blank">' in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert '<base target="_blank">' in body
+    assert f'<img src="/staff/items/{objects["item"]}/inline/{objects["inline"]}">' in body
+    picture = client.get(f"/staff/items/{objects['item']}/inline/{objects['inline']}")
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
+    assert picture.headers["Content-Disposition"] == "inline" and picture.headers["X-Content-Type-Options"] == "nosniff"
