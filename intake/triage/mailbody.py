@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 from typing import Callable
 from urllib.parse import unquote
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -21,6 +23,8 @@ _MAGIC = {
     "image/gif": (b"GIF87a", b"GIF89a"),
 }
 MAX_LINKS = 200
+# How long the signed address of an inline picture works (the frame fetches it on load).
+IMAGE_URL_SECONDS = 3600
 MAX_LINK_TEXT = 200
 
 _CID_SRC = re.compile(r"""\ssrc\s*=\s*(?:"\s*cid:([^"]*)"|'\s*cid:([^']*)'|cid:([^\s>"']+))""", re.IGNORECASE)
@@ -35,6 +39,28 @@ def is_raster_image(content_type: str, head: bytes) -> bool:
     if content_type == "image/webp":
         return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     return head.startswith(_MAGIC[content_type])
+
+
+def _image_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="triage-inline-image")
+
+
+def image_token(item_id: int, attachment_id: int) -> str:
+    """A signature for one picture of one item, put in its address by the (staff-only) body.
+
+    The body's frame is sandboxed into an opaque origin, so the browser sends its requests no
+    session cookie (SameSite): the signed address stands in for the staff session there."""
+    return _image_signer().dumps([item_id, attachment_id])
+
+
+def image_token_valid(token: str, item_id: int, attachment_id: int) -> bool:
+    if not token:
+        return False
+    try:
+        signed = _image_signer().loads(token, max_age=IMAGE_URL_SECONDS)
+    except BadSignature:  # also SignatureExpired
+        return False
+    return signed == [item_id, attachment_id]
 
 
 def inline_images(item_id: int) -> dict[str, Attachment]:

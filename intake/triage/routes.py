@@ -363,7 +363,8 @@ def thread_body(entry_id: int):
     entry = db.get_or_404(ThreadEntry, entry_id)
     body = mailbody.point_cid_images(
         entry.html or "", mailbody.inline_images(entry.item_id),
-        lambda a: url_for("triage.inline_image", item_id=entry.item_id, attachment_id=a.id))
+        lambda a: url_for("triage.inline_image", item_id=entry.item_id, attachment_id=a.id,
+                          t=mailbody.image_token(entry.item_id, a.id)))
     # Links open nothing here: the frame may not open popups and <base> sends every link there.
     # The page beside the frame lists them with their real targets ("confirm, then open").
     html = '<!doctype html><meta charset="utf-8"><base target="_blank">' + body
@@ -377,10 +378,16 @@ def thread_body(entry_id: int):
 
 
 @bp.get("/items/<int:item_id>/inline/<int:attachment_id>")
-@staff_required
 def inline_image(item_id: int, attachment_id: int):
     """A picture a mail carried inline, for its body's frame: only the item's own inline
-    attachments, only raster types whose bytes agree (never SVG), never sniffed."""
+    attachments, only raster types whose bytes agree (never SVG), never sniffed. Staff only:
+    a staff session, or the address signed for this picture by the staff-only body."""
+    if mailbody.image_token_valid(request.args.get("t", ""), item_id, attachment_id):
+        return _inline_image(item_id, attachment_id)
+    return staff_required(_inline_image)(item_id, attachment_id)
+
+
+def _inline_image(item_id: int, attachment_id: int):
     attachment = db.get_or_404(Attachment, attachment_id)
     if attachment.item_id != item_id or not attachment.is_inline:
         abort(404)

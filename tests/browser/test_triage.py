@@ -218,3 +218,120 @@ def test_hostile_mail_runs_no_script_in_the_triage_view(app, live_server, deskto
     with app.app_context():
         assert EventKind.created in [e.kind for e in db.session.get(FeedbackItem, item_id).events]
         assert db.session.get(FeedbackItem, item_id).status is ItemStatus.pending
+
+
+class _Elsewhere:
+    """A real HTTP server on another origin: what a mail's remote pictures and links point at."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        requests = self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the stdlib's name
+                requests.append((self.path, self.headers.get("Referer")))
+                body = b"<title>elsewhere</title>" if self.path.startswith("/landing") else PNG_3X2
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html" if self.path.startswith("/landing") else "image/png")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xd0\x30\x30" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PNG_3X2 = _png(3, 2)  # a picture a browser would happily show, were it allowed to fetch it
+
+
+@pytest.fixture
+def elsewhere():
+    server = _Elsewhere()
+    yield server
+    server.stop()
+
+
+def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirmed(
+        app, live_server, desktop_page, users, elsewhere):
+    from intake.mailbox import services as mailbox_services
+    from intake.mailbox.models import Direction, ThreadEntry
+    from workers.jobs import parse_inbound
+
+    with app.app_context():
+        row = mailbox_services.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())
+        db.session.commit()
+        assert parse_inbound(row.id) == "new item"
+        item_id = db.session.scalar(select(FeedbackItem.id).order_by(FeedbackItem.id.desc()))
+        # HTML no sanitizer saw, with a remote picture: the frame's CSP alone must stop it.
+        db.session.add(ThreadEntry(
+            item_id=item_id, direction=Direction.inbound, text="raw",
+            html=f'<img src="{elsewhere.url}/pixel.png" alt="remote"><img src="cid:photo.2x3@zxzx" alt="photo">'
+                 f'<a href="{elsewhere.url}/landing">见这里</a>'))
+        db.session.commit()
+
+    page = desktop_page
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/staff/items/{item_id}")
+    frames = page.locator("iframe.mail-html")
+    assert frames.count() == 2
+    page.wait_for_timeout(500)
+    widths = {}
+    for frame in page.frames[1:]:
+        frame.wait_for_load_state()
+        widths.update(frame.evaluate(
+            "() => Object.fromEntries([...document.images].map(i => [i.alt, i.complete ? i.naturalWidth : -1]))"))
+    # The cid: picture (2x3 PNG) shows, in both frames; the SVG, the HTML posing as a PNG and the
+    # remote picture do not.
+    assert widths["照片"] == 2 and widths["photo"] == 2
+    assert widths["矢量图"] == 0 and widths["假图片"] == 0 and widths["远程图片"] == 0 and widths["remote"] == 0
+    assert elsewhere.requests == []
+
+    # The links, with the address each really opens.
+    lists = page.locator("details.mail-links")
+    assert lists.count() == 2
+    first = lists.nth(0)
+    assert "https://evil.example/login?next=%2F" in first.inner_text()
+    assert "https://www.gov.cn/" in first.inner_text() and "javascript" not in first.inner_text()
+    # No link is clickable until its confirm step is opened.
+    open_links = page.locator("a.open-link")
+    assert open_links.count() == 4
+    for i in range(4):
+        assert not open_links.nth(i).is_visible()
+    link = lists.nth(1).locator("li.mail-link").first
+    assert f"{elsewhere.url}/landing" in link.locator(".link-target").inner_text()
+    link.locator("summary").click()
+    confirm = link.locator("a.open-link")
+    assert confirm.is_visible() and confirm.get_attribute("rel") == "noopener noreferrer"
+    with page.context.expect_page() as opened:
+        confirm.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url == f"{elsewhere.url}/landing" and tab.evaluate("window.opener") is None
+    # Opened with no Referer: the other site never learns the item's address.
+    assert elsewhere.requests[0] == ("/landing", None)
+    assert [r for r in elsewhere.requests if r[0] != "/favicon.ico"] == [("/landing", None)]
+    tab.close()
+    assert page.url == f"{live_server}/staff/items/{item_id}"

@@ -53,10 +53,10 @@ def test_the_body_points_cid_pictures_at_the_inline_route_and_drops_the_rest(sig
     response = signed_in.get(f"/staff/thread/{mail_item['entry']}/body")
     body = response.get_data(as_text=True)
     photo = files["photo.png"][0]
-    assert f'<img src="/staff/items/{item}/inline/{photo}" alt="照片">' in body
+    assert re.search(rf'<img src="/staff/items/{item}/inline/{photo}\?t=[\w.-]+" alt="照片">', body)
     assert '<img src="" alt="矢量图">' in body  # no SVG is ever pointed at
     # Declared a PNG: pointed at the route, which looks at the bytes and refuses (see below).
-    assert f'<img src="/staff/items/{item}/inline/{files["fake.png"][0]}" alt="假图片">' in body
+    assert re.search(rf'<img src="/staff/items/{item}/inline/{files["fake.png"][0]}\?t=[\w.-]+" alt="假图片">', body)
     assert "cid:" not in body and "tracker.example" not in body
     csp = response.headers["Content-Security-Policy"]
     assert "img-src 'self' data:;" in csp and "cid:" not in csp and "http" not in csp
@@ -134,3 +134,20 @@ def test_raster_pictures_are_known_by_type_and_first_bytes():
     assert not is_raster_image("image/svg+xml", b"<svg")
     assert not is_raster_image("image/png", b"<html>")
     assert not is_raster_image("text/html", PNG_1X1[:16])
+
+
+@sqlite
+def test_the_frames_signed_picture_address_works_for_that_picture_only(app, signed_in, mail_item):
+    # The sandboxed frame has an opaque origin: its requests carry no session cookie.
+    item, files = mail_item["item"], mail_item["files"]
+    body = signed_in.get(f"/staff/thread/{mail_item['entry']}/body").get_data(as_text=True)
+    photo = files["photo.png"][0]
+    address = re.search(rf'src="(/staff/items/{item}/inline/{photo}\?t=[^"]+)"', body).group(1).replace("&amp;", "&")
+    token = address.split("?t=")[1]
+    stranger = app.test_client()
+    assert stranger.get(address).status_code == 200
+    for other in (f"/staff/items/{item}/inline/{files['fake.png'][0]}?t={token}",
+                  f"/staff/items/{item}/inline/{photo}?t={token}x",
+                  f"/staff/items/{item}/inline/{photo}"):
+        response = stranger.get(other)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"], other

@@ -84,7 +84,7 @@ def test_the_mail_body_frame_is_locked_down(client, auth, users, objects):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     body = response.get_data(as_text=True)
     assert '<base target="_blank">' in body
-    assert f'<img src="/staff/items/{objects["item"]}/inline/{objects["inline"]}">' in body
+    assert f'<img src="/staff/items/{objects["item"]}/inline/{objects["inline"]}?t=' in body
     picture = client.get(f"/staff/items/{objects['item']}/inline/{objects['inline']}")
     assert picture.status_code == 200 and picture.mimetype == "image/png"
     assert picture.headers["Content-Disposition"] == "inline" and picture.headers["X-Content-Type-Options"] == "nosniff"
