@@ -50,6 +50,23 @@ def dispatch_items(item_ids: list[int]) -> bool:
     return True
 
 
+SUGGEST_ITEM_JOB = "workers.jobs.suggest_item"
+
+
+def enqueue_suggestion_retry(item_id: int) -> None:
+    """Queue the suggestion step of one item on its own, with retries (once per item)."""
+    try:
+        queue().enqueue_call(
+            SUGGEST_ITEM_JOB,
+            args=(item_id,),
+            job_id=f"suggest-item-{item_id}",
+            retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600]),
+            unique=True,
+        )
+    except DuplicateJobError:
+        pass
+
+
 def sweep_undispatched() -> int:
     """Enqueue the job of every committed item whose job never started: never enqueued (Redis
     was down) or lost with Redis's memory; and the parse job of stored inbound mail likewise.

@@ -8,7 +8,7 @@ from flask import current_app
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem, Source
-from intake.jobs import dispatch_items, redis_connection
+from intake.jobs import dispatch_items, enqueue_suggestion_retry, redis_connection
 from intake.mail import acknowledgement_for, send_message
 from intake.mailbox import services as mailbox_services
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
@@ -28,8 +28,16 @@ def item_received(item_id: int) -> str:
         feedback_services.mark_dispatched([item_id])
         db.session.commit()
     # Suggested unit, category and priority first (idempotent), committed apart from the receipt.
-    apply_suggestions(item_id)
-    db.session.commit()
+    # A failing suggestion (a broken model file, say) must not hold the receipt back: it is
+    # handed to a job of its own, which raises so rq retries it and staff see it failed.
+    try:
+        apply_suggestions(item_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("suggestions for item %s failed; retrying them in their own job", item_id)
+        enqueue_suggestion_retry(item_id)
+        item = db.session.get(FeedbackItem, item_id)
     blocker = receipt_blocker(item)
     if blocker is not None:
         if blocker == "smtp not configured":
@@ -154,3 +162,11 @@ def refetch_oversize(inbound_id: int) -> str:
     db.session.commit()
     dispatch_inbound([inbound_id])
     return "fetched anew"
+
+
+def suggest_item(item_id: int) -> str:
+    """Suggestions alone, for an item whose receipt job could not make them."""
+    if apply_suggestions(item_id) is None:
+        return "missing"
+    db.session.commit()
+    return "suggested"

@@ -89,3 +89,38 @@ def test_smtp_outage_fails_the_job_so_rq_retries(app_ctx):
     item = db.session.get(FeedbackItem, item.id)
     assert item.acknowledged_at is None
     assert EventKind.acknowledged not in [e.kind for e in item.events]
+
+
+def test_a_broken_model_file_does_not_hold_back_the_receipt(app_ctx, smtp_server, tmp_path):
+    """The suggestion step fails for real (a corrupt classifier file); the receipt still goes
+    out, and the suggestion is queued as its own job, which fails loudly for rq to retry."""
+    from rq import Queue, SimpleWorker
+
+    from intake.jobs import redis_connection
+    from intake.triage.models import ItemSuggestion
+
+    broken = tmp_path / "model.joblib"
+    broken.write_bytes(b"this is not a model")
+    app_ctx.config["CLASSIFIER_PATH"] = str(broken)
+    item = create_item(reporter=ReporterInputFactory.build(email="zhou@example.cn"))
+    db.session.commit()
+
+    assert item_received(item.id) == "sent"
+    assert len(smtp_server.messages) == 1
+    assert db.session.get(ItemSuggestion, item.id) is None
+    queue = Queue(app_ctx.config["RQ_QUEUE"], connection=redis_connection())
+    assert queue.job_ids == [f"suggest-item-{item.id}"]
+
+    # Run it: the model file is still broken, so the job fails and rq keeps it for a retry.
+    SimpleWorker([queue], connection=redis_connection()).work(burst=True)
+    job = queue.fetch_job(f"suggest-item-{item.id}")
+    assert job.get_status() in {"scheduled", "failed"}
+    db.session.rollback()
+    assert db.session.get(ItemSuggestion, item.id) is None
+
+    # Mended, the job makes the suggestion.
+    app_ctx.config["CLASSIFIER_PATH"] = ""
+    from workers.jobs import suggest_item
+
+    assert suggest_item(item.id) == "suggested"
+    assert db.session.get(ItemSuggestion, item.id) is not None
