@@ -12,6 +12,7 @@ from intake.jobs import dispatch_items, enqueue_suggestion_retry, redis_connecti
 from intake.mail import acknowledgement_for, send_message
 from intake.mailbox import services as mailbox_services
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
+from intake.triage.suggest.rules import RuleSet
 from intake.triage.suggestions import apply_suggestions, rule_set
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,9 @@ def _parse(inbound_ids: list[int]) -> list[str]:
             _try_one(inbound_id, outcomes, errors)
             db.session.commit()
     dispatch_items([o.item_id for o in outcomes if o.follow_up])
+    for outcome in outcomes:
+        if outcome.suggest_later:
+            enqueue_suggestion_retry(outcome.item_id)
     if errors:
         if len(errors) > 1:
             errors[0].add_note(f"{len(errors) - 1} more message(s) of this batch failed; see their rows")
@@ -109,9 +113,10 @@ def _parse(inbound_ids: list[int]) -> list[str]:
     return [o.detail for o in outcomes]
 
 
-def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = False, rules=None) -> None:
-    """One message in its own savepoint: ingested, and a new item's suggestions applied and its
-    follow-up decided in the same transaction."""
+def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = False,
+             rules: RuleSet | None = None) -> None:
+    """One message in its own savepoint: ingested, and a new item's suggestions applied (in a
+    savepoint of their own) and its follow-up decided in the same transaction."""
     config = current_app.config
     try:
         with db.session.begin_nested():
@@ -120,7 +125,14 @@ def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = Fa
                 locked=locked,
             )
             if outcome.new_item:
-                apply_suggestions(outcome.item_id, rules)
+                try:
+                    with db.session.begin_nested():
+                        apply_suggestions(outcome.item_id, rules)
+                except Exception:  # noqa: BLE001 - handed to a job of its own, which raises
+                    # A failing suggestion (a broken model file, say) must not hold the mail
+                    # back: the item is kept and its suggestion retried in its own job.
+                    log.exception("suggestions for item %s failed; retrying them in their own job", outcome.item_id)
+                    outcome.suggest_later = True
                 if outcome.acknowledge:
                     item = db.session.get(FeedbackItem, outcome.item_id)
                     if receipt_blocker(item) is None:

@@ -329,8 +329,10 @@ class IngestOutcome:
     new_item: bool = False
     acknowledge: bool = False
     detail: str = ""
-    # The item_received job must run (a receipt may go out); set by the parse job.
+    # Set by the parse job: the item_received job must run (a receipt may go out); the
+    # suggestion step failed and goes to a job of its own.
     follow_up: bool = False
+    suggest_later: bool = False
 
 
 def start_attempt(inbound_id: int) -> bool:

@@ -444,3 +444,23 @@ def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(m
     with mail_app.app_context():
         row = db.session.get(InboundMessage, big_id)
         assert row.state is InboundState.parsed and row.item.body.count("大") == 400_000
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox_id, imap_append, tmp_path):
+    from intake.jobs import queue
+    from intake.triage.models import ItemSuggestion
+    from workers.jobs import parse_inbound_batch
+
+    broken = tmp_path / "model.joblib"
+    broken.write_bytes(b"this is not a model")
+    mail_app.config["CLASSIFIER_PATH"] = str(broken)
+    imap_append(mail("第一封", "政务大厅窗口排队"))
+    imap_append(mail("第二封", "路灯坏了"))
+    poll(mail_app, mailbox_id)
+    with mail_app.app_context():
+        [job] = queue().get_jobs()
+        assert parse_inbound_batch(job.args[0]) == "2 new item"
+        assert count(FeedbackItem) == 2 and count(ItemSuggestion) == 0
+        item_ids = db.session.scalars(select(FeedbackItem.id).order_by(FeedbackItem.id)).all()
+        assert sorted(queue().job_ids)[-2:] == sorted(f"suggest-item-{i}" for i in item_ids)
