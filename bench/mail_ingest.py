@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,6 +80,7 @@ def main() -> int:
     parser.add_argument("--idle-samples", type=int, default=40)
     parser.add_argument("--maildir", action="store_true", help="write the Maildir files directly instead of APPEND")
     parser.add_argument("--max-seconds", type=float, default=600, help="memory: stop feeding after this long")
+    parser.add_argument("--keep-temp", action="store_true", help="keep the temp dir (Maildir, logs, SQLite file)")
     args = parser.parse_args()
 
     workdir = servers.tempdir("intake-bench-mail-")
@@ -216,6 +218,10 @@ def main() -> int:
         redis.stop()
         if args.postgres:
             servers.drop_database(admin_url, "intake_bench")
+        if args.keep_temp:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)  # a 100,000-message Maildir is 1-2 GB
     print(json.dumps(results, indent=2, ensure_ascii=False))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
@@ -270,7 +276,6 @@ def write_maildir(maildir: Path, raws: list[bytes], start: int = 0) -> None:
     """Deliver as a local delivery agent would: write into tmp/, rename into new/ under a
     unique Maildir name (time.Mseq.Ppid.host,S=size), owned by the mail user."""
     import pwd
-    import shutil
 
     mail = pwd.getpwnam("mail")
     for sub in ("", "tmp", "new", "cur"):
