@@ -7,10 +7,11 @@ APT_RUN := redis-server
 APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test venv venv-test translations system-run system-test bench-web clean help
+.PHONY: run test venv venv-test translations system-run system-test bench-web bench-mail bench-queue clean help
 
 help:
-	@echo "make run   - start the web app, worker and sweeper (SQLite, local Redis)"
+	@echo "make run   - web, worker, sweeper, reminders and mailbox watcher (SQLite, local Redis,"
+	@echo "             a demo mailbox when IMAP_HOST is not set)"
 	@echo "make test  - install what the tests need, start their servers, run the suite"
 
 run: venv translations
@@ -60,6 +61,12 @@ system-test:
 # --- Benchmarks (not part of the test suite) -------------------------------------------------
 bench-web: venv-test translations
 	$(BIN)/python bench/web_submit.py
+
+bench-mail: system-test venv-test translations
+	$(BIN)/python bench/mail_ingest.py
+
+bench-queue: venv-test translations
+	$(BIN)/python bench/staff_queue.py
 
 clean:
 	rm -rf $(VENV) instance/intake.sqlite3*
