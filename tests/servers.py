@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from workers.demo_mailbox import dovecot_conf
+
 
 class ServerUnavailable(RuntimeError):
     pass
@@ -176,56 +178,6 @@ class Dovecot(Process):
             f.write(f"{name}:{{PLAIN}}{password}:8:8::{self.mail_root / name}::\n")
 
 
-DOVECOT_CONF = """\
-protocols = imap
-listen = 127.0.0.1
-base_dir = {dir}/run
-state_dir = {dir}/state
-log_path = {dir}/dovecot.log
-info_log_path = {dir}/dovecot.log
-ssl = no
-{cleartext}
-auth_mechanisms = plain login
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {dir}/users
-}}
-userdb {{
-  driver = passwd-file
-  args = username_format=%u {dir}/users
-}}
-mail_location = maildir:{dir}/mail/%u
-mail_uid = mail
-mail_gid = mail
-first_valid_uid = 1
-first_valid_gid = 1
-default_internal_user = {internal_user}
-default_login_user = {login_user}
-mail_fsync = never
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service anvil {{
-  chroot =
-}}
-service imap-login {{
-  chroot =
-}}
-"""
-
-
-def _dovecot_major_minor(binary: str) -> tuple[int, int]:
-    out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
-    parts = out.split()[0].split(".") if out else ["2", "3"]
-    return int(parts[0]), int(parts[1])
-
-
 def start_dovecot(workdir: Path) -> Dovecot:
     """Dovecot on a free loopback port with a generated config, in the foreground (-F)."""
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
@@ -247,24 +199,10 @@ def start_dovecot(workdir: Path) -> Dovecot:
     shutil.chown(workdir / "mail", "mail", "mail")
     users = workdir / "users"
     users.touch()
-    major, minor = _dovecot_major_minor(binary)
-    cleartext = "auth_allow_cleartext = yes" if (major, minor) >= (2, 4) else "disable_plaintext_auth = no"
     port = free_port()
-
-    def user_or(name: str, fallback: str) -> str:
-        import pwd
-
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            return fallback
-
     conf = workdir / "dovecot.conf"
-    conf.write_text(DOVECOT_CONF.format(
-        dir=workdir, port=port, cleartext=cleartext,
-        internal_user=user_or("dovecot", "mail"), login_user=user_or("dovenull", "mail"),
-    ))
+    # The same config as `make run`'s demo mailbox; tests need no fsync of mail files.
+    conf.write_text(dovecot_conf(binary, workdir, port, "mail", extra="mail_fsync = never\n"))
     server = Dovecot("dovecot", [binary, "-F", "-c", str(conf)], port, workdir,
                      users_file=users, mail_root=workdir / "mail")
     server.start()

@@ -124,6 +124,16 @@ def _dovecot_version(binary: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def dovecot_conf(binary: str, directory: Path, port: int, mail_user: str, *, extra: str = "") -> str:
+    """A Dovecot config for a private server: loopback only, no TLS, passwd-file users and
+    Maildir under `directory`. The test rig uses it too (with `extra` settings of its own)."""
+    cleartext = "auth_allow_cleartext = yes" if _dovecot_version(binary) >= (2, 4) else "disable_plaintext_auth = no"
+    return CONF.format(
+        dir=directory, port=port, cleartext=cleartext, mail_user=mail_user,
+        internal_user=_user_or("dovecot", mail_user), login_user=_user_or("dovenull", mail_user),
+    ) + extra
+
+
 def _stop_stale(directory: Path) -> None:
     """A Dovecot left running on this directory by an earlier run that was killed: stop it,
     or the new one refuses to start."""
@@ -160,10 +170,8 @@ def start(directory: Path, *, install: bool = False) -> tuple[subprocess.Popen, 
     password = password_file.read_text().strip()
     (directory / "users").write_text(f"{USER}:{{PLAIN}}{password}:{uid}:{gid}::{directory / 'mail' / USER}::\n")
     port = _free_port()
-    cleartext = "auth_allow_cleartext = yes" if _dovecot_version(binary) >= (2, 4) else "disable_plaintext_auth = no"
     conf = directory / "dovecot.conf"
-    conf.write_text(CONF.format(dir=directory, port=port, cleartext=cleartext, mail_user=mail_user,
-                                internal_user=_user_or("dovecot", mail_user), login_user=_user_or("dovenull", mail_user)))
+    conf.write_text(dovecot_conf(binary, directory, port, mail_user))
     _stop_stale(directory)
     # Its own session: Ctrl-C in the terminal reaches honcho, which stops the watcher first;
     # Dovecot is stopped after it.
