@@ -613,12 +613,7 @@ def replay_inbound(inbound_id: int, *, actor_id: int | None = None) -> InboundMe
     if row is None or row.state is not InboundState.quarantined:
         raise ReplayError("not quarantined")
     log.info("inbound %s replayed by user %s (was: %s)", row.id, actor_id, row.error)
-    row.state = InboundState.stored
-    row.attempts = 0
-    row.error = None
-    row.enqueued_at = None
-    row.processed_at = None
-    db.session.flush()
+    _back_to_pipeline(row)
     return row
 
 
@@ -632,13 +627,18 @@ def store_refetched(inbound_id: int, raw: bytes) -> InboundMessage:
     row.raw = raw
     row.sha256 = hashlib.sha256(raw).hexdigest()
     row.size = len(raw)
+    _back_to_pipeline(row)
+    return row
+
+
+def _back_to_pipeline(row: InboundMessage) -> None:
+    """Reset a stored message so the sweeper enqueues it like fresh mail, with fresh tries."""
     row.state = InboundState.stored
     row.attempts = 0
     row.error = None
     row.enqueued_at = None
     row.processed_at = None
     db.session.flush()
-    return row
 
 
 def record_refetch_failure(inbound_id: int, reason: str) -> None:

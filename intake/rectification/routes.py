@@ -263,17 +263,9 @@ def decide_extension(task_id: int, request_id: int):
 @staff_bp.post("/tasks/<int:task_id>/release/<int:attachment_id>")
 @staff_required
 def release_attachment(task_id: int, attachment_id: int):
-    task = db.get_or_404(RectificationTask, task_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.release_attachment(task, attachment_id, current_user.id)
-    except services.RectificationError:
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    flash(_("The attachment is now visible to the unit."))
-    return redirect(url_for("rectification.task_detail", task_id=task.id), code=303)
+    return _set_attachment_visibility(
+        task_id, attachment_id, services.release_attachment, _("The attachment is now visible to the unit.")
+    )
 
 
 @staff_bp.post("/tasks/<int:task_id>/review")
@@ -299,16 +291,23 @@ def review(task_id: int):
 @staff_bp.post("/tasks/<int:task_id>/hide/<int:attachment_id>")
 @staff_required
 def hide_attachment(task_id: int, attachment_id: int):
+    return _set_attachment_visibility(
+        task_id, attachment_id, services.hide_attachment, _("The attachment is hidden from the unit again.")
+    )
+
+
+def _set_attachment_visibility(task_id: int, attachment_id: int, change, done_message: str):
+    """Release an item's attachment to the unit, or hide it again: both are one audited call."""
     task = db.get_or_404(RectificationTask, task_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.hide_attachment(task, attachment_id, current_user.id)
+        change(task, attachment_id, current_user.id)
     except services.RectificationError:
         db.session.rollback()
         abort(404)
     db.session.commit()
-    flash(_("The attachment is hidden from the unit again."))
+    flash(done_message)
     return redirect(url_for("rectification.task_detail", task_id=task.id), code=303)
 
 
