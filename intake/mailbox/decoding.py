@@ -826,11 +826,16 @@ def _declared_text_charset(msg: Message) -> str | None:
     return None
 
 
+_MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+
+
 def _content_type(part: Message) -> str:
     try:
-        return part.get_content_type()
+        ctype = part.get_content_type()
     except Exception:  # a hostile Content-Type is treated like a missing one
         return "text/plain"
+    # 8-bit bytes or other junk in the type (the stdlib keeps them): invalid, so the RFC 2045 default.
+    return ctype if _MIME_TYPE.fullmatch(ctype) else "text/plain"
 
 
 def _disposition(part: Message) -> str | None:
