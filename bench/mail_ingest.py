@@ -151,33 +151,11 @@ def main() -> int:
                     parse_message(raw)
                 results["parse_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
 
-                from workers.watcher import poll_once
-                from workers.worker import AppWorker
-
-                from intake.jobs import queue, redis_connection
-
-                started = time.perf_counter()
-                poll_once(app, mailbox_id)
-                stored_at = time.perf_counter()
-                with app.app_context():
-                    worker = AppWorker([queue()], connection=redis_connection())
-                worker.app = app
-                worker.log.setLevel("WARNING")
-                import logging
-
-                logging.getLogger("rq").setLevel(logging.WARNING)
-                worker.work(burst=True)
-                done = time.perf_counter()
-                with app.app_context():
-                    from sqlalchemy import func, select
-
-                    from intake.feedback.models import FeedbackItem
-
-                    items = db.session.scalar(select(func.count()).select_from(FeedbackItem))
-                results["e2e_items"] = items
-                results["store_per_s"] = round(len(raws) / (stored_at - started), 1)
-                results["e2e_per_s"] = round(len(raws) / (done - started), 1)
+                results.update(end_to_end(app, workdir, overrides, dovecot, mailbox_id, len(raws), procs))
                 results["e2e_over_parse"] = round(results["e2e_per_s"] / results["parse_per_s"], 2)
+                results["e2e_suggested_over_parse"] = round(results["e2e_suggested_per_s"] / results["parse_per_s"], 2)
+                from workers.watcher import poll_once
+
                 started = time.perf_counter()
                 poll_once(app, mailbox_id)  # marks everything (UID STORE of up to 500 UIDs at a time)
                 results["mark_per_s"] = round(len(raws) / (time.perf_counter() - started), 1)
@@ -229,6 +207,78 @@ def main() -> int:
     return 0
 
 
+def process_env(overrides, dovecot, user: str) -> dict:
+    env = dict(os.environ)
+    env.update(INTAKE_CONFIG="test", DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"], REDIS_URL=overrides["REDIS_URL"],
+               UPLOAD_DIR=overrides["UPLOAD_DIR"], IMAP_HOST="127.0.0.1", IMAP_PORT=str(dovecot.port), IMAP_SSL="0",
+               IMAP_USER=user, IMAP_PASSWORD=PASSWORD, IMAP_POLL_SECONDS="60", SMTP_HOST="")
+    return env
+
+
+def count_rows(app, model) -> int:
+    from sqlalchemy import func, select
+
+    from intake.extensions import db
+
+    with app.app_context():
+        n = db.session.scalar(select(func.count()).select_from(model))
+        db.session.remove()
+    return n
+
+
+def wait_for_rows(app, model, n: int, proc: subprocess.Popen, timeout: float = 1800) -> float:
+    """perf_counter() when `model` has n rows (checked every 20 ms)."""
+    deadline = time.perf_counter() + timeout
+    while count_rows(app, model) < n:
+        if proc.poll() is not None:
+            raise RuntimeError("the worker died; see e2e-worker.log")
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{model.__name__}: fewer than {n} rows after {timeout} s")
+        time.sleep(0.02)
+    return time.perf_counter()
+
+
+def end_to_end(app, workdir, overrides, dovecot, mailbox_id, n, procs) -> dict:
+    """The watcher's pass (`poll --once`: fetch, store raw + checkpoint, enqueue a parse job per
+    batch) in this process while one `intake worker` process, started and idle beforehand,
+    parses: as in production, the two work side by side. Timed from the start of the poll to
+    the last item committed, and on to the last item's suggestions (triage queue)."""
+    from rq import Worker
+
+    from intake.feedback.models import FeedbackItem
+    from intake.jobs import redis_connection
+    from intake.triage.models import ItemSuggestion
+    from workers.watcher import poll_once
+
+    flask = str(Path(sys.executable).with_name("flask"))
+    log = open(workdir / "e2e-worker.log", "ab")
+    worker = subprocess.Popen([flask, "--app", "wsgi", "intake", "worker"], cwd=ROOT,
+                              env=process_env(overrides, dovecot, "bench"), stdout=log, stderr=subprocess.STDOUT)
+    procs.append(worker)
+    with app.app_context():
+        connection = redis_connection()
+    deadline = time.perf_counter() + 60
+    while not Worker.all(connection=connection):
+        if worker.poll() is not None or time.perf_counter() > deadline:
+            raise RuntimeError("the worker did not start; see e2e-worker.log")
+        time.sleep(0.1)
+    time.sleep(1)  # registered, then idle on the queues
+    started = time.perf_counter()
+    poll_once(app, mailbox_id)
+    stored_at = time.perf_counter()
+    items_at = wait_for_rows(app, FeedbackItem, n, worker)
+    suggested_at = wait_for_rows(app, ItemSuggestion, n, worker)
+    worker.terminate()
+    worker.wait(30)
+    procs.remove(worker)
+    return {
+        "e2e_items": count_rows(app, FeedbackItem),
+        "store_per_s": round(n / (stored_at - started), 1),
+        "e2e_per_s": round(n / (items_at - started), 1),
+        "e2e_suggested_per_s": round(n / (suggested_at - started), 1),
+    }
+
+
 def idle_latency(app, workdir, overrides, dovecot, samples, procs) -> dict:
     """APPEND → item committed, with `intake watch` (IDLE) and `intake worker` as processes."""
     from imapclient import IMAPClient
@@ -237,10 +287,7 @@ def idle_latency(app, workdir, overrides, dovecot, samples, procs) -> dict:
     from intake.extensions import db
     from intake.feedback.models import FeedbackItem
 
-    env = dict(os.environ)
-    env.update(INTAKE_CONFIG="test", DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"], REDIS_URL=overrides["REDIS_URL"],
-               UPLOAD_DIR=overrides["UPLOAD_DIR"], IMAP_HOST="127.0.0.1", IMAP_PORT=str(dovecot.port), IMAP_SSL="0",
-               IMAP_USER="idle", IMAP_PASSWORD=PASSWORD, IMAP_POLL_SECONDS="60", SMTP_HOST="")
+    env = process_env(overrides, dovecot, "idle")
     flask = str(Path(sys.executable).with_name("flask"))
     log = open(workdir / "idle-procs.log", "ab")
     for args in (["watch"], ["worker"]):
@@ -305,10 +352,7 @@ def memory(app, workdir, overrides, dovecot, total, max_seconds, procs) -> dict:
     from intake.extensions import db
     from intake.mailbox.models import InboundMessage, InboundState
 
-    env = dict(os.environ)
-    env.update(INTAKE_CONFIG="test", DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"], REDIS_URL=overrides["REDIS_URL"],
-               UPLOAD_DIR=overrides["UPLOAD_DIR"], IMAP_HOST="127.0.0.1", IMAP_PORT=str(dovecot.port), IMAP_SSL="0",
-               IMAP_USER="bench", IMAP_PASSWORD=PASSWORD, IMAP_POLL_SECONDS="60", SMTP_HOST="")
+    env = process_env(overrides, dovecot, "bench")
     flask = str(Path(sys.executable).with_name("flask"))
     log = open(workdir / "memory-procs.log", "ab")
     watcher = subprocess.Popen([flask, "--app", "wsgi", "intake", "watch"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

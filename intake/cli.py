@@ -308,20 +308,21 @@ def _messages_at(path: str):
 def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
     """Import mail from mbox files, Maildirs or .eml files through the mailbox pipeline."""
     from intake.mailbox import services as mailbox_services
-    from workers.jobs import parse_inbound
+    from workers.jobs import import_batch
 
     raws = [raw for path in paths for raw in _messages_at(path)]
+    size = max(1, current_app.config["IMAP_BATCH_MESSAGES"])
     outcomes: dict[str, int] = {}
-    with click.progressbar(raws, label="importing", show_pos=True) as bar:
-        for raw in bar:
-            row_id = mailbox_services.store_imported(raw, acknowledge=acknowledge).id
+    with click.progressbar(length=len(raws), label="importing", show_pos=True) as bar:
+        for start in range(0, len(raws), size):
+            chunk = raws[start:start + size]
+            # Stored and committed first, like fetched mail: an import killed half-way leaves
+            # stored rows, which the sweeper's workers finish.
+            row_ids = [mailbox_services.store_imported(raw, acknowledge=acknowledge).id for raw in chunk]
             db.session.commit()
-            try:
-                outcome = parse_inbound(row_id)
-            except Exception as exc:  # noqa: BLE001 - left stored; the sweeper's workers retry it
-                db.session.rollback()
-                outcome = f"error ({type(exc).__name__}), left for the workers"
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            for detail in import_batch(row_ids):
+                outcomes[detail] = outcomes.get(detail, 0) + 1
+            bar.update(len(chunk))
     for outcome, count in sorted(outcomes.items()):
         click.echo(f"{count}\t{outcome}")
 

@@ -24,6 +24,17 @@ def queue() -> Queue:
     return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection())
 
 
+def triage_queue() -> Queue:
+    """Work that may wait while mail is being ingested (suggestions for a batch of new mail
+    items): workers take from it only when the main queue is empty."""
+    return Queue(f'{current_app.config["RQ_QUEUE"]}-triage', connection=redis_connection())
+
+
+def worker_queues() -> list[Queue]:
+    """The queues a worker serves, the first first."""
+    return [queue(), triage_queue()]
+
+
 def dispatch_items(item_ids: list[int]) -> bool:
     """Enqueue the follow-up job of committed items, once each.
 
@@ -44,6 +55,28 @@ def dispatch_items(item_ids: list[int]) -> bool:
                 )
             except DuplicateJobError:
                 pass
+    except RedisError as exc:
+        log.warning("Redis unavailable, %d item(s) left for the sweeper: %s", len(item_ids), exc)
+        return False
+    return True
+
+
+ITEMS_RECEIVED_JOB = "workers.jobs.items_received"
+ITEMS_JOB_PREFIX = "items-received-"
+
+
+def dispatch_received(item_ids: list[int]) -> bool:
+    """Enqueue the follow-up of a batch of committed items (new mail) as one job of the triage
+    queue. False when Redis is unreachable; the items wait for the sweeper, which gives each
+    its own follow-up job."""
+    if not item_ids:
+        return True
+    try:
+        triage_queue().enqueue_call(
+            ITEMS_RECEIVED_JOB, args=(sorted(item_ids),),
+            job_id=f"{ITEMS_JOB_PREFIX}{min(item_ids)}-{len(item_ids)}-{uuid.uuid4().hex[:8]}",
+            retry=Retry(max=5, interval=[10, 30, 120, 600, 1800]),
+        )
     except RedisError as exc:
         log.warning("Redis unavailable, %d item(s) left for the sweeper: %s", len(item_ids), exc)
         return False
@@ -73,11 +106,14 @@ def sweep_undispatched() -> int:
     Returns how many were handed over."""
     total = 0
     after_id = 0
+    in_batches = None
     while ids := feedback_services.undispatched_item_ids(after_id=after_id):
         waiting = _jobs_in_redis([f"item-received-{i}" for i in ids])
-        if waiting is None:
+        if in_batches is None:
+            in_batches = _waiting_in_redis(triage_queue(), ITEMS_JOB_PREFIX, running=True)
+        if waiting is None or in_batches is None:
             break
-        todo = [i for i in ids if f"item-received-{i}" not in waiting]
+        todo = [i for i in ids if f"item-received-{i}" not in waiting and i not in in_batches]
         if todo and not dispatch_items(todo):
             break
         total += len(todo)
@@ -171,7 +207,7 @@ def sweep_inbound(limit: int = 500) -> int:
     waiting = None
     while ids := mailbox_services.inbound_to_enqueue(cutoff, limit, after_id=after_id):
         if waiting is None:
-            waiting = _waiting_in_redis()
+            waiting = _waiting_in_redis(queue(), PARSE_JOB_PREFIX)
             if waiting is None:
                 break
         todo = [i for i in ids if i not in waiting]
@@ -182,16 +218,15 @@ def sweep_inbound(limit: int = 500) -> int:
     return total
 
 
-def _waiting_in_redis() -> set[int] | None:
-    """Inbound rows whose parse job is still queued, or scheduled for a retry, in Redis (None
-    when Redis is unreachable). Such a job will run; enqueueing its rows again only adds work."""
+def _waiting_in_redis(q: Queue, prefix: str, *, running: bool = False) -> set[int] | None:
+    """The ids (first argument) of the batch jobs named `prefix...` that are still queued, or
+    scheduled for a retry, or (`running`) running, in Redis (None when Redis is unreachable).
+    Such a job will run; enqueueing its rows again only adds work."""
     try:
-        q = queue()
-        job_ids = [
-            job_id
-            for job_id in q.get_job_ids() + q.scheduled_job_registry.get_job_ids(cleanup=False)
-            if job_id.startswith(PARSE_JOB_PREFIX)
-        ]
+        candidates = q.get_job_ids() + q.scheduled_job_registry.get_job_ids(cleanup=False)
+        if running:
+            candidates += q.started_job_registry.get_job_ids(cleanup=False)
+        job_ids = [job_id for job_id in candidates if job_id.startswith(prefix)]
         jobs = Job.fetch_many(job_ids, connection=q.connection)
     except RedisError as exc:
         log.warning("Redis unavailable, sweep postponed: %s", exc)

@@ -1,6 +1,7 @@
 """rq jobs. Each takes ids, loads what it needs, calls services, and lets errors propagate
 so rq's retry and failed-job registry see them. The worker provides the app context."""
 import collections
+import functools
 import logging
 
 from flask import current_app
@@ -8,12 +9,11 @@ from flask import current_app
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem, Source
-from intake.jobs import dispatch_items, enqueue_suggestion_retry, redis_connection
-from intake.mail import acknowledgement_for, send_message
+from intake.jobs import dispatch_items, dispatch_received, enqueue_suggestion_retry, redis_connection
+from intake.mail import acknowledgement_for, mail_configured, send_message
 from intake.mailbox import services as mailbox_services
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
-from intake.triage.suggest.rules import RuleSet
-from intake.triage.suggestions import apply_suggestions, rule_set
+from intake.triage.suggestions import apply_suggestions, apply_suggestions_many
 
 log = logging.getLogger(__name__)
 
@@ -61,91 +61,102 @@ def item_received(item_id: int) -> str:
     return "sent"
 
 
+def items_received(item_ids: list[int]) -> str:
+    """Follow-up of new items a batch at a time (the mail parse job's): suggestions for all of
+    them in one transaction, then a receipt job (`item_received`) for each that may get one.
+    Items whose follow-up started already are left to it."""
+    item_ids = feedback_services.undispatched(item_ids)
+    if not item_ids:
+        return "nothing to do"
+    try:
+        apply_suggestions_many(item_ids)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("suggestions for items %s failed; retrying them one job each", item_ids)
+        for item_id in item_ids:
+            enqueue_suggestion_retry(item_id)
+    receipts = [] if not mail_configured() else [
+        item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
+    ]
+    # The receipt jobs mark their items themselves; unenqueued ones stay for the sweeper.
+    if receipts and not dispatch_items(receipts):
+        receipts = []
+    feedback_services.mark_dispatched([i for i in item_ids if i not in set(receipts)])
+    db.session.commit()
+    return f"{len(item_ids)} followed up, {len(receipts)} receipt(s) queued"
+
+
 def parse_inbound_batch(inbound_ids: list[int]) -> str:
     """Turn a fetched batch of stored mail into items (or thread entries, duplicates,
-    quarantine entries): the job the watcher enqueues, one per fetched batch.
+    quarantine entries): the job the watcher enqueues, one per fetched batch. The new items'
+    follow-up (suggestions, receipts) is one job of the triage queue, after the commit.
 
     Tries are counted and committed before they are made, so a message that kills its worker
     still ends in quarantine after MAIL_MAX_ATTEMPTS. A batch none of whose messages was tried
-    before is counted in one statement and ingested in one transaction, each message in its own
-    savepoint: one that raises is rolled back alone and its error recorded, the others are
-    committed together. A batch tried before (it failed, or its worker died) goes one message
-    at a time, each try counted and committed on its own. The first error is re-raised after
-    the commit, for rq's retry."""
-    details = _parse(inbound_ids)
+    before is counted in one statement and ingested in one transaction (`ingest_batch`: the
+    new reports together, every other message in a savepoint of its own; what raises is rolled
+    back alone and its error recorded, the rest committed). A batch tried before (it failed, or
+    its worker died) goes one message at a time, each try counted and committed on its own.
+    The first error is re-raised after the commit, for rq's retry."""
+    details = _raise_first(*_parse(inbound_ids))
     return ", ".join(f"{count} {detail}" for detail, count in collections.Counter(details).items()) or "nothing to do"
 
 
 def parse_inbound(inbound_id: int) -> str:
-    """One stored mail through the same pipeline (imports, replays by hand, tests)."""
-    details = _parse([inbound_id])
+    """One stored mail through the same pipeline (replays by hand, tests)."""
+    details = _raise_first(*_parse([inbound_id]))
     return details[0] if details else "nothing to do"
 
 
-def _parse(inbound_ids: list[int]) -> list[str]:
+def import_batch(inbound_ids: list[int]) -> list[str]:
+    """Stored imported mail through the pipeline in this process, follow-up (suggestions,
+    receipts when asked for) included: `intake import` needs no worker. A message that fails
+    stays stored, with its error, for the sweeper's workers."""
+    details, errors = _parse(inbound_ids, follow_up=False)
+    return details + [f"error ({type(exc).__name__}), left for the workers" for _, exc in errors]
+
+
+def _raise_first(details: list[str], errors: list[tuple[int, Exception]]) -> list[str]:
+    """The details, or the first error (for rq's retry) once the rest is committed."""
+    if errors:
+        first = errors[0][1]
+        if len(errors) > 1:
+            first.add_note(f"{len(errors) - 1} more message(s) of this batch failed; see their rows")
+        raise first
+    return details
+
+
+def _parse(inbound_ids: list[int], *, follow_up: bool = True) -> tuple[list[str], list[tuple[int, Exception]]]:
     inbound_ids = sorted(set(inbound_ids))
+    config = current_app.config
+    ingest = functools.partial(mailbox_services.ingest_batch, tracking_prefix=config["TRACKING_PREFIX"],
+                               max_attempts=config["MAIL_MAX_ATTEMPTS"])
     outcomes: list[mailbox_services.IngestOutcome] = []
-    errors: list[Exception] = []
-    if mailbox_services.start_batch_attempt(inbound_ids):
-        db.session.commit()
-        mailbox_services.lock_stored(inbound_ids)
-        rules = rule_set()  # once per batch, in its transaction
-        for inbound_id in inbound_ids:
-            _try_one(inbound_id, outcomes, errors, locked=True, rules=rules)
-        db.session.commit()
-    else:
+    errors: list[tuple[int, Exception]] = []
+    one_by_one = not mailbox_services.start_batch_attempt(inbound_ids)
+    if one_by_one:
         db.session.rollback()
-        for inbound_id in inbound_ids:
-            if not mailbox_services.start_attempt(inbound_id):
+        batches = [[inbound_id] for inbound_id in inbound_ids]
+    else:
+        db.session.commit()
+        batches = [inbound_ids]
+    for batch in batches:
+        if one_by_one:
+            if not mailbox_services.start_attempt(batch[0]):
                 db.session.rollback()
                 continue
             db.session.commit()
-            _try_one(inbound_id, outcomes, errors)
-            db.session.commit()
-    dispatch_items([o.item_id for o in outcomes if o.follow_up])
-    for outcome in outcomes:
-        if outcome.suggest_later:
-            enqueue_suggestion_retry(outcome.item_id)
-    if errors:
-        if len(errors) > 1:
-            errors[0].add_note(f"{len(errors) - 1} more message(s) of this batch failed; see their rows")
-        raise errors[0]
-    return [o.detail for o in outcomes]
-
-
-def _try_one(inbound_id: int, outcomes: list, errors: list, *, locked: bool = False,
-             rules: RuleSet | None = None) -> None:
-    """One message in its own savepoint: ingested, and a new item's suggestions applied (in a
-    savepoint of their own) and its follow-up decided in the same transaction."""
-    config = current_app.config
-    try:
-        with db.session.begin_nested():
-            outcome = mailbox_services.ingest_inbound(
-                inbound_id, tracking_prefix=config["TRACKING_PREFIX"], max_attempts=config["MAIL_MAX_ATTEMPTS"],
-                locked=locked,
-            )
-            if outcome.new_item:
-                try:
-                    with db.session.begin_nested():
-                        apply_suggestions(outcome.item_id, rules)
-                except Exception:  # noqa: BLE001 - handed to a job of its own, which raises
-                    # A failing suggestion (a broken model file, say) must not hold the mail
-                    # back: the item is kept and its suggestion retried in its own job.
-                    log.exception("suggestions for item %s failed; retrying them in their own job", outcome.item_id)
-                    outcome.suggest_later = True
-                if outcome.acknowledge:
-                    item = db.session.get(FeedbackItem, outcome.item_id)
-                    if receipt_blocker(item) is None:
-                        outcome.follow_up = True  # item_received sends it, and marks itself
-                    else:
-                        # No receipt will ever go out: nothing for a follow-up job to do.
-                        feedback_services.mark_dispatched([outcome.item_id])
-    except Exception as exc:  # noqa: BLE001 - recorded on its row, re-raised by the caller
-        log.warning("inbound %s failed: %s: %s", inbound_id, type(exc).__name__, exc)
-        mailbox_services.record_attempt_error(inbound_id, exc)
-        errors.append(exc)
-        return
-    outcomes.append(outcome)
+        batch_outcomes, batch_errors = ingest(batch)
+        db.session.commit()
+        outcomes += batch_outcomes
+        errors += batch_errors
+    new_items = [o.item_id for o in outcomes if o.new_item]
+    if follow_up:
+        dispatch_received(new_items)
+    else:
+        items_received(new_items)
+    return [o.detail for o in outcomes], errors
 
 
 def refetch_oversize(inbound_id: int) -> str:

@@ -5,7 +5,7 @@ from flask import Flask
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from intake.jobs import queue
+from intake.jobs import worker_queues
 from intake.redis_client import redis_connection
 
 
@@ -23,7 +23,6 @@ class AppWorker(SimpleWorker):
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with app.app_context():
-        q = queue()
-        worker = AppWorker([q], connection=redis_connection())
+        worker = AppWorker(worker_queues(), connection=redis_connection())
     worker.app = app
     return worker.work(burst=burst, with_scheduler=True)

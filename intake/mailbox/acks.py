@@ -5,9 +5,9 @@ import hashlib
 
 from redis import Redis
 
-from intake.feedback.models import FeedbackItem
+from intake.feedback.models import FeedbackItem, Source
 from intake.mail import mail_configured
-from intake.mailbox.services import is_bouncing
+from intake.mailbox.services import asked_for_receipt, is_bouncing
 
 KEY_PREFIX = "intake:ack:"
 
@@ -24,6 +24,9 @@ def receipt_blocker(item: FeedbackItem) -> str | None:
     if item.is_auto:
         # RFC 3834: never answer mail no person wrote (auto-replies, bounces, lists).
         return "auto mail"
+    if item.source is Source.email and not asked_for_receipt(item.id):
+        # Imported mail (`intake import` without --acknowledge): the sender was answered long ago.
+        return "imported"
     if is_bouncing(reporter.email):
         return "address bounces"
     if not mail_configured():

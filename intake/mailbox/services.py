@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import undefer
 
 from intake.extensions import db
 from intake.feedback import services as feedback_services
@@ -329,10 +330,6 @@ class IngestOutcome:
     new_item: bool = False
     acknowledge: bool = False
     detail: str = ""
-    # Set by the parse job: the item_received job must run (a receipt may go out); the
-    # suggestion step failed and goes to a job of its own.
-    follow_up: bool = False
-    suggest_later: bool = False
 
 
 def start_attempt(inbound_id: int) -> bool:
@@ -367,21 +364,6 @@ def start_batch_attempt(inbound_ids: list[int]) -> bool:
     return True
 
 
-def lock_stored(inbound_ids: list[int]) -> None:
-    """Take the locks of a batch's stored messages up front and load them (row locks on
-    PostgreSQL, the write lock on SQLite, whose driver only begins a transaction at a write:
-    savepoints taken after this nest inside it instead of committing on release). Then
-    `ingest_inbound(..., locked=True)` needs no statement of its own to find its row."""
-    db.session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored)
-        .values(attempts=InboundMessage.attempts)
-    )
-    db.session.scalars(
-        select(InboundMessage).where(InboundMessage.id.in_(inbound_ids)).execution_options(populate_existing=True)
-    ).all()
-
-
 def record_attempt_error(inbound_id: int, error: BaseException) -> None:
     db.session.execute(
         update(InboundMessage)
@@ -390,40 +372,170 @@ def record_attempt_error(inbound_id: int, error: BaseException) -> None:
     )
 
 
-def _lock(inbound_id: int) -> InboundMessage | None:
-    """Load a message for update. The no-op UPDATE takes the row lock on PostgreSQL and the
-    write lock on SQLite, so two workers on the same message take turns and the second sees
-    what the first committed."""
+def _lock(inbound_ids: list[int]) -> list[InboundMessage]:
+    """Load messages for update, in id order. The no-op UPDATE takes the row locks on
+    PostgreSQL and the write lock on SQLite (whose driver only begins a transaction at a write:
+    savepoints taken after this nest inside it instead of committing on release), so two
+    workers on the same message take turns and the second sees what the first committed."""
     db.session.execute(
-        update(InboundMessage).where(InboundMessage.id == inbound_id).values(attempts=InboundMessage.attempts)
+        update(InboundMessage).where(InboundMessage.id.in_(inbound_ids)).values(attempts=InboundMessage.attempts)
     )
-    return db.session.scalar(
-        select(InboundMessage).where(InboundMessage.id == inbound_id).execution_options(populate_existing=True)
+    return list(
+        db.session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.id.in_(inbound_ids))
+            .order_by(InboundMessage.id)
+            .options(undefer(InboundMessage.raw))
+            .execution_options(populate_existing=True)
+        )
     )
 
 
-def ingest_inbound(inbound_id: int, *, tracking_prefix: str, max_attempts: int, locked: bool = False) -> IngestOutcome:
-    """Turn one stored message into a feedback item, a thread entry of an existing item, a
-    duplicate of an earlier message, or a quarantine entry. Idempotent: a message already
-    handled is left as it is. `locked`: the caller took the row's lock in this transaction
-    (`lock_stored`)."""
-    row = db.session.get(InboundMessage, inbound_id) if locked else _lock(inbound_id)
-    if row is None:
-        return IngestOutcome(None, detail="missing")
+def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: int) -> tuple[list[IngestOutcome], list[tuple[int, Exception]]]:
+    """Turn stored messages into feedback items, thread entries of existing items, duplicates
+    of earlier messages or quarantine entries. Idempotent: a message already handled is left
+    as it is.
+
+    Every message is parsed first; what the batch needs from the database to tell the plain
+    new reports from the rest (earlier copies, Message-IDs seen before, threads, tracking
+    codes) is read in one query each. Plain new reports become items together, one statement
+    per table (`feedback_services.submit_many`); any other message goes alone, in its own
+    savepoint, after the new items before it are written, since it may refer to them.
+
+    Returns the outcomes and the (message id, error) of messages that raised: their changes are
+    rolled back, the rest stands for the caller to commit."""
+    rows = _lock(inbound_ids)
+    parsed = {row.id: _parse_row(row) for row in rows
+              if row.state is InboundState.stored and row.attempts <= max_attempts}
+    seen = _Seen.load(rows, parsed, tracking_prefix)
+    outcomes: list[IngestOutcome] = []
+    errors: list[tuple[int, Exception]] = []
+    plain: list[tuple[InboundMessage, ParsedMessage]] = []
+
+    def write_plain() -> None:
+        if not plain:
+            return
+        try:
+            with db.session.begin_nested():
+                outcomes.extend(_create_items(plain, tracking_prefix))
+        except Exception as exc:  # noqa: BLE001 - one of them is bad: each on its own finds which
+            if len(plain) == 1:
+                _failed(plain[0][0], exc)
+            else:
+                for one in plain:
+                    try:
+                        with db.session.begin_nested():
+                            outcomes.extend(_create_items([one], tracking_prefix))
+                    except Exception as one_exc:  # noqa: BLE001
+                        _failed(one[0], one_exc)
+        plain.clear()
+
+    def _failed(row: InboundMessage, exc: Exception) -> None:
+        # Rolled back alone; the error is recorded on its row and raised by the caller.
+        log.warning("inbound %s failed: %s: %s", row.id, type(exc).__name__, exc)
+        errors.append((row.id, exc))
+
+    for row in rows:
+        message = parsed.get(row.id)
+        if isinstance(message, ParsedMessage) and seen.is_plain(row, message):
+            _describe_parsed(row, message)
+            plain.append((row, message))
+            continue
+        write_plain()
+        try:
+            with db.session.begin_nested():
+                outcomes.append(_ingest_one(row, message, tracking_prefix, max_attempts))
+        except Exception as exc:  # noqa: BLE001
+            _failed(row, exc)
+    write_plain()
+    for row_id, exc in errors:
+        record_attempt_error(row_id, exc)
+    return outcomes, errors
+
+
+def _parse_row(row: InboundMessage) -> ParsedMessage | MailParseError:
+    try:
+        return parse_message(row.raw or b"")
+    except MailParseError as exc:  # HostileMessage included
+        return exc
+
+
+@dataclass
+class _Seen:
+    """What the database already holds that a batch's messages may refer to, read in one query
+    each, and what the batch itself has shown so far."""
+
+    tracking_prefix: str
+    earliest_copy: dict[str, int]  # sha256 -> id of the first stored row with those bytes
+    message_ids: set[str]  # Message-IDs of messages already handled
+    thread_ids: set[str]  # Message-IDs in threads (inbound and outbound)
+    codes: set[str]  # tracking codes named in subjects that exist
+    in_batch: set[str]  # Message-IDs of this batch's messages so far
+
+    @classmethod
+    def load(cls, rows: list[InboundMessage], parsed: dict, tracking_prefix: str) -> "_Seen":
+        messages = [m for m in parsed.values() if isinstance(m, ParsedMessage)]
+        shas = {row.sha256 for row in rows}
+        message_ids = {m.message_id[:998] for m in messages if m.message_id}
+        references = {r for m in messages for r in [m.in_reply_to, *m.references] if r}
+        codes = {c for m in messages if (c := find_tracking_code(m.subject, tracking_prefix))}
+        return cls(
+            tracking_prefix=tracking_prefix,
+            earliest_copy=dict(db.session.execute(
+                select(InboundMessage.sha256, func.min(InboundMessage.id))
+                .where(InboundMessage.sha256.in_(shas), InboundMessage.raw.is_not(None),
+                       InboundMessage.state != InboundState.oversize)
+                .group_by(InboundMessage.sha256)
+            ).all()) if shas else {},
+            message_ids=set(db.session.scalars(
+                select(InboundMessage.message_id)
+                .where(InboundMessage.message_id.in_(message_ids),
+                       InboundMessage.state.in_((InboundState.parsed, InboundState.duplicate)))
+            )) if message_ids else set(),
+            thread_ids=set(db.session.scalars(
+                select(ThreadEntry.message_id).where(ThreadEntry.message_id.in_(references))
+            )) if references else set(),
+            codes=set(db.session.scalars(
+                select(FeedbackItem.tracking_code).where(FeedbackItem.tracking_code.in_(codes))
+            )) if codes else set(),
+            in_batch=set(),
+        )
+
+    def is_plain(self, row: InboundMessage, message: ParsedMessage) -> bool:
+        """A new report that refers to nothing: no earlier copy, no known Message-ID, no thread
+        it answers, no tracking code, no delivery report. Each call adds the message to those
+        the batch has shown."""
+        message_id = message.message_id[:998] if message.message_id else None
+        references = {r for r in [message.in_reply_to, *message.references] if r}
+        plain = (
+            row.duplicate_of_id is None
+            and self.earliest_copy.get(row.sha256, row.id) >= row.id
+            and not message.bounce_recipients
+            and (message_id is None or (message_id not in self.message_ids and message_id not in self.in_batch))
+            and not references & (self.thread_ids | self.in_batch)
+            and find_tracking_code(message.subject, self.tracking_prefix) not in self.codes
+        )
+        if message_id:
+            self.in_batch.add(message_id)
+        return plain
+
+
+def _ingest_one(row: InboundMessage, message: ParsedMessage | MailParseError | None, tracking_prefix: str,
+                max_attempts: int) -> IngestOutcome:
+    """One message that may refer to earlier ones (or be beyond its tries, or unparseable)."""
     if row.state is not InboundState.stored:
         return IngestOutcome(row.state, row.item_id, detail="already handled")
     if row.attempts > max_attempts:
         quarantine_inbound(row, f"gave up after {row.attempts - 1} tries; last error: {row.error}")
         return IngestOutcome(row.state, detail="quarantined")
-
     original = _original_of(row)
     if original is not None:
-        original = _lock(original.id)
+        [original] = _lock([original.id])
         if original.state is InboundState.stored:
-            _ingest_locked(original, tracking_prefix)
+            _ingest_parsed(original, _parse_row(original), tracking_prefix)
         _mark_duplicate(row, original)
         return IngestOutcome(row.state, row.item_id, detail="same bytes as an earlier message")
-    return _ingest_locked(row, tracking_prefix)
+    return _ingest_parsed(row, message, tracking_prefix)
 
 
 def _original_of(row: InboundMessage) -> InboundMessage | None:
@@ -466,16 +578,8 @@ def content_digest(parsed: ParsedMessage) -> str:
     return digest.hexdigest()
 
 
-def _ingest_locked(row: InboundMessage, tracking_prefix: str) -> IngestOutcome:
-    try:
-        parsed = parse_message(row.raw or b"")
-    except HostileMessage as exc:
-        quarantine_inbound(row, f"hostile message: {exc}")
-        return IngestOutcome(row.state, detail="quarantined")
-    except MailParseError as exc:
-        quarantine_inbound(row, f"cannot be parsed: {exc}")
-        return IngestOutcome(row.state, detail="quarantined")
-
+def _describe_parsed(row: InboundMessage, parsed: ParsedMessage) -> None:
+    """What the parse found, on the message's row (lists and dedupe read it there)."""
     row.message_id = _cut(parsed.message_id, 998)
     row.subject = _cut(parsed.subject, 300)
     row.from_addr = _cut(parsed.from_addr.lower() if parsed.from_addr else None, 254)
@@ -484,6 +588,17 @@ def _ingest_locked(row: InboundMessage, tracking_prefix: str) -> IngestOutcome:
     row.charset = _cut(parsed.charset, 32)
     row.lossy = parsed.lossy
     row.content_sha256 = content_digest(parsed)
+
+
+def _ingest_parsed(row: InboundMessage, parsed: ParsedMessage | MailParseError, tracking_prefix: str) -> IngestOutcome:
+    if isinstance(parsed, HostileMessage):
+        quarantine_inbound(row, f"hostile message: {parsed}")
+        return IngestOutcome(row.state, detail="quarantined")
+    if isinstance(parsed, MailParseError):
+        quarantine_inbound(row, f"cannot be parsed: {parsed}")
+        return IngestOutcome(row.state, detail="quarantined")
+
+    _describe_parsed(row, parsed)
     for address in parsed.bounce_recipients:
         mark_bouncing(address, row.id)
 
@@ -509,42 +624,60 @@ def _ingest_locked(row: InboundMessage, tracking_prefix: str) -> IngestOutcome:
             for other in earlier:
                 other.message_id_conflict = True
 
-    new_text, quoted = split_reply(parsed.text)
     item = find_thread_item(parsed, tracking_prefix)
-    new_item = item is None
-    if new_item:
-        item = feedback_services.submit_feedback(
-            _submission_from(parsed), tracking_prefix=tracking_prefix
-        )
-        if not row.acknowledge:
-            # Imported mail: nothing to send, so nothing for the follow-up job to do.
-            feedback_services.mark_dispatched([item.id])
-    else:
-        item.events.append(
-            Event(kind=EventKind.note, note=f"mail received in the thread: {row.message_id or row.id}")
-        )
-    db.session.add(
-        ThreadEntry(
-            item_id=item.id, direction=Direction.inbound, inbound_message_id=row.id,
-            message_id=row.message_id, sender=row.from_addr, subject=row.subject,
-            text=new_text or "",
-            quoted_text=quoted or None, html=parsed.html, is_auto=parsed.is_auto,
-            created_at=utcnow(),
-        )
-    )
+    if item is None:
+        [outcome] = _create_items([(row, parsed)], tracking_prefix)
+        return outcome
+    new_text, quoted = split_reply(parsed.text)
+    item.events.append(Event(kind=EventKind.note, note=f"mail received in the thread: {row.message_id or row.id}"))
+    db.session.add(ThreadEntry(**_thread_entry(row, parsed, item.id, new_text, quoted)))
     if row.message_id_conflict:
         item.events.append(
             Event(kind=EventKind.note, note=f"Message-ID {row.message_id} reused with different content")
         )
+    _mark_parsed(row, item.id)
+    db.session.flush()
+    return IngestOutcome(row.state, item.id, detail="joined its thread")
+
+
+def _create_items(messages: list[tuple[InboundMessage, ParsedMessage]], tracking_prefix: str) -> list[IngestOutcome]:
+    """New items from parsed messages (rows described already), with their first thread entries."""
+    item_ids = feedback_services.submit_many(
+        [_submission_from(parsed) for _, parsed in messages], tracking_prefix=tracking_prefix
+    )
+    entries = []
+    conflicts = []
+    for (row, parsed), item_id in zip(messages, item_ids):
+        new_text, quoted = split_reply(parsed.text)
+        entries.append(_thread_entry(row, parsed, item_id, new_text, quoted))
+        if row.message_id_conflict:
+            conflicts.append(dict(item_id=item_id, kind=EventKind.note,
+                                  note=f"Message-ID {row.message_id} reused with different content"))
+        _mark_parsed(row, item_id)
+    db.session.execute(insert(ThreadEntry), entries)
+    if conflicts:
+        db.session.execute(insert(Event), conflicts)
+    db.session.flush()
+    return [
+        IngestOutcome(row.state, item_id, new_item=True, acknowledge=row.acknowledge, detail="new item")
+        for (row, _), item_id in zip(messages, item_ids)
+    ]
+
+
+def _thread_entry(row: InboundMessage, parsed: ParsedMessage, item_id: int, new_text: str, quoted: str) -> dict:
+    return dict(
+        item_id=item_id, direction=Direction.inbound, inbound_message_id=row.id,
+        message_id=row.message_id, sender=row.from_addr, subject=row.subject,
+        text=new_text or "", quoted_text=quoted or None, html=parsed.html, is_auto=parsed.is_auto,
+        created_at=utcnow(),
+    )
+
+
+def _mark_parsed(row: InboundMessage, item_id: int) -> None:
     row.state = InboundState.parsed
-    row.item_id = item.id
+    row.item_id = item_id
     row.processed_at = utcnow()
     row.error = None
-    db.session.flush()
-    return IngestOutcome(
-        row.state, item.id, new_item=new_item, acknowledge=new_item and row.acknowledge,
-        detail="new item" if new_item else "joined its thread",
-    )
 
 
 def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput:
@@ -668,6 +801,18 @@ def is_bouncing(address: str | None) -> bool:
     return db.session.scalar(
         select(BouncingAddress.id).where(BouncingAddress.address == address.strip().lower())
     ) is not None
+
+
+def asked_for_receipt(item_id: int) -> bool:
+    """Whether the mail an item was made from may be acknowledged (imported mail may not,
+    unless the import asked for it)."""
+    first = db.session.scalar(
+        select(InboundMessage.acknowledge)
+        .where(InboundMessage.item_id == item_id, InboundMessage.state == InboundState.parsed)
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+    return first is not False
 
 
 def thread_headers(item: FeedbackItem) -> tuple[str | None, list[str]]:

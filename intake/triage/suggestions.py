@@ -2,8 +2,9 @@
 admins edit (unit aliases, category keywords) and the trained model, stored per item, applied
 automatically above the admin-set confidence, accepted or corrected by staff with an event.
 
-`apply_suggestions(item_id)` is the one entry point for jobs (web and mail alike); it is
-idempotent. Services flush; the job or request commits."""
+`apply_suggestions(item_id)` (a web item's follow-up job) and `apply_suggestions_many(ids)` (a
+batch of mail) are the entry points for jobs; both are idempotent. Services flush; the job or
+request commits."""
 import logging
 import os
 from dataclasses import dataclass
@@ -130,26 +131,62 @@ def _signature(data: bytes | None) -> np.ndarray | None:
     return None if not data else np.frombuffer(data, dtype=np.uint32).astype(np.uint64)
 
 
-def apply_suggestions(item_id: int, rules: RuleSet | None = None) -> ItemSuggestion | None:
+@dataclass
+class _Context:
+    """What suggesting needs besides the item, read once for many items."""
+
+    rules: RuleSet
+    model: classifier.Model | None
+    unit_ids: dict[str, int]
+    category_ids: dict[str, int]
+    threshold: float
+
+    @classmethod
+    def load(cls) -> "_Context":
+        return cls(
+            rules=rule_set(),
+            model=load_model(),
+            unit_ids=dict(db.session.execute(select(Unit.code, Unit.id)).all()),
+            category_ids=dict(db.session.execute(select(Category.code, Category.id)).all()),
+            threshold=auto_apply_threshold(),
+        )
+
+
+def apply_suggestions(item_id: int) -> ItemSuggestion | None:
     """Suggest a unit and category for a new item, store them with their evidence, apply those
     above the auto-apply confidence (each with an event), raise the priority and flag the item
-    when its words call for it. Does nothing for an item that already has its suggestion.
-    `rules`: the rule set, when the caller suggests for many items in one transaction (the
-    mail parse job's batch): building it costs more than using it."""
+    when its words call for it. Does nothing for an item that already has its suggestion."""
     item = db.session.get(FeedbackItem, item_id)
     if item is None:
         return None
     existing = db.session.get(ItemSuggestion, item_id)
     if existing is not None:
         return existing
-    found = (rules or rule_set()).suggest(item.subject, item.body)
-    model = load_model()
-    if model is not None:
-        found = classifier.combine(found, model.predict(item_text(item)))
-    unit_ids = dict(db.session.execute(select(Unit.code, Unit.id)).all())
-    category_ids = dict(db.session.execute(select(Category.code, Category.id)).all())
+    suggestion = _suggest(item, _Context.load())
+    db.session.flush()
+    return suggestion
+
+
+def apply_suggestions_many(item_ids: list[int]) -> int:
+    """`apply_suggestions` for many items (a batch of mail) with the rules, model and settings
+    read once; returns how many items got their suggestion now."""
+    items = list(db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id)))
+    done = set(db.session.scalars(select(ItemSuggestion.item_id).where(ItemSuggestion.item_id.in_(item_ids))))
+    todo = [item for item in items if item.id not in done]
+    if todo:
+        context = _Context.load()
+        for item in todo:
+            _suggest(item, context)
+        db.session.flush()
+    return len(todo)
+
+
+def _suggest(item: FeedbackItem, context: _Context) -> ItemSuggestion:
+    found = context.rules.suggest(item.subject, item.body)
+    if context.model is not None:
+        found = classifier.combine(found, context.model.predict(item_text(item)))
+    unit_ids, category_ids, threshold = context.unit_ids, context.category_ids, context.threshold
     hint = priority_hint(item.subject, item.body)
-    threshold = auto_apply_threshold()
     suggestion = ItemSuggestion(
         item_id=item.id,
         unit_id=unit_ids.get(found.unit.key),
@@ -186,7 +223,6 @@ def apply_suggestions(item_id: int, rules: RuleSet | None = None) -> ItemSuggest
             item.priority = new
             item.events.append(Event(kind=EventKind.priority_raised, from_value=old.value, to_value=new.value,
                                      note=suggestion.flag_words))
-    db.session.flush()
     return suggestion
 
 

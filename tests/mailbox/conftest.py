@@ -88,10 +88,10 @@ def drain(app) -> None:
     """Run every queued job in a real rq worker (burst mode, in this process)."""
     from workers.worker import AppWorker
 
-    from intake.jobs import queue, redis_connection
+    from intake.jobs import redis_connection, worker_queues
 
     with app.app_context():
-        worker = AppWorker([queue()], connection=redis_connection())
+        worker = AppWorker(worker_queues(), connection=redis_connection())
     worker.app = app
     worker.work(burst=True)
 

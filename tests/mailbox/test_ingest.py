@@ -448,9 +448,9 @@ def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(m
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox_id, imap_append, tmp_path):
-    from intake.jobs import queue
+    from intake.jobs import queue, triage_queue
     from intake.triage.models import ItemSuggestion
-    from workers.jobs import parse_inbound_batch
+    from workers.jobs import items_received, parse_inbound_batch
 
     broken = tmp_path / "model.joblib"
     broken.write_bytes(b"this is not a model")
@@ -463,4 +463,54 @@ def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox
         assert parse_inbound_batch(job.args[0]) == "2 new item"
         assert count(FeedbackItem) == 2 and count(ItemSuggestion) == 0
         item_ids = db.session.scalars(select(FeedbackItem.id).order_by(FeedbackItem.id)).all()
+        # The items are committed; their follow-up is one job of the triage queue.
+        [follow_up] = triage_queue().get_jobs()
+        assert follow_up.args == (item_ids,)
+        assert items_received(item_ids) == "2 followed up, 0 receipt(s) queued"
+        assert count(ItemSuggestion) == 0
         assert sorted(queue().job_ids)[-2:] == sorted(f"suggest-item-{i}" for i in item_ids)
+        assert db.session.scalar(select(func.count()).where(FeedbackItem.dispatched_at.is_(None))) == 0
+
+
+def test_one_batch_that_refers_to_itself(mail_app, mailbox_id, imap_append):
+    """New reports of a batch are written together; messages of the same batch that refer to
+    them (a reply, a second copy, the same Message-ID) still find them."""
+    from intake.triage.models import ItemSuggestion
+
+    first_id = make_msgid(domain="example.cn")
+    conflict_id = make_msgid(domain="example.cn")
+    original = mail("路灯不亮", "东街路灯坏了一个月", message_id=first_id)
+    imap_append(mail("窗口排队", "政务大厅排队两小时"))
+    imap_append(original)
+    imap_append(mail("补充", "补充一张照片的说明", sender="lisi@example.cn",
+                     extra=f"In-Reply-To: {first_id}\r\nReferences: {first_id}\r\n"))
+    imap_append(original)  # the same bytes again
+    imap_append(mail("问题一", "内容一", message_id=conflict_id))
+    imap_append(mail("问题二", "内容二", message_id=conflict_id))  # same Message-ID, other content
+    imap_append(mail("表扬", "感谢窗口小王"))
+
+    assert poll(mail_app, mailbox_id) == 7
+    with mail_app.app_context():
+        from intake.jobs import queue
+
+        assert len(queue().get_jobs()) == 1  # one parse job for the whole batch
+    drain(mail_app)
+    with mail_app.app_context():
+        rows = db.session.scalars(select(InboundMessage).order_by(InboundMessage.uid)).all()
+        assert [r.state for r in rows] == [
+            InboundState.parsed, InboundState.parsed, InboundState.parsed, InboundState.duplicate,
+            InboundState.parsed, InboundState.parsed, InboundState.parsed,
+        ]
+        items = db.session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)).all()
+        assert [i.subject for i in items] == ["窗口排队", "路灯不亮", "问题一", "问题二", "表扬"]
+        assert [i.number for i in items] == list(range(items[0].number, items[0].number + 5))
+        assert rows[2].item_id == rows[1].item_id == rows[3].item_id == items[1].id  # reply and copy joined
+        assert [e.text for e in db.session.scalars(
+            select(ThreadEntry).where(ThreadEntry.item_id == items[1].id).order_by(ThreadEntry.id))] == [
+            "东街路灯坏了一个月", "补充一张照片的说明"]
+        assert rows[4].message_id_conflict and rows[5].message_id_conflict
+        assert rows[4].item_id != rows[5].item_id
+        # Every new item got its created event, its reporter and (from the triage queue) suggestions.
+        assert all(i.events[0].kind.value == "created" and i.reporter.email for i in items)
+        assert count(ItemSuggestion) == 5
+        assert db.session.scalar(select(func.count()).where(FeedbackItem.dispatched_at.is_(None))) == 0
