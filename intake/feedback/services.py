@@ -21,7 +21,7 @@ from intake.feedback.models import (
     Reporter,
     Source,
 )
-from intake.storage import store_stream
+from intake.storage import store_many
 from intake.timeutil import utcnow
 
 # No 0/O, 1/I/L: the secret is read off a phone screen and typed back.
@@ -124,7 +124,8 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
     if not submissions:
         return []
     now = utcnow()
-    stored_files = [[(upload, store_stream(upload.stream)) for upload in data.uploads] for data in submissions]
+    stored = iter(store_many([upload.stream for data in submissions for upload in data.uploads]))
+    stored_files = [[(upload, next(stored)) for upload in data.uploads] for data in submissions]
     reporter_rows = [_reporter_row(data.reporter, now) for data in submissions if data.reporter is not None]
     reporter_ids = iter(_insert_returning_ids(Reporter, reporter_rows))
     last = next_sequence_value("feedback", now.year, len(submissions))

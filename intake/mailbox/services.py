@@ -13,7 +13,6 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import undefer
 
 from intake.extensions import db
 from intake.feedback import services as feedback_services
@@ -385,7 +384,6 @@ def _lock(inbound_ids: list[int]) -> list[InboundMessage]:
             select(InboundMessage)
             .where(InboundMessage.id.in_(inbound_ids))
             .order_by(InboundMessage.id)
-            .options(undefer(InboundMessage.raw))
             .execution_options(populate_existing=True)
         )
     )
@@ -404,9 +402,18 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
 
     Returns the outcomes and the (message id, error) of messages that raised: their changes are
     rolled back, the rest stands for the caller to commit."""
+    # Parsed before the rows are locked (on SQLite: the whole database), since parsing is most
+    # of the work; a row another worker handled meanwhile is skipped once locked.
+    parsed = {
+        row_id: _parse_bytes(raw)
+        for row_id, raw in db.session.execute(
+            select(InboundMessage.id, InboundMessage.raw)
+            .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored)
+        )
+    }
     rows = _lock(inbound_ids)
-    parsed = {row.id: _parse_row(row) for row in rows
-              if row.state is InboundState.stored and row.attempts <= max_attempts}
+    parsed = {row.id: parsed[row.id] for row in rows
+              if row.id in parsed and row.state is InboundState.stored and row.attempts <= max_attempts}
     seen = _Seen.load(rows, parsed, tracking_prefix)
     outcomes: list[IngestOutcome] = []
     errors: list[tuple[int, Exception]] = []
@@ -453,9 +460,9 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
     return outcomes, errors
 
 
-def _parse_row(row: InboundMessage) -> ParsedMessage | MailParseError:
+def _parse_bytes(raw: bytes | None) -> ParsedMessage | MailParseError:
     try:
-        return parse_message(row.raw or b"")
+        return parse_message(raw or b"")
     except MailParseError as exc:  # HostileMessage included
         return exc
 
@@ -532,7 +539,7 @@ def _ingest_one(row: InboundMessage, message: ParsedMessage | MailParseError | N
     if original is not None:
         [original] = _lock([original.id])
         if original.state is InboundState.stored:
-            _ingest_parsed(original, _parse_row(original), tracking_prefix)
+            _ingest_parsed(original, _parse_bytes(original.raw), tracking_prefix)
         _mark_duplicate(row, original)
         return IngestOutcome(row.state, row.item_id, detail="same bytes as an earlier message")
     return _ingest_parsed(row, message, tracking_prefix)
