@@ -72,12 +72,109 @@ def make_message(n: int, rnd: random.Random) -> bytes:
     return head + b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body + b"\r\n"
 
 
+def _b64(data: bytes) -> bytes:
+    import base64
+
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _qp(data: bytes) -> bytes:
+    import quopri
+
+    return quopri.encodestring(data).replace(b"\n", b"\r\n")
+
+
+def _word(text: str, charset: str) -> str:
+    import base64
+
+    return f"=?{charset}?B?{base64.b64encode(text.encode('gb18030' if charset.lower() in ('gbk', 'gb2312', 'gb18030') else charset)).decode()}?="
+
+
+def make_webmail_message(n: int, rnd: random.Random) -> bytes:
+    """A message as the webmail and desktop clients people use write it: relay headers and a
+    DKIM signature, multipart/alternative with a plain and an HTML part, in turn QQ Mail (GB18030,
+    base64), Outlook (gb2312, quoted-printable, Word HTML) and an iPhone (Big5, Traditional);
+    20% with a ~30 KB photo (multipart/mixed, the file name an encoded word as Outlook writes it)."""
+    style = ["qq", "outlook", "iphone"][n % 3]
+    text = TEXTS[n % 3] + f" 编号 B{n:06d}"
+    if style == "iphone":
+        text = TEXTS[3] + f" 編號 B{n:06d}"
+    lines = [text, "", "具体情况如下：" if style != "iphone" else "具體情況如下：",
+             "1. 上午九点到大厅取号，等了一个多小时。" if style != "iphone" else "1. 上午九點到大廳取號，等了一個多小時。",
+             "2. 窗口说材料不齐，但没有一次性告知需要哪些材料。" if style != "iphone" else "2. 窗口說材料不齊，但沒有一次性告知需要哪些材料。",
+             "", "希望有关部门核实处理，谢谢！" if style != "iphone" else "希望有關部門核實處理，謝謝！", "", "张先生" if style != "iphone" else "陳先生"]
+    plain = "\r\n".join(lines)
+    sender = f"citizen{n % 500}@" + {"qq": "qq.com", "outlook": "163.com", "iphone": "icloud.com"}[style]
+    relay = (
+        f"Received: from mx{n % 7}.mail.example.cn (unknown [10.0.{n % 250}.{n % 200}])\r\n\tby mail.zxzx.gov.cn (Postfix) with ESMTPS id {n:X}A3F\r\n"
+        f"\tfor <jdyx@zxzx.gov.cn>; Tue, 03 Nov 2026 10:20:{n % 60:02d} +0800 (CST)\r\n"
+        f"Received: from [192.168.1.{n % 250}] (unknown [117.136.{n % 250}.{n % 99}])\r\n\tby smtp.example.cn with ESMTPA id {n:08X}; Tue, 03 Nov 2026 10:20:00 +0800\r\n"
+        "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.cn; s=s201512; t=1793672400;\r\n"
+        "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; h=From:Subject:Date:To:Message-ID;\r\n"
+        "\tb=Y2uTnB4Nf0gR6p5Gq1L2m3N4o5P6q7R8s9T0u1V2w3X4y5Z6a7B8c9D0e1F2g3H4i5J6k7L8m9N0o1P2q3R4s5T6u\r\n"
+        "\t v7W8x9Y0z1A2b3C4d5E6f7G8h9I0j1K2l3M4n5O6p7Q8r9S0t1U2v3W4x5Y6z7A8b9C0d1E2f3G4h5I6j7K8l9M0n1O2\r\n"
+    )
+    if style == "qq":
+        charset, cte = "gb18030", "base64"
+        html = ("<div>" + "</div><div>".join(l or "<br>" for l in lines) + "</div>"
+                "<div><br></div><div><sign signid=\"0\"><div style=\"color:#909090;font-family:Arial Narrow;font-size:12px\">"
+                "------------------</div><div style=\"font-size:14px;font-family:Verdana;color:#000;\"><div>张先生</div></div></sign></div>")
+        head = relay + f'From: "{_word("张先生", "gb18030")}" <{sender}>\r\nTo: "jdyx" <jdyx@zxzx.gov.cn>\r\n' \
+            f"Subject: {_word(f'反映 {n}', 'gb18030')}\r\nMime-Version: 1.0\r\nX-QQ-MIME: TCMime 1.0 by Tencent\r\nX-Mailer: QQMail 2.x\r\n"
+    elif style == "outlook":
+        charset, cte = "gb2312", "quoted-printable"
+        html = ('<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+                '<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><meta name=Generator content="Microsoft Word 15 (filtered medium)">'
+                "<style><!--\r\n@font-face {font-family:宋体;}\r\n@font-face {font-family:等线;}\r\n"
+                "p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm;text-align:justify;font-size:10.5pt;font-family:等线;}\r\n"
+                "span.EmailStyle17 {mso-style-type:personal-compose;font-family:等线;color:windowtext;}\r\n"
+                ".MsoChpDefault {mso-style-type:export-only;font-family:等线;}\r\n@page WordSection1 {size:612.0pt 792.0pt;margin:72.0pt 90.0pt 72.0pt 90.0pt;}\r\n"
+                "div.WordSection1 {page:WordSection1;}\r\n--></style></head><body lang=ZH-CN link=\"#0563C1\" vlink=\"#954F72\" style='text-justify-trim:punctuation'>"
+                "<div class=WordSection1>" + "".join(f"<p class=MsoNormal><span lang=EN-US>{l or '<o:p>&nbsp;</o:p>'}</span></p>" for l in lines)
+                + "</div></body></html>")
+        head = relay + f'From: "{_word("张先生", "gb2312")}" <{sender}>\r\nTo: <jdyx@zxzx.gov.cn>\r\n' \
+            f"Subject: {_word(f'反映 {n}', 'gb2312')}\r\nMIME-Version: 1.0\r\nX-Mailer: Microsoft Outlook 16.0\r\nThread-Index: AdnB{n:08X}\r\nContent-Language: zh-cn\r\n"
+    else:
+        charset, cte = "big5", "base64"
+        html = ('<html><head><meta http-equiv="content-type" content="text/html; charset=big5"></head><body dir="auto">'
+                + "".join(f"<div dir=\"ltr\">{l or '<br>'}</div>" for l in lines) + "<div dir=\"ltr\"><br><div>從我的 iPhone 傳送</div></div></body></html>")
+        head = relay + f'From: {_word("陳先生", "big5")} <{sender}>\r\nTo: jdyx@zxzx.gov.cn\r\n' \
+            f"Subject: {_word(f'反映 {n}', 'big5')}\r\nMime-Version: 1.0 (1.0)\r\nX-Mailer: iPhone Mail (21A351)\r\n"
+    codec = "gb18030" if charset in ("gb2312", "gb18030") else charset
+    encode = _b64 if cte == "base64" else _qp
+    head += f"Date: Tue, 03 Nov 2026 10:20:00 +0800\r\nMessage-ID: <webmail-{n}@example.cn>\r\n"
+    alternative = (
+        b'Content-Type: multipart/alternative;\r\n\tboundary="----=_Alt_' + str(n).encode() + b'"\r\n\r\n'
+        b"------=_Alt_" + str(n).encode() + b"\r\nContent-Type: text/plain;\r\n\tcharset=\"" + charset.encode()
+        + b"\"\r\nContent-Transfer-Encoding: " + cte.encode() + b"\r\n\r\n" + encode(plain.encode(codec)) + b"\r\n"
+        b"------=_Alt_" + str(n).encode() + b"\r\nContent-Type: text/html;\r\n\tcharset=\"" + charset.encode()
+        + b"\"\r\nContent-Transfer-Encoding: " + cte.encode() + b"\r\n\r\n" + encode(html.encode(codec)) + b"\r\n"
+        b"------=_Alt_" + str(n).encode() + b"--\r\n"
+    )
+    if rnd.random() >= 0.2:
+        return head.encode() + alternative
+    name = _word(f"现场照片{n}.jpg", "gb2312")
+    return head.encode() + (
+        b'Content-Type: multipart/mixed;\r\n\tboundary="----=_Mix_' + str(n).encode() + b'"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n'
+        b"------=_Mix_" + str(n).encode() + b"\r\n" + alternative + b"\r\n"
+        b"------=_Mix_" + str(n).encode() + b'\r\nContent-Type: image/jpeg;\r\n\tname="' + name.encode() + b'"\r\n'
+        b'Content-Disposition: attachment;\r\n\tfilename="' + name.encode() + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + _b64(b"\xff\xd8\xff\xe0" + os.urandom(30_000)) + b"\r\n------=_Mix_" + str(n).encode() + b"--\r\n"
+    )
+
+
+MIXES = {"plain": make_message, "webmail": make_webmail_message}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--postgres", action="store_true", help="use the PostgreSQL at TEST_DATABASE_URL (db intake_bench)")
     parser.add_argument("--only", choices=["all", "empty", "memory"], default="all")
     parser.add_argument("--idle-samples", type=int, default=40)
+    parser.add_argument("--mix", choices=sorted(MIXES), default="plain",
+                        help="plain: short text/plain messages (UTF-8, GBK labelled gb2312, Big5); webmail: "
+                             "multipart/alternative with HTML as QQ Mail, Outlook and iPhone write it")
     parser.add_argument("--maildir", action="store_true", help="write the Maildir files directly instead of APPEND")
     parser.add_argument("--max-seconds", type=float, default=600, help="memory: stop feeding after this long")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temp dir (Maildir, logs, SQLite file)")
@@ -96,7 +193,7 @@ def main() -> int:
         db_url = servers.create_database(admin_url, "intake_bench")
     else:
         db_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    results: dict = {"messages": args.messages, "database": "postgresql" if args.postgres else "sqlite"}
+    results: dict = {"messages": args.messages, "database": "postgresql" if args.postgres else "sqlite", "mix": args.mix}
     procs: list[subprocess.Popen] = []
     try:
         from flask_migrate import upgrade
@@ -121,7 +218,7 @@ def main() -> int:
             results.update(memory(app, workdir, overrides, dovecot, args.messages, args.max_seconds, procs))
         else:
             rnd = random.Random(3)
-            raws = [make_message(n, rnd) for n in range(args.messages)]
+            raws = [MIXES[args.mix](n, rnd) for n in range(args.messages)]
             client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
             client.login("bench", PASSWORD)
             started = time.perf_counter()

@@ -155,17 +155,7 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
         ))
     item_ids = _insert_returning_ids(FeedbackItem, item_rows)
     attachment_rows = [
-        dict(
-            item_id=item_id,
-            stored_name=stored.stored_name,
-            original_name=upload.filename,
-            content_type=upload.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            is_inline=upload.is_inline,
-            content_id=upload.content_id,
-            created_at=now,
-        )
+        _attachment_row(item_id, upload, stored, now)
         for item_id, files in zip(item_ids, stored_files)
         for upload, stored in files
     ]
@@ -177,6 +167,32 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
         for item_id in item_ids
     ])
     return item_ids
+
+
+def add_attachments(item_id: int, uploads: list[UploadInput]) -> int:
+    """Files that came later for an item (a reporter's reply by mail with more photos)."""
+    if not uploads:
+        return 0
+    now = utcnow()
+    stored = store_many([upload.stream for upload in uploads])
+    db.session.execute(insert(Attachment), [
+        _attachment_row(item_id, upload, file, now) for upload, file in zip(uploads, stored)
+    ])
+    return len(uploads)
+
+
+def _attachment_row(item_id: int, upload: UploadInput, stored, now) -> dict:
+    return dict(
+        item_id=item_id,
+        stored_name=stored.stored_name,
+        original_name=upload.filename,
+        content_type=upload.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        is_inline=upload.is_inline,
+        content_id=upload.content_id,
+        created_at=now,
+    )
 
 
 def _reporter_row(r: ReporterInput, now) -> dict:

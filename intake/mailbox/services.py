@@ -182,63 +182,75 @@ def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage]
     """Store a fetched batch and advance the checkpoint to `last_uid`, in the caller's
     transaction: either both happen or neither. Returns the ids of rows that need a parse job.
 
-    A message byte-identical to one already stored keeps no second copy of its bytes."""
+    A message byte-identical to one already stored keeps no second copy of its bytes. The rows
+    go in one statement (a second one for copies of messages earlier in the same batch)."""
     now = utcnow()
     digests = {m.uid: hashlib.sha256(m.raw).hexdigest() for m in batch if not m.oversize}
-    known = {}
+    known: dict[str, int] = {}
     if digests:
-        for row_id, sha in db.session.execute(
-            select(func.min(InboundMessage.id), InboundMessage.sha256)
+        known = dict(db.session.execute(
+            select(InboundMessage.sha256, func.min(InboundMessage.id))
             .where(InboundMessage.sha256.in_(set(digests.values())), InboundMessage.raw.is_not(None))
             .group_by(InboundMessage.sha256)
-        ):
-            known[sha] = row_id
-    rows = []
+        ).all())
+    common = dict(mailbox_id=mailbox_id, uidvalidity=uidvalidity, attempts=0, received_at=now)
+    rows, copies, first_in_batch = [], [], {}
     for m in batch:
         if m.oversize:
             header = _header_block(m.raw)
-            row = InboundMessage(
-                mailbox_id=mailbox_id, uidvalidity=uidvalidity, uid=m.uid, raw=header,
-                sha256=hashlib.sha256(header).hexdigest(), size=m.size, internaldate=m.internaldate,
-                state=InboundState.oversize, attempts=0, received_at=now, enqueued_at=now,
-                processed_at=now, error=f"larger than the limit ({m.size} bytes)",
-            )
-            _describe_from_headers(row, header)
+            rows.append(dict(
+                common, uid=m.uid, raw=header, sha256=hashlib.sha256(header).hexdigest(), size=m.size,
+                internaldate=m.internaldate, state=InboundState.oversize, enqueued_at=now, processed_at=now,
+                error=f"larger than the limit ({m.size} bytes)", **_described_from_headers(header),
+            ))
+            continue
+        sha = digests[m.uid]
+        row = dict(common, uid=m.uid, raw=m.raw, sha256=sha, size=len(m.raw), internaldate=m.internaldate,
+                   state=InboundState.stored, duplicate_of_id=known.get(sha))
+        if sha in known:
+            row["raw"] = None
+            rows.append(row)
+        elif sha in first_in_batch:
+            row["raw"] = None
+            copies.append(row)  # its original's id is known once the first statement ran
         else:
-            sha = digests[m.uid]
-            duplicate_of = known.get(sha)
-            row = InboundMessage(
-                mailbox_id=mailbox_id, uidvalidity=uidvalidity, uid=m.uid,
-                raw=None if duplicate_of is not None else m.raw,
-                sha256=sha, size=len(m.raw), internaldate=m.internaldate,
-                state=InboundState.stored, attempts=0, received_at=now,
-            )
-            if isinstance(duplicate_of, int):
-                row.duplicate_of_id = duplicate_of
-            elif duplicate_of is not None:
-                row.duplicate_of = duplicate_of  # earlier in this batch, not flushed yet
-            else:
-                known[sha] = row
-        db.session.add(row)
-        rows.append(row)
+            first_in_batch[sha] = row
+            rows.append(row)
+    ids = _insert_inbound(rows)
+    id_of = {row["uid"]: row_id for row, row_id in zip(rows, ids)}
+    for copy in copies:
+        copy["duplicate_of_id"] = id_of[first_in_batch[copy["sha256"]]["uid"]]
+    ids += _insert_inbound(copies)
     db.session.execute(
         update(Mailbox)
         .where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid)
         .values(last_uid=last_uid)
     )
-    db.session.flush()
-    return [r.id for r in rows if r.state is InboundState.stored]
+    return sorted(row_id for row, row_id in zip(rows + copies, ids) if row["state"] is InboundState.stored)
 
 
-def _describe_from_headers(row: InboundMessage, header: bytes) -> None:
+_INBOUND_COLUMNS = ("mailbox_id", "uidvalidity", "uid", "raw", "sha256", "size", "internaldate", "state",
+                    "attempts", "received_at", "duplicate_of_id", "enqueued_at", "processed_at", "error",
+                    "subject", "from_addr", "message_id")
+
+
+def _insert_inbound(rows: list[dict]) -> list[int]:
+    if not rows:
+        return []
+    rows = [{name: row.get(name) for name in _INBOUND_COLUMNS} for row in rows]  # one shape: one statement
+    return list(db.session.scalars(
+        insert(InboundMessage).returning(InboundMessage.id, sort_by_parameter_order=True), rows
+    ))
+
+
+def _described_from_headers(header: bytes) -> dict:
     """Subject, sender and Message-ID of a message we keep only the headers of."""
     try:
         parsed = parse_message(header)
     except MailParseError:
-        return
-    row.subject = _cut(parsed.subject, 300)
-    row.from_addr = _cut(parsed.from_addr, 254)
-    row.message_id = _cut(parsed.message_id, 998)
+        return {}
+    return dict(subject=_cut(parsed.subject, 300), from_addr=_cut(parsed.from_addr, 254),
+                message_id=_cut(parsed.message_id, 998))
 
 
 def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
@@ -636,7 +648,10 @@ def _ingest_parsed(row: InboundMessage, parsed: ParsedMessage | MailParseError, 
         [outcome] = _create_items([(row, parsed)], tracking_prefix)
         return outcome
     new_text, quoted = split_reply(parsed.text)
-    item.events.append(Event(kind=EventKind.note, note=f"mail received in the thread: {row.message_id or row.id}"))
+    # Photos a reporter sends later in the thread belong to the item like the first ones.
+    added = feedback_services.add_attachments(item.id, _uploads_from(parsed))
+    note = f"mail received in the thread: {row.message_id or row.id}"
+    item.events.append(Event(kind=EventKind.note, note=f"{note} ({added} attachment(s))" if added else note))
     db.session.add(ThreadEntry(**_thread_entry(row, parsed, item.id, new_text, quoted)))
     if row.message_id_conflict:
         item.events.append(
@@ -695,7 +710,18 @@ def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput
         reporter = feedback_services.ReporterInput(
             name=_cut(parsed.from_name, 100), email=_cut(parsed.from_addr, 254)
         )
-    uploads = [
+    return feedback_services.SubmissionInput(
+        source=Source.email,
+        subject=_cut(subject, 300) or None,
+        body=body,
+        reporter=reporter,
+        uploads=_uploads_from(parsed),
+        is_auto=parsed.is_auto,
+    )
+
+
+def _uploads_from(parsed: ParsedMessage) -> list[feedback_services.UploadInput]:
+    return [
         feedback_services.UploadInput(
             filename=_cut(a.filename, 255) or "attachment",
             content_type=_cut(a.content_type, 127) or "application/octet-stream",
@@ -705,14 +731,6 @@ def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput
         )
         for a in parsed.attachments
     ]
-    return feedback_services.SubmissionInput(
-        source=Source.email,
-        subject=_cut(subject, 300) or None,
-        body=body,
-        reporter=reporter,
-        uploads=uploads,
-        is_auto=parsed.is_auto,
-    )
 
 
 def find_thread_item(parsed: ParsedMessage, tracking_prefix: str) -> FeedbackItem | None:

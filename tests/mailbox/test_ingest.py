@@ -514,3 +514,34 @@ def test_one_batch_that_refers_to_itself(mail_app, mailbox_id, imap_append):
         assert all(i.events[0].kind.value == "created" and i.reporter.email for i in items)
         assert count(ItemSuggestion) == 5
         assert db.session.scalar(select(func.count()).where(FeedbackItem.dispatched_at.is_(None))) == 0
+
+
+def test_photos_sent_in_a_reply_are_kept_with_the_item(mail_app, mailbox_id, imap_append):
+    from intake.feedback.models import Attachment
+    from intake.storage import path_for
+
+    first_id = make_msgid(domain="example.cn")
+    imap_append(mail("路灯不亮", "东街路灯坏了", message_id=first_id))
+    ingest(mail_app, mailbox_id)
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    import base64
+
+    reply = (
+        "From: zhangsan@example.cn\r\nTo: jdyx@zxzx.gov.cn\r\nSubject: Re: =?utf-8?B?" + _b64("路灯不亮") + "?=\r\n"
+        f"Message-ID: {make_msgid(domain='example.cn')}\r\nIn-Reply-To: {first_id}\r\nReferences: {first_id}\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + _b64("补充现场照片") + "\r\n"
+        '--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename="=?GB2312?B?'
+        + base64.b64encode("现场.jpg".encode("gb2312")).decode() + '?="\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + base64.encodebytes(photo).decode().replace("\n", "\r\n") + "--b--\r\n"
+    ).encode()
+    imap_append(reply)
+    ingest(mail_app, mailbox_id)
+    with mail_app.app_context():
+        [item] = db.session.scalars(select(FeedbackItem)).all()
+        [attachment] = db.session.scalars(select(Attachment)).all()
+        assert attachment.item_id == item.id and attachment.original_name == "现场.jpg"
+        assert path_for(attachment.stored_name).read_bytes() == photo
+        assert "1 attachment(s)" in item.events[-1].note
+        assert count(ThreadEntry) == 2
