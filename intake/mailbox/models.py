@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -100,7 +101,10 @@ class InboundMessage(db.Model):
         CheckConstraint("size >= 0", name="size_not_negative"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         Index("ix_inbound_messages_state", "state", "enqueued_at"),
-        Index("ix_inbound_messages_unmarked", "mailbox_id", "marked_at"),
+        # What the watcher must still mark on the server: only the rows waiting, however large
+        # the mailbox.
+        Index("ix_inbound_messages_to_mark", "mailbox_id", "uidvalidity", "uid",
+              postgresql_where=text("marked_at IS NULL"), sqlite_where=text("marked_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -439,17 +439,17 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
                 outcomes.extend(_create_items(plain, tracking_prefix))
         except Exception as exc:  # noqa: BLE001 - one of them is bad: each on its own finds which
             if len(plain) == 1:
-                _failed(plain[0][0], exc)
+                failed(plain[0][0], exc)
             else:
                 for one in plain:
                     try:
                         with db.session.begin_nested():
                             outcomes.extend(_create_items([one], tracking_prefix))
                     except Exception as one_exc:  # noqa: BLE001
-                        _failed(one[0], one_exc)
+                        failed(one[0], one_exc)
         plain.clear()
 
-    def _failed(row: InboundMessage, exc: Exception) -> None:
+    def failed(row: InboundMessage, exc: Exception) -> None:
         # Rolled back alone; the error is recorded on its row and raised by the caller.
         log.warning("inbound %s failed: %s: %s", row.id, type(exc).__name__, exc)
         errors.append((row.id, exc))
@@ -465,7 +465,7 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
             with db.session.begin_nested():
                 outcomes.append(_ingest_one(row, message, tracking_prefix, max_attempts))
         except Exception as exc:  # noqa: BLE001
-            _failed(row, exc)
+            failed(row, exc)
     write_plain()
     for row_id, exc in errors:
         record_attempt_error(row_id, exc)
@@ -665,7 +665,7 @@ def _ingest_parsed(row: InboundMessage, parsed: ParsedMessage | MailParseError, 
 def _create_items(messages: list[tuple[InboundMessage, ParsedMessage]], tracking_prefix: str) -> list[IngestOutcome]:
     """New items from parsed messages (rows described already), with their first thread entries."""
     item_ids = feedback_services.submit_many(
-        [_submission_from(parsed) for _, parsed in messages], tracking_prefix=tracking_prefix
+        [submission_from(parsed) for _, parsed in messages], tracking_prefix=tracking_prefix
     )
     entries = []
     conflicts = []
@@ -702,7 +702,7 @@ def _mark_parsed(row: InboundMessage, item_id: int) -> None:
     row.error = None
 
 
-def _submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput:
+def submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput:
     subject = strip_subject_prefixes(parsed.subject).strip()
     body = parsed.text.strip() or subject or NO_SUBJECT
     reporter = None
