@@ -5,6 +5,7 @@ widths that fit Chinese text, so it opens cleanly in Excel and WPS."""
 import io
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -111,14 +112,22 @@ def workbook_bytes(tasks: list[RectificationTask], masked: bool) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
         ws.column_dimensions[get_column_letter(col)].width = width
-    for row in ledger_rows(tasks, masked):
+    for task, row in zip(tasks, ledger_rows(tasks, masked)):
         ws.append(row)
         r = ws.max_row
         for col in range(1, len(COLUMNS) + 1):
             cell = ws.cell(row=r, column=col)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             cell.border = border
-        ws.cell(row=r, column=7).number_format = "yyyy-mm-dd"
+        deadline = ws.cell(row=r, column=7)
+        deadline.number_format = "yyyy-mm-dd"
+        if task.deadline_provisional:
+            # Counted without the State Council's schedule for those years: may still move.
+            deadline.font = Font(italic=True, color="9C5700")
+            deadline.comment = Comment(
+                f"暂定：{task.provisional_year_list}年节假日安排尚未录入，时限按周末和法定节假日推算，录入后重新计算。",
+                "intake",
+            )
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(1, ws.max_row)}"
     ws.print_title_rows = "1:1"

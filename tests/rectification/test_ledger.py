@@ -65,3 +65,23 @@ def test_a_cell_starting_like_a_formula_stays_text():
 
     assert _cell_text("=1+1") == "'=1+1" and _cell_text("@SUM(A1)") == "'@SUM(A1)"
     assert _cell_text("整改") == "整改"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_provisional_deadline_is_marked_in_the_ledger(app, users, ledger):
+    from intake.extensions import db
+    from intake.rectification.models import RectificationTask
+
+    app.config["WORKDAY_CALENDAR_FILE"] = ""  # the package's calendar only
+    task_id = ledger.route([ledger.item()], problem="跨年的整改", today=date(2026, 12, 21))
+    with app.app_context():
+        # chinese_calendar 1.11 has no 2027: a deadline in it is counted provisionally.
+        assert db.session.get(RectificationTask, task_id).deadline_provisional, "the calendar knows 2027 now"
+    staff = app.test_client()
+    AuthActions(staff).login("staff")
+    response = staff.get("/staff/rectification/export.xlsx")
+    ws = load_workbook(io.BytesIO(response.get_data()))["整改台账"]
+    cell = ws.cell(row=2, column=7)
+    assert cell.value.year == 2027
+    assert cell.comment is not None and "暂定" in cell.comment.text and "2027" in cell.comment.text
+    assert cell.font.italic
