@@ -28,16 +28,8 @@ def item_received(item_id: int) -> str:
         # From here on rq owns it (retries, failed registry); the sweeper stops re-enqueueing.
         feedback_services.mark_dispatched([item_id])
         db.session.commit()
-    # Suggested unit, category and priority first (idempotent), committed apart from the receipt.
-    # A failing suggestion (a broken model file, say) must not hold the receipt back: it is
-    # handed to a job of its own, which raises so rq retries it and staff see it failed.
-    try:
-        apply_suggestions(item_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("suggestions for item %s failed; retrying them in their own job", item_id)
-        enqueue_suggestion_retry(item_id)
+    # Suggested unit, category and priority first, committed apart from the receipt.
+    if not _suggest([item_id]):
         item = db.session.get(FeedbackItem, item_id)
     blocker = receipt_blocker(item)
     if blocker is not None:
@@ -68,14 +60,7 @@ def items_received(item_ids: list[int]) -> str:
     item_ids = feedback_services.undispatched(item_ids)
     if not item_ids:
         return "nothing to do"
-    try:
-        apply_suggestions_many(item_ids)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("suggestions for items %s failed; retrying them one job each", item_ids)
-        for item_id in item_ids:
-            enqueue_suggestion_retry(item_id)
+    _suggest(item_ids)
     receipts = [] if not mail_configured() else [
         item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
     ]
@@ -85,6 +70,22 @@ def items_received(item_ids: list[int]) -> str:
     feedback_services.mark_dispatched([i for i in item_ids if i not in set(receipts)])
     db.session.commit()
     return f"{len(item_ids)} followed up, {len(receipts)} receipt(s) queued"
+
+
+def _suggest(item_ids: list[int]) -> bool:
+    """Suggestions for new items (idempotent), committed on their own. A failing suggestion (a
+    broken model file, say) must not hold back what follows (receipts): each item's is handed to
+    a job of its own, which raises so rq retries it and staff see it failed. False then."""
+    try:
+        apply_suggestions_many(item_ids)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("suggestions for items %s failed; retrying them one job each", item_ids)
+        for item_id in item_ids:
+            enqueue_suggestion_retry(item_id)
+        return False
+    return True
 
 
 def parse_inbound_batch(inbound_ids: list[int]) -> str:
