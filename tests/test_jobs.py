@@ -181,3 +181,37 @@ def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
     assert len(replies_sent(smtp_server)) == 2
     assert post_form(client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {},
                      get_url=f"/staff/items/{item_id}").status_code == 404  # sent: nothing to resend
+
+
+def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_outage, smtp_server):
+    """The follow-up of a batch of mail runs, but Redis refuses the receipt jobs it hands on:
+    those items stay unmarked, and the sweeper sends their receipts once Redis is back."""
+    from intake.mailbox import services as mailbox_services
+    from workers.jobs import items_received, parse_inbound
+
+    raw = ("From: =?utf-8?B?6ZKx5LiD?= <qianqi@example.cn>\r\nTo: jdyx@zxzx.gov.cn\r\n"
+           "Subject: =?utf-8?B?56qX5Y+j5o6o6K+/?=\r\nMessage-ID: <receipt-later@example.cn>\r\n"
+           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+           "社保窗口推诿，让我找别的部门。\r\n").encode()
+    with app.app_context():
+        row_id = mailbox_services.store_imported(raw, acknowledge=True).id
+        db.session.commit()
+        redis_outage.stop()
+        assert parse_inbound(row_id) == "new item"  # its follow-up job could not be queued
+        item_id = db.session.scalar(select(FeedbackItem.id))
+        assert items_received([item_id]) == "1 followed up, 0 receipt(s) queued, 1 left for the sweeper"
+        db.session.expire_all()
+        item = db.session.get(FeedbackItem, item_id)
+        assert item.dispatched_at is None and item.acknowledged_at is None
+        assert item.suggestion is not None  # suggested all the same
+        db.session.remove()
+
+    redis_outage.start()
+    result = runner.invoke(args=["intake", "sweep"])
+    assert result.exit_code == 0 and "dispatched 1 item(s)" in result.output, result.output
+    result = runner.invoke(args=["intake", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["qianqi@example.cn"]]
+    with app.app_context():
+        item = db.session.get(FeedbackItem, item_id)
+        assert item.dispatched_at is not None and item.acknowledged_at is not None

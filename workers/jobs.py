@@ -5,6 +5,7 @@ import functools
 import logging
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from intake.extensions import db
 from intake.feedback import services as feedback_services
@@ -29,7 +30,7 @@ def item_received(item_id: int) -> str:
         feedback_services.mark_dispatched([item_id])
         db.session.commit()
     # Suggested unit, category and priority first, committed apart from the receipt.
-    if not _suggest([item_id]):
+    if not _suggest_or_hand_over([item_id]):
         item = db.session.get(FeedbackItem, item_id)
     blocker = receipt_blocker(item)
     if blocker is not None:
@@ -60,19 +61,20 @@ def items_received(item_ids: list[int]) -> str:
     item_ids = feedback_services.undispatched(item_ids)
     if not item_ids:
         return "nothing to do"
-    _suggest(item_ids)
+    _suggest_or_hand_over(item_ids)
     receipts = [] if not mail_configured() else [
         item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
     ]
-    # The receipt jobs mark their items themselves; unenqueued ones stay for the sweeper.
-    if receipts and not dispatch_items(receipts):
-        receipts = []
+    # The receipt jobs mark their items themselves; when Redis refuses them, their items stay
+    # unmarked for the sweeper.
+    queued = bool(receipts) and dispatch_items(receipts)
     feedback_services.mark_dispatched([i for i in item_ids if i not in set(receipts)])
     db.session.commit()
-    return f"{len(item_ids)} followed up, {len(receipts)} receipt(s) queued"
+    detail = f"{len(item_ids)} followed up, {len(receipts) if queued else 0} receipt(s) queued"
+    return detail if queued or not receipts else f"{detail}, {len(receipts)} left for the sweeper"
 
 
-def _suggest(item_ids: list[int]) -> bool:
+def _suggest_or_hand_over(item_ids: list[int]) -> bool:
     """Suggestions for new items (idempotent), committed on their own. A failing suggestion (a
     broken model file, say) must not hold back what follows (receipts): each item's is handed to
     a job of its own, which raises so rq retries it and staff see it failed. False then."""
@@ -82,8 +84,11 @@ def _suggest(item_ids: list[int]) -> bool:
     except Exception:
         db.session.rollback()
         log.exception("suggestions for items %s failed; retrying them one job each", item_ids)
-        for item_id in item_ids:
-            enqueue_suggestion_retry(item_id)
+        try:
+            for item_id in item_ids:
+                enqueue_suggestion_retry(item_id)
+        except RedisError as exc:  # `intake import` may run without Redis: the items stay unsuggested
+            log.warning("Redis unavailable, suggestions of items %s not retried: %s", item_ids, exc)
         return False
     return True
 

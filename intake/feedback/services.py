@@ -119,8 +119,8 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
     the order given.
 
     Files are written and the rows built before the first write to the database, and the
-    per-year numbers are taken last, so the counter row is locked only for the item inserts
-    and the commit."""
+    per-year numbers are taken just before the item inserts: the counter row stays locked from
+    there to the caller's commit (for a batch of mail, the rest of the batch)."""
     if not submissions:
         return []
     now = utcnow()

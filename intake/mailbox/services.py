@@ -270,12 +270,6 @@ def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
     return row
 
 
-def advance_checkpoint(mailbox_id: int, last_uid: int) -> None:
-    db.session.execute(
-        update(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid).values(last_uid=last_uid)
-    )
-
-
 def record_poll(mailbox_id: int, error: str | None = None) -> None:
     values = {"last_poll_at": utcnow()}
     if error is not None:
@@ -339,7 +333,6 @@ class IngestOutcome:
     state: InboundState | None
     item_id: int | None = None
     new_item: bool = False
-    acknowledge: bool = False
     detail: str = ""
 
 
@@ -420,7 +413,10 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
         row_id: _parse_bytes(raw)
         for row_id, raw in db.session.execute(
             select(InboundMessage.id, InboundMessage.raw)
-            .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored)
+            .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored,
+                   # Past its tries it goes to quarantine unparsed: parsing it may be what kills
+                   # the worker every time (the try is counted and committed before this).
+                   InboundMessage.attempts <= max_attempts)
         )
     }
     rows = _lock(inbound_ids)
@@ -457,13 +453,13 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
     for row in rows:
         message = parsed.get(row.id)
         if isinstance(message, ParsedMessage) and seen.is_plain(row, message):
-            _describe_parsed(row, message)
             plain.append((row, message))
             continue
         write_plain()
         try:
             with db.session.begin_nested():
-                outcomes.append(_ingest_one(row, message, tracking_prefix, max_attempts))
+                outcomes.append(_ingest_one(row, message, tracking_prefix, max_attempts,
+                                            failed_ids={row_id for row_id, _ in errors}))
         except Exception as exc:  # noqa: BLE001
             failed(row, exc)
     write_plain()
@@ -540,8 +536,9 @@ class _Seen:
 
 
 def _ingest_one(row: InboundMessage, message: ParsedMessage | MailParseError | None, tracking_prefix: str,
-                max_attempts: int) -> IngestOutcome:
-    """One message that may refer to earlier ones (or be beyond its tries, or unparseable)."""
+                max_attempts: int, failed_ids: set[int] = frozenset()) -> IngestOutcome:
+    """One message that may refer to earlier ones (or be beyond its tries, or unparseable).
+    `failed_ids`: messages of this batch that raised; a copy of one waits for its retry."""
     if row.state is not InboundState.stored:
         return IngestOutcome(row.state, row.item_id, detail="already handled")
     if row.attempts > max_attempts:
@@ -549,12 +546,20 @@ def _ingest_one(row: InboundMessage, message: ParsedMessage | MailParseError | N
         return IngestOutcome(row.state, detail="quarantined")
     original = _original_of(row)
     if original is not None:
+        if original.id in failed_ids:
+            raise OriginalFailed(f"its original, inbound {original.id}, failed in this batch")
         [original] = _lock([original.id])
         if original.state is InboundState.stored:
             _ingest_parsed(original, _parse_bytes(original.raw), tracking_prefix)
         _mark_duplicate(row, original)
         return IngestOutcome(row.state, row.item_id, detail="same bytes as an earlier message")
+    if message is None:  # stored again (a replay) since the batch was read
+        message = _parse_bytes(row.raw)
     return _ingest_parsed(row, message, tracking_prefix)
+
+
+class OriginalFailed(RuntimeError):
+    """A copy is handled with its original, which raised in the same batch: both are retried."""
 
 
 def _original_of(row: InboundMessage) -> InboundMessage | None:
@@ -663,7 +668,10 @@ def _ingest_parsed(row: InboundMessage, parsed: ParsedMessage | MailParseError, 
 
 
 def _create_items(messages: list[tuple[InboundMessage, ParsedMessage]], tracking_prefix: str) -> list[IngestOutcome]:
-    """New items from parsed messages (rows described already), with their first thread entries."""
+    """New items from parsed messages, with their first thread entries."""
+    for row, parsed in messages:
+        if row.content_sha256 is None:  # not described yet (a plain new report of the batch)
+            _describe_parsed(row, parsed)
     item_ids = feedback_services.submit_many(
         [submission_from(parsed) for _, parsed in messages], tracking_prefix=tracking_prefix
     )
@@ -681,7 +689,7 @@ def _create_items(messages: list[tuple[InboundMessage, ParsedMessage]], tracking
         db.session.execute(insert(Event), conflicts)
     db.session.flush()
     return [
-        IngestOutcome(row.state, item_id, new_item=True, acknowledge=row.acknowledge, detail="new item")
+        IngestOutcome(row.state, item_id, new_item=True, detail="new item")
         for (row, _), item_id in zip(messages, item_ids)
     ]
 

@@ -4,7 +4,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, Source
@@ -545,3 +545,64 @@ def test_photos_sent_in_a_reply_are_kept_with_the_item(mail_app, mailbox_id, ima
         assert path_for(attachment.stored_name).read_bytes() == photo
         assert "1 attachment(s)" in item.events[-1].note
         assert count(ThreadEntry) == 2
+
+
+class WorkerKilled(BaseException):
+    """What a worker dying while it parses looks like from inside: nothing after it runs."""
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_message_past_its_tries_goes_to_quarantine_unparsed(app, monkeypatch):
+    """Each try is counted and committed before it is made; the try past MAIL_MAX_ATTEMPTS must
+    not parse again, since parsing may be what kills the worker every time."""
+    from intake.mailbox import services
+    from workers.jobs import parse_inbound
+
+    with app.app_context():
+        row_id = services.store_imported(mail("毒", "每次解析都让进程退出")).id
+        db.session.execute(
+            update(InboundMessage).where(InboundMessage.id == row_id).values(attempts=app.config["MAIL_MAX_ATTEMPTS"])
+        )
+        db.session.commit()
+        parsed = []
+
+        def dies(raw):
+            parsed.append(raw)
+            raise WorkerKilled()
+
+        monkeypatch.setattr(services, "parse_message", dies)
+        assert parse_inbound(row_id) == "quarantined"
+        assert parsed == []
+        row = db.session.get(InboundMessage, row_id)
+        assert row.state is InboundState.quarantined and "gave up after" in row.error
+
+
+def test_a_copy_of_a_message_that_failed_waits_with_it(mail_app, mailbox_id, imap_append, tmp_path):
+    """Same bytes twice in one batch, and the first fails: the copy is not ingested in its
+    place behind the batch's back; both are retried, and end as one item and one duplicate."""
+    from workers.jobs import parse_inbound_batch
+
+    from intake.jobs import queue
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the upload directory should be")
+    good_uploads = mail_app.config["UPLOAD_DIR"]
+    mail_app.config["UPLOAD_DIR"] = str(blocker / "uploads")  # storing an attachment fails
+    photo_mail = (MAIL / "inline_cid_image.eml").read_bytes()
+    imap_append(photo_mail)
+    imap_append(photo_mail)
+    poll(mail_app, mailbox_id)
+    with mail_app.app_context():
+        [job] = queue().get_jobs()
+        ids = job.args[0]
+        with pytest.raises(OSError):
+            parse_inbound_batch(ids)
+        rows = db.session.scalars(select(InboundMessage).order_by(InboundMessage.uid)).all()
+        assert [r.state for r in rows] == [InboundState.stored, InboundState.stored]
+        assert "original" in rows[1].error and count(FeedbackItem) == 0
+
+        mail_app.config["UPLOAD_DIR"] = good_uploads
+        assert parse_inbound_batch(ids) == "1 new item, 1 same bytes as an earlier message"
+        db.session.expire_all()
+        assert [r.state for r in rows] == [InboundState.parsed, InboundState.duplicate]
+        assert rows[0].item_id == rows[1].item_id and count(FeedbackItem) == 1
