@@ -186,13 +186,7 @@ def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage]
     go in one statement (a second one for copies of messages earlier in the same batch)."""
     now = utcnow()
     digests = {m.uid: hashlib.sha256(m.raw).hexdigest() for m in batch if not m.oversize}
-    known: dict[str, int] = {}
-    if digests:
-        known = dict(db.session.execute(
-            select(InboundMessage.sha256, func.min(InboundMessage.id))
-            .where(InboundMessage.sha256.in_(set(digests.values())), InboundMessage.raw.is_not(None))
-            .group_by(InboundMessage.sha256)
-        ).all())
+    known = first_copies(set(digests.values()))
     common = dict(mailbox_id=mailbox_id, uidvalidity=uidvalidity, attempts=0, received_at=now)
     rows, copies, first_in_batch = [], [], {}
     for m in batch:
@@ -234,6 +228,19 @@ _INBOUND_COLUMNS = ("mailbox_id", "uidvalidity", "uid", "raw", "sha256", "size",
                     "subject", "from_addr", "message_id")
 
 
+def first_copies(digests: set[str]) -> dict[str, int]:
+    """For each of these sha256 digests already stored in full, the id of the first row holding
+    those bytes (an over-size row holds only headers: it is no copy of anything)."""
+    if not digests:
+        return {}
+    return dict(db.session.execute(
+        select(InboundMessage.sha256, func.min(InboundMessage.id))
+        .where(InboundMessage.sha256.in_(digests), InboundMessage.raw.is_not(None),
+               InboundMessage.state != InboundState.oversize)
+        .group_by(InboundMessage.sha256)
+    ).all())
+
+
 def _insert_inbound(rows: list[dict]) -> list[int]:
     if not rows:
         return []
@@ -257,9 +264,7 @@ def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
     """A message from `intake import` (mbox, Maildir, .eml): stored like fetched mail, without
     IMAP coordinates; the same pipeline then dedupes it against everything received."""
     sha = hashlib.sha256(raw).hexdigest()
-    original = db.session.scalar(
-        select(func.min(InboundMessage.id)).where(InboundMessage.sha256 == sha, InboundMessage.raw.is_not(None))
-    )
+    original = first_copies({sha}).get(sha)
     row = InboundMessage(
         raw=None if original else raw, duplicate_of_id=original, sha256=sha, size=len(raw),
         state=InboundState.stored, attempts=0, acknowledge=acknowledge, received_at=utcnow(),
@@ -427,20 +432,24 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
     errors: list[tuple[int, Exception]] = []
     plain: list[tuple[InboundMessage, ParsedMessage]] = []
 
+    def create(messages: list[tuple[InboundMessage, ParsedMessage]]) -> None:
+        with db.session.begin_nested():
+            for row, message in messages:
+                _describe_parsed(row, message)
+            outcomes.extend(_create_items(messages, tracking_prefix))
+
     def write_plain() -> None:
         if not plain:
             return
         try:
-            with db.session.begin_nested():
-                outcomes.extend(_create_items(plain, tracking_prefix))
+            create(plain)
         except Exception as exc:  # noqa: BLE001 - one of them is bad: each on its own finds which
             if len(plain) == 1:
                 failed(plain[0][0], exc)
             else:
                 for one in plain:
                     try:
-                        with db.session.begin_nested():
-                            outcomes.extend(_create_items([one], tracking_prefix))
+                        create([one])
                     except Exception as one_exc:  # noqa: BLE001
                         failed(one[0], one_exc)
         plain.clear()
@@ -490,18 +499,12 @@ class _Seen:
     @classmethod
     def load(cls, rows: list[InboundMessage], parsed: dict, tracking_prefix: str) -> "_Seen":
         messages = [m for m in parsed.values() if isinstance(m, ParsedMessage)]
-        shas = {row.sha256 for row in rows}
-        message_ids = {m.message_id[:998] for m in messages if m.message_id}
+        message_ids = {_cut(m.message_id, 998) for m in messages if m.message_id}
         references = {r for m in messages for r in [m.in_reply_to, *m.references] if r}
         codes = {c for m in messages if (c := find_tracking_code(m.subject, tracking_prefix))}
         return cls(
             tracking_prefix=tracking_prefix,
-            earliest_copy=dict(db.session.execute(
-                select(InboundMessage.sha256, func.min(InboundMessage.id))
-                .where(InboundMessage.sha256.in_(shas), InboundMessage.raw.is_not(None),
-                       InboundMessage.state != InboundState.oversize)
-                .group_by(InboundMessage.sha256)
-            ).all()) if shas else {},
+            earliest_copy=first_copies({row.sha256 for row in rows}),
             message_ids=set(db.session.scalars(
                 select(InboundMessage.message_id)
                 .where(InboundMessage.message_id.in_(message_ids),
@@ -520,7 +523,7 @@ class _Seen:
         """A new report that refers to nothing: no earlier copy, no known Message-ID, no thread
         it answers, no tracking code, no delivery report. Each call adds the message to those
         the batch has shown."""
-        message_id = message.message_id[:998] if message.message_id else None
+        message_id = _cut(message.message_id, 998)
         references = {r for r in [message.in_reply_to, *message.references] if r}
         plain = (
             row.duplicate_of_id is None
@@ -668,10 +671,7 @@ def _ingest_parsed(row: InboundMessage, parsed: ParsedMessage | MailParseError, 
 
 
 def _create_items(messages: list[tuple[InboundMessage, ParsedMessage]], tracking_prefix: str) -> list[IngestOutcome]:
-    """New items from parsed messages, with their first thread entries."""
-    for row, parsed in messages:
-        if row.content_sha256 is None:  # not described yet (a plain new report of the batch)
-            _describe_parsed(row, parsed)
+    """New items from parsed messages (their rows described), with their first thread entries."""
     item_ids = feedback_services.submit_many(
         [submission_from(parsed) for _, parsed in messages], tracking_prefix=tracking_prefix
     )
