@@ -15,7 +15,7 @@ help:
 	@echo "make test  - install what the tests need, start their servers, run the suite"
 
 run: venv translations
-	$(BIN)/python -m workers.devstack
+	$(BIN)/python -m intake.dev.devstack
 
 test: system-test venv-test translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -271,7 +271,7 @@ def main() -> int:
                     db.session.commit()
             client.logout()
 
-            from workers.watcher import MailboxSession
+            from intake.mailbox.session import MailboxSession
 
             session = MailboxSession(app, mailbox_id)
             session.connect()
@@ -374,7 +374,7 @@ def end_to_end(app, workdir, overrides, dovecot, mailbox_id, n, procs) -> dict:
     from rq import Worker
 
     from intake.feedback.models import FeedbackItem
-    from intake.jobs import redis_connection
+    from intake.redis_client import redis_connection
     from intake.triage.models import ItemSuggestion
     from workers.watcher import poll_once
 

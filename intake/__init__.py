@@ -3,7 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -35,19 +35,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=None)
     i18n.init_app(app)
 
-    from intake.auth import bp as auth_bp
-    from intake.feedback import bp as feedback_bp
-    from intake.mailbox import bp as mailbox_bp
-    from intake.triage import bp as triage_bp
+    from intake import auth, feedback, mailbox, rectification, triage
 
-    app.register_blueprint(feedback_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(triage_bp)
-    app.register_blueprint(mailbox_bp)
-
-    from intake import rectification
-
-    rectification.init_app(app)
+    for domain in (feedback, auth, triage, mailbox, rectification):
+        domain.init_app(app)
 
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints

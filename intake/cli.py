@@ -57,75 +57,6 @@ def create_user(username, role, password, display_name, email, unit_code, if_mis
     click.echo(f"created {role} {username}")
 
 
-@intake_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker(burst: bool) -> None:
-    """Run an rq worker for the app's queue (with the scheduler, for retries)."""
-    from workers.worker import run_worker
-
-    run_worker(current_app._get_current_object(), burst=burst)
-
-
-@intake_cli.command("sweep")
-@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
-def sweep(every: float) -> None:
-    """Enqueue jobs of items committed while Redis was unreachable."""
-    from intake.jobs import sweep_undispatched
-
-    while True:
-        count = sweep_undispatched()
-        if count:
-            click.echo(f"dispatched {count} item(s)")
-        db.session.remove()
-        if not every:
-            return
-        time.sleep(every)
-
-
-@intake_cli.command("poll")
-@click.option("--once", is_flag=True, help="One pass over each mailbox, then exit (for cron and tests).")
-@click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
-def poll(once: bool, mailbox_name: str | None) -> None:
-    """Fetch new mail from the mailboxes by polling (no IDLE); `watch` is the long-running form."""
-    import threading
-
-    from intake.mailbox import services as mailbox_services
-    from workers.watcher import poll_once
-
-    app = current_app._get_current_object()
-    mailbox_services.ensure_default_mailbox(app.config)
-    db.session.commit()
-    mailboxes = [(m.id, m.name) for m in mailbox_services.active_mailboxes(mailbox_name)]
-    db.session.remove()
-    if not mailboxes:
-        raise click.ClickException("no active mailbox (set IMAP_HOST or use `intake mailbox add`)")
-    stop = threading.Event()
-    while True:
-        failed = False
-        for mailbox_id, name in mailboxes:
-            try:
-                count = poll_once(app, mailbox_id)
-            except Exception as exc:  # noqa: BLE001 - reported, and the other mailboxes go on
-                failed = True
-                click.echo(f"{name}: {type(exc).__name__}: {exc}", err=True)
-                continue
-            click.echo(f"{name}: stored {count} message(s)")
-        if once:
-            if failed:
-                raise SystemExit(1)
-            return
-        stop.wait(app.config["IMAP_POLL_SECONDS"])
-
-
-@intake_cli.command("watch")
-@click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
-def watch(mailbox_name: str | None) -> None:
-    """Watch the mailboxes (IDLE when offered, polling otherwise), reconnecting forever."""
-    from workers.watcher import run_watcher
-
-    run_watcher(current_app._get_current_object(), mailbox_name)
-
-
 @intake_cli.command("demo-mail")
 @click.argument("subject", required=False)
 @click.argument("body", required=False)
@@ -138,7 +69,7 @@ def demo_mail(subject: str | None, body: str | None, sender: str, sample_reply: 
     from pathlib import Path
 
     from intake.mailbox import services as mailbox_services
-    from workers import demo_mailbox
+    from intake.dev import demo_mailbox
 
     try:
         box = demo_mailbox.DemoMailbox.load(Path(current_app.instance_path) / "demo-mailbox")
@@ -260,7 +191,7 @@ def quarantine_show(inbound_id: int, raw: bool) -> None:
 def quarantine_replay(inbound_id: int) -> None:
     """Send a quarantined message through the pipeline again; an over-size one is fetched anew
     from its mailbox (up to MAX_REPLAY_MESSAGE_MB) by a worker first."""
-    from intake.jobs import dispatch_inbound, dispatch_refetch
+    from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
     from intake.mailbox import services as mailbox_services
     from intake.mailbox.models import InboundMessage, InboundState
 
@@ -308,7 +239,7 @@ def _messages_at(path: str):
 def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
     """Import mail from mbox files, Maildirs or .eml files through the mailbox pipeline."""
     from intake.mailbox import services as mailbox_services
-    from workers.jobs import import_batch
+    from intake.mailbox.jobs import import_batch
 
     raws = [raw for path in paths for raw in _messages_at(path)]
     size = max(1, current_app.config["IMAP_BATCH_MESSAGES"])

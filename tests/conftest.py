@@ -5,8 +5,10 @@ model and route tests run on both SQLite and PostgreSQL."""
 import os
 import re
 import threading
+from datetime import datetime
 
 import pytest
+import time_machine
 from sqlalchemy import text
 
 from intake import create_app
@@ -14,6 +16,22 @@ from intake.extensions import db
 from tests import servers
 
 PASSWORD = "correct-horse-battery"
+
+
+# --- the clock ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def test_clock():
+    """INTAKE_TEST_TODAY=YYYY-MM-DD runs the suite as if it were that day (noon in the county,
+    the clock ticking on from there). `make test` runs the date-sensitive tests again on a
+    month end, a year end and the Spring Festival, so no test depends on the day it runs.
+    Only this process's clock moves; the servers and subprocesses keep the real one."""
+    day = os.environ.get("INTAKE_TEST_TODAY")
+    if not day:
+        yield None
+        return
+    with time_machine.travel(datetime.fromisoformat(f"{day}T12:00:00+08:00"), tick=True) as traveller:
+        yield traveller
 
 
 # --- servers (one of each per test session) ---------------------------------------------
@@ -135,6 +153,10 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
+    """The `flask intake` commands as `wsgi.py` has them, the process commands included."""
+    import workers.cli
+
+    workers.cli.init_app(app)
     return app.test_cli_runner()
 
 

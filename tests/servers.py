@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.demo_mailbox import dovecot_conf
+from intake.dev.demo_mailbox import dovecot_conf
 
 
 class ServerUnavailable(RuntimeError):

@@ -10,7 +10,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.jobs import redis_connection
+from intake.redis_client import redis_connection
 from intake.feedback.models import EventKind, FeedbackItem
 from tests.helpers import post_form
 
@@ -101,7 +101,7 @@ def test_submission_during_a_redis_outage_is_kept_and_acknowledged_later(app, cl
         assert Queue(rq_queue, connection=redis_connection()).is_empty()
 
     # Idempotent: the same job again (sweeper racing a request, an rq retry) sends nothing.
-    from intake.jobs import dispatch_items
+    from intake.feedback.jobs import dispatch_items
 
     with app.app_context():
         assert dispatch_items([item_id]) is True
@@ -122,7 +122,8 @@ def replies_sent(smtp_server) -> list:
 
 def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
         app, client, auth, users, runner, redis_outage, smtp_server, monkeypatch):
-    from intake import jobs
+    from intake.core.jobs import JobPolicy
+    from intake.triage import jobs
     from intake.feedback.services import ReporterInput
     from intake.triage.models import ReplyState, StaffReply
     from tests.factories import create_item
@@ -157,7 +158,7 @@ def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
     # A reply whose job fails for good shows "Sending failed" and a resend button.
     from tests.servers import free_port
 
-    monkeypatch.setattr(jobs, "SEND_REPLY_RETRY", None)
+    monkeypatch.setattr(jobs.send_staff_reply, "job_policy", JobPolicy())  # no retries
     smtp_port = app.config["SMTP_PORT"]
     app.config["SMTP_PORT"] = free_port()  # nobody listens
     try:
@@ -187,7 +188,8 @@ def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_
     """The follow-up of a batch of mail runs, but Redis refuses the receipt jobs it hands on:
     those items stay unmarked, and the sweeper sends their receipts once Redis is back."""
     from intake.mailbox import services as mailbox_services
-    from workers.jobs import items_received, parse_inbound
+    from intake.feedback.jobs import items_received
+    from intake.mailbox.jobs import parse_inbound
 
     raw = ("From: =?utf-8?B?6ZKx5LiD?= <qianqi@example.cn>\r\nTo: jdyx@zxzx.gov.cn\r\n"
            "Subject: =?utf-8?B?56qX5Y+j5o6o6K+/?=\r\nMessage-ID: <receipt-later@example.cn>\r\n"

@@ -5,7 +5,7 @@ from flask import Flask
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from intake.jobs import worker_queues
+from intake.core.jobs import IntakeJob, worker_queues
 from intake.redis_client import redis_connection
 
 
@@ -20,9 +20,14 @@ class AppWorker(SimpleWorker):
             return super().perform_job(job, queue, *args, **kwargs)
 
 
+def build_worker(app: Flask) -> AppWorker:
+    """A worker of the app's queues; jobs enqueued under an old name run under their new one."""
+    with app.app_context():
+        worker = AppWorker(worker_queues(), connection=redis_connection(), job_class=IntakeJob)
+    worker.app = app
+    return worker
+
+
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    with app.app_context():
-        worker = AppWorker(worker_queues(), connection=redis_connection())
-    worker.app = app
-    return worker.work(burst=burst, with_scheduler=True)
+    return build_worker(app).work(burst=burst, with_scheduler=True)

@@ -1,6 +1,10 @@
 """Accounts and login for staff, members and unit liaisons."""
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from intake.auth import routes  # noqa: E402,F401
+
+def init_app(app: Flask) -> None:
+    from intake.auth import routes  # noqa: F401 - attaches the views
+
+    app.register_blueprint(bp)

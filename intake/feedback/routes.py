@@ -4,7 +4,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from intake import jobs, ratelimit
+from intake import ratelimit
+from intake.feedback.jobs import dispatch_items
 from intake.auth.models import Role
 from intake.feedback import bp
 from intake.extensions import db
@@ -95,7 +96,7 @@ def submit():
         item_id = item.id
         receipt = {"code": item.tracking_code, "secret": item.lookup_secret}
         db.session.commit()
-        jobs.dispatch_items([item_id])
+        dispatch_items([item_id])
         # The secret is shown once, on the next page; keep it in the session, not in the URL.
         session[CONFIRMATION_KEY] = receipt
         return redirect(url_for("feedback.submitted"), code=303)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.extensions import db
-from intake.jobs import dispatch_inbound, dispatch_refetch
+from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
 from intake.mailbox import bp, services
 from intake.mailbox.forms import ReplayForm
 from intake.mailbox.models import InboundMessage, InboundState

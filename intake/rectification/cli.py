@@ -17,10 +17,10 @@ rectification_cli = AppGroup("rectification", help="The rectification ledger (æ•
 def tick(every: float, today) -> None:
     """Create due reminders and escalations and enqueue unsent mail. Running it twice sends
     nothing twice (one row per task, kind and deadline)."""
-    from intake.rectification import notify
+    from intake.rectification import jobs
 
     while True:
-        result = notify.tick(today.date() if today else None)
+        result = jobs.tick(today.date() if today else None)
         if any(result.values()):
             click.echo(f"created {result['created']} reminder(s); enqueued {result['reminders']} "
                        f"reminder(s), {result['notices']} closure notice(s)")

@@ -1,8 +1,8 @@
 """Mail of the ledger and the jobs that send it: the outcome to each reporter when a task is
 closed, reminders to the unit before a deadline, escalation to staff when it passes.
 
-Outbox rows first (ClosureNotice, TaskReminder, unique keys), committed, then enqueued: a
-Redis outage delays mail and never loses it, and a second tick or a re-run job sends nothing."""
+Outbox rows first (ClosureNotice, TaskReminder, unique keys), committed, then enqueued by
+`jobs.py`: a Redis outage delays mail and never loses it, and a re-run job sends nothing."""
 import logging
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -11,8 +11,6 @@ from email.utils import formataddr, make_msgid
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from redis.exceptions import RedisError
-from rq import Retry
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -34,42 +32,9 @@ from intake.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-CLOSURE_JOB = "workers.rectification_jobs.notify_closure"
-REMINDER_JOB = "workers.rectification_jobs.send_reminder"
-MAIL_RETRY = Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600])
 # An enqueued row still unsent after this long lost its job (Redis flushed, worker died).
 REQUEUE_AFTER = timedelta(minutes=30)
 UNIT_WORKING = (TaskStatus.dispatched, TaskStatus.signed, TaskStatus.in_progress, TaskStatus.returned)
-
-
-def _queue():
-    from intake.jobs import queue
-
-    return queue()
-
-
-def _enqueue(job: str, prefix: str, ids: list[int]) -> bool:
-    try:
-        q = _queue()
-        with q.connection.pipeline() as pipe:
-            for row_id in ids:
-                q.enqueue_call(job, args=(row_id,), job_id=f"{prefix}-{row_id}", retry=MAIL_RETRY, pipeline=pipe)
-            pipe.execute()
-    except RedisError as exc:
-        log.warning("Redis unavailable, %d %s job(s) left for the next tick: %s", len(ids), prefix, exc)
-        return False
-    return True
-
-
-def dispatch_closure_notices(notice_ids: list[int]) -> bool:
-    """Enqueue the outcome mail of committed closure notices (call after the commit)."""
-    if not notice_ids:
-        return True
-    if not _enqueue(CLOSURE_JOB, "closure-notice", notice_ids):
-        return False
-    db.session.execute(update(ClosureNotice).where(ClosureNotice.id.in_(notice_ids)).values(enqueued_at=utcnow()))
-    db.session.commit()
-    return True
 
 
 def pending_closure_notice_ids(task_id: int | None = None) -> list[int]:
@@ -203,28 +168,6 @@ def unsent_reminder_ids(task_id: int | None = None) -> list[int]:
     if task_id is not None:
         query = query.where(TaskReminder.task_id == task_id, TaskReminder.enqueued_at.is_(None))
     return list(db.session.scalars(query.order_by(TaskReminder.id).limit(500)))
-
-
-def dispatch_reminders(ids: list[int]) -> bool:
-    if not ids:
-        return True
-    if not _enqueue(REMINDER_JOB, "task-reminder", ids):
-        return False
-    db.session.execute(update(TaskReminder).where(TaskReminder.id.in_(ids)).values(enqueued_at=utcnow()))
-    db.session.commit()
-    return True
-
-
-def tick(today: date | None = None) -> dict:
-    """One run of the scheduler: create due reminders, enqueue what is unsent (including
-    closure notices whose enqueue was lost). Safe to run as often as you like."""
-    today = today or services.local_today()
-    created = create_due_reminders(today)
-    reminders = unsent_reminder_ids()
-    notices = pending_closure_notice_ids()
-    dispatch_reminders(reminders)
-    dispatch_closure_notices(notices)
-    return {"created": len(created), "reminders": len(reminders), "notices": len(notices)}
 
 
 def reminder_recipients(reminder: TaskReminder) -> list[User]:

@@ -14,7 +14,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem
 from intake.feedback.services import UploadInput
-from intake.rectification import ledger, member_bp, notify, public_bp, services, staff_bp, unit_bp
+from intake.rectification import jobs, ledger, member_bp, notify, public_bp, services, staff_bp, unit_bp
 from intake.rectification.forms import (
     ActionForm,
     CompletionForm,
@@ -41,7 +41,6 @@ from intake.rectification.models import (
     TaskStatus,
     VisitOutcome,
 )
-from intake.rectification.workdays import CalendarDataMissing
 from intake.reference.models import Unit
 from intake.reference.services import unit_choices
 from intake.security import roles_required, staff_required
@@ -189,10 +188,6 @@ def route():
             [item.id], form.unit_id.data, form.problem.data, form.requirement.data, current_user.id,
             task_id=form.task_id.data, deadline_workdays=form.deadline_workdays.data,
             first_answer_workdays=form.first_answer_workdays.data)
-    except CalendarDataMissing as exc:
-        db.session.rollback()
-        flash(_("The working-day calendar has no holiday data for %(year)d. Ask an administrator to add it; the deadline cannot be counted.", year=exc.year))
-        return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
     except services.RectificationError:
         db.session.rollback()
         flash(_("This report cannot be routed now (it is closed or already in an open task)."))
@@ -231,7 +226,7 @@ def change_deadline(task_id: int):
     try:
         services.change_deadline(task, current_user.id, form.deadline.data, form.first_answer_due.data,
                                  note=form.note.data)
-    except (services.RectificationError, CalendarDataMissing):
+    except services.RectificationError:
         db.session.rollback()
         form.deadline.errors.append(_("The first answer cannot be due after the deadline."))
         return _staff_task_page(task, 400, deadline_form=form)
@@ -527,7 +522,7 @@ def visit(task_id: int):
         flash(_("This step is not possible in the task's current state."))
         return _member_task_page(db.get_or_404(RectificationTask, task_id), 409, form)
     db.session.commit()
-    notify.dispatch_closure_notices(notify.pending_closure_notice_ids(task_id=task_id))
+    jobs.dispatch_closure_notices(notify.pending_closure_notice_ids(task_id=task_id))
     flash(_("Verification recorded."))
     return redirect(url_for("verification.member_task", task_id=task_id), code=303)
 
@@ -571,7 +566,7 @@ def rate(code: str):
         return redirect(status_url, code=303)
     task_id = rating.task_id
     db.session.commit()
-    notify.dispatch_reminders(notify.unsent_reminder_ids(task_id=task_id))
+    jobs.dispatch_reminders(notify.unsent_reminder_ids(task_id=task_id))
     flash(_("Thank you. Your rating has been recorded."))
     response = redirect(status_url, code=303)
     response.headers["Referrer-Policy"] = "no-referrer"

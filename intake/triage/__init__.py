@@ -1,11 +1,13 @@
 """The staff queue: see what came in, open it, move it through its lifecycle."""
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")
 
-from intake.triage import models  # noqa: E402,F401 - the tables, for Alembic and the app
-from intake.triage import routes  # noqa: E402,F401
-from intake.triage.cli import classifier_cli  # noqa: E402
-from intake.cli import intake_cli  # noqa: E402
 
-intake_cli.add_command(classifier_cli)
+def init_app(app: Flask) -> None:
+    from intake.cli import intake_cli
+    from intake.triage import routes  # noqa: F401 - attaches the views
+    from intake.triage.cli import classifier_cli
+
+    app.register_blueprint(bp)
+    intake_cli.add_command(classifier_cli)

@@ -164,7 +164,6 @@ def bulk():
 def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None,
                  note_form=None, status: int = 200):
     templates = services.reply_templates()
-    db.session.commit()  # the default templates, written on first use
     chosen = request.args.get("template")
     if reply_form is None:
         reply_form = ReplyForm(formdata=None)
@@ -172,7 +171,7 @@ def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, 
         if template is not None:
             reply_form.subject.data, reply_form.body.data = services.fill_template(template, item, lookup_url(item))
             reply_form.template.data = template.code
-    from intake.jobs import failed_reply_ids
+    from intake.triage.jobs import failed_reply_ids
 
     replies = services.replies_of(item)
     failed = failed_reply_ids([r.id for r in replies if r.state is ReplyState.queued])
@@ -332,7 +331,7 @@ def reply(item_id: int):
 
 
 def _enqueue_reply(reply_id: int) -> None:
-    from intake.jobs import dispatch_replies
+    from intake.triage.jobs import dispatch_replies
 
     dispatch_replies([reply_id])  # Redis down: the reply stays queued and the sweeper sends it
 
@@ -340,7 +339,7 @@ def _enqueue_reply(reply_id: int) -> None:
 @bp.post("/items/<int:item_id>/replies/<int:reply_id>/resend")
 @staff_required
 def resend_reply(item_id: int, reply_id: int):
-    from intake.jobs import resend_reply as enqueue_again
+    from intake.triage.jobs import resend_reply as enqueue_again
 
     item = db.get_or_404(FeedbackItem, item_id)
     try:
@@ -458,9 +457,8 @@ def admin_rules():
 @admin_required
 def admin_templates():
     templates = services.reply_templates()
-    db.session.commit()
-    forms = {t.id: TemplateForm(prefix=f"t{t.id}", obj=t) for t in templates}
-    edited = request.form.get("template_id", type=int) if request.method == "POST" else None
+    forms = {t.code: TemplateForm(prefix=f"t-{t.code}", obj=t) for t in templates}
+    edited = request.form.get("template_code") if request.method == "POST" else None
     if edited is not None:
         form = forms.get(edited) or abort(404)
         if form.validate_on_submit():

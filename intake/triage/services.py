@@ -388,21 +388,26 @@ DEFAULT_TEMPLATES = [
 
 
 def reply_templates() -> list[ReplyTemplate]:
-    """The templates, the default ones written on first use."""
-    existing = {t.code for t in db.session.scalars(select(ReplyTemplate))}
-    for order, (code, name, subject, body) in enumerate(DEFAULT_TEMPLATES):
-        if code not in existing:
-            db.session.add(ReplyTemplate(code=code, name=name, subject=subject, body=body, sort_order=order))
-    db.session.flush()
-    return list(db.session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.sort_order, ReplyTemplate.id)))
+    """The templates: those stored, and the default ones not yet edited (unsaved: reading the
+    templates writes nothing)."""
+    stored = {t.code: t for t in db.session.scalars(select(ReplyTemplate))}
+    defaults = [
+        stored.get(code) or ReplyTemplate(code=code, name=name, subject=subject, body=body, sort_order=order)
+        for order, (code, name, subject, body) in enumerate(DEFAULT_TEMPLATES)
+    ]
+    default_codes = {code for code, *_rest in DEFAULT_TEMPLATES}
+    others = sorted((t for t in stored.values() if t.code not in default_codes), key=lambda t: (t.sort_order, t.id))
+    return sorted(defaults, key=lambda t: t.sort_order) + others
 
 
-def update_template(template_id: int, name: str, subject: str, body: str, actor_id: int) -> ReplyTemplate:
-    template = db.session.get(ReplyTemplate, template_id)
+def update_template(code: str, name: str, subject: str, body: str, actor_id: int) -> ReplyTemplate:
+    """Save a template (a default one is stored on its first edit)."""
+    template = next((t for t in reply_templates() if t.code == code), None)
     if template is None:
         raise TriageError("unknown template")
     template.name, template.subject, template.body = name.strip()[:100], subject.strip()[:300], body.strip()
     template.updated_by_id = actor_id
+    db.session.add(template)
     db.session.flush()
     return template
 

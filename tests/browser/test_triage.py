@@ -159,7 +159,7 @@ def test_search_in_chinese(app, live_server, desktop_page, users):
 def test_hostile_mail_runs_no_script_in_the_triage_view(app, live_server, desktop_page, users):
     from intake.mailbox import services as mailbox_services
     from intake.mailbox.models import Direction, ThreadEntry
-    from workers.jobs import parse_inbound
+    from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
         row = mailbox_services.store_imported((MAIL / "triage_xss_everything.eml").read_bytes())
@@ -278,7 +278,7 @@ def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirme
         app, live_server, desktop_page, users, elsewhere):
     from intake.mailbox import services as mailbox_services
     from intake.mailbox.models import Direction, ThreadEntry
-    from workers.jobs import parse_inbound
+    from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
         row = mailbox_services.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())

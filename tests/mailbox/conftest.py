@@ -86,14 +86,9 @@ def mailbox_id(mail_app):
 
 def drain(app) -> None:
     """Run every queued job in a real rq worker (burst mode, in this process)."""
-    from workers.worker import AppWorker
+    from workers.worker import build_worker
 
-    from intake.jobs import redis_connection, worker_queues
-
-    with app.app_context():
-        worker = AppWorker(worker_queues(), connection=redis_connection())
-    worker.app = app
-    worker.work(burst=True)
+    build_worker(app).work(burst=True)
 
 
 def poll(app, mailbox_id: int) -> int:

@@ -22,7 +22,8 @@ from intake.mailbox.models import InboundMessage, InboundState
 from tests import servers
 from tests.mailbox.conftest import drain, flags_by_uid, imap_client, poll
 from tests.mailbox.test_ingest import mail
-from workers.watcher import INGESTED, MailboxSession, poll_once, watch_mailbox
+from intake.mailbox.session import INGESTED, MailboxSession
+from workers.watcher import poll_once, watch_mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))

@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.feedback.models import FeedbackItem, Source
 from intake.mailbox.models import BouncingAddress, Direction, InboundMessage, InboundState, Mailbox, ThreadEntry
 from tests.mailbox.conftest import drain, flags_by_uid, imap_client, ingest, poll
-from workers.watcher import INGESTED, MailboxSession
+from intake.mailbox.session import INGESTED, MailboxSession
 
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
 
@@ -178,7 +178,7 @@ def test_duplicate_deliveries_make_one_item_and_conflicts_are_flagged(mail_app, 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_parse_job_twice_makes_one_item(mail_app, mailbox_id, imap_append):
-    from workers.jobs import parse_inbound
+    from intake.mailbox.jobs import parse_inbound
 
     imap_append(mail("一次", "只应有一个事项"))
     poll(mail_app, mailbox_id)
@@ -325,7 +325,7 @@ def test_hostile_message_is_quarantined_and_never_blocks_the_next(mail_app, mail
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_failing_message_is_quarantined_after_bounded_tries_then_replayed(mail_app, mailbox_id, imap_append, runner, tmp_path):
-    from workers.jobs import parse_inbound
+    from intake.mailbox.jobs import parse_inbound
 
     mail_app.config["MAIL_MAX_ATTEMPTS"] = 2
     blocker = tmp_path / "not-a-dir"
@@ -377,9 +377,9 @@ def test_processed_folder_receives_ingested_mail_and_nothing_is_deleted(mail_app
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_one_failing_message_does_not_hold_back_its_batch(mail_app, mailbox_id, imap_append, tmp_path):
-    from workers.jobs import parse_inbound_batch
+    from intake.mailbox.jobs import parse_inbound_batch
 
-    from intake.jobs import queue
+    from intake.core.jobs import queue
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the upload directory should be")
@@ -448,9 +448,10 @@ def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(m
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox_id, imap_append, tmp_path):
-    from intake.jobs import queue, triage_queue
+    from intake.core.jobs import TRIAGE, queue
     from intake.triage.models import ItemSuggestion
-    from workers.jobs import items_received, parse_inbound_batch
+    from intake.feedback.jobs import items_received
+    from intake.mailbox.jobs import parse_inbound_batch
 
     broken = tmp_path / "model.joblib"
     broken.write_bytes(b"this is not a model")
@@ -464,7 +465,7 @@ def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox
         assert count(FeedbackItem) == 2 and count(ItemSuggestion) == 0
         item_ids = db.session.scalars(select(FeedbackItem.id).order_by(FeedbackItem.id)).all()
         # The items are committed; their follow-up is one job of the triage queue.
-        [follow_up] = triage_queue().get_jobs()
+        [follow_up] = queue(TRIAGE).get_jobs()
         assert follow_up.args == (item_ids,)
         assert items_received(item_ids) == "2 followed up, 0 receipt(s) queued"
         assert count(ItemSuggestion) == 0
@@ -491,7 +492,7 @@ def test_one_batch_that_refers_to_itself(mail_app, mailbox_id, imap_append):
 
     assert poll(mail_app, mailbox_id) == 7
     with mail_app.app_context():
-        from intake.jobs import queue
+        from intake.core.jobs import queue
 
         assert len(queue().get_jobs()) == 1  # one parse job for the whole batch
     drain(mail_app)
@@ -556,7 +557,7 @@ def test_a_message_past_its_tries_goes_to_quarantine_unparsed(app, monkeypatch):
     """Each try is counted and committed before it is made; the try past MAIL_MAX_ATTEMPTS must
     not parse again, since parsing may be what kills the worker every time."""
     from intake.mailbox import services
-    from workers.jobs import parse_inbound
+    from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
         row_id = services.store_imported(mail("毒", "每次解析都让进程退出")).id
@@ -580,9 +581,9 @@ def test_a_message_past_its_tries_goes_to_quarantine_unparsed(app, monkeypatch):
 def test_a_copy_of_a_message_that_failed_waits_with_it(mail_app, mailbox_id, imap_append, tmp_path):
     """Same bytes twice in one batch, and the first fails: the copy is not ingested in its
     place behind the batch's back; both are retried, and end as one item and one duplicate."""
-    from workers.jobs import parse_inbound_batch
+    from intake.mailbox.jobs import parse_inbound_batch
 
-    from intake.jobs import queue
+    from intake.core.jobs import queue
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the upload directory should be")

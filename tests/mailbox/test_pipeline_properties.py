@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.mailbox.models import InboundMessage, InboundState
-from workers.jobs import parse_inbound
+from intake.mailbox.jobs import parse_inbound
 
 HEADER_NAMES = ["From", "To", "Subject", "Message-ID", "In-Reply-To", "References", "Content-Type",
                 "Content-Transfer-Encoding", "Auto-Submitted", "Date", "MIME-Version", "Content-Disposition"]

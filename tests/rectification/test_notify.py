@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.services import ReporterInput
-from intake.rectification import notify
+from intake.rectification import jobs, notify
+from intake.redis_client import redis_connection
 from intake.rectification.models import ClosureNotice, RectificationTask, ReminderKind, TaskReminder
 from tests.conftest import make_user
 
@@ -27,8 +28,8 @@ def test_closure_mail_goes_once_to_a_reporter_with_an_address(app, users, ledger
         assert len(notices) == 2
         ids = [n.id for n in notices]
         # The job is in Redis after the commit, under a stable id.
-        assert notify.dispatch_closure_notices(ids)
-        queued = Queue(app.config["RQ_QUEUE"], connection=notify._queue().connection).job_ids
+        assert jobs.dispatch_closure_notices(ids)
+        queued = Queue(app.config["RQ_QUEUE"], connection=redis_connection()).job_ids
         assert f"closure-notice-{ids[0]}" in queued
         results = [notify.notify_closure(i) for i in ids]
         assert results == ["sent", "no address"]

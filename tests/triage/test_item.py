@@ -142,3 +142,22 @@ def test_anonymous_reporter_is_shown_as_anonymous(app, signed_in):
         item_id = item.id
     html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
     assert "<p>匿名</p>" in html
+
+
+def test_reading_pages_writes_no_templates_and_an_edit_stores_a_default_one(app, client, auth, users, item_id):
+    from intake.triage.models import ReplyTemplate
+    from tests.helpers import post_form
+
+    assert auth.login("admin").status_code == 302
+    assert client.get(f"/staff/items/{item_id}?template=acceptance").status_code == 200
+    assert "您的反映已受理" in client.get("/staff/admin/templates").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ReplyTemplate.id)) is None  # GET wrote nothing
+    response = post_form(client, "/staff/admin/templates", {
+        "template_code": "acceptance", "t-acceptance-name": "受理", "t-acceptance-subject": "已受理",
+        "t-acceptance-body": "您好，编号 {code} 已受理。"})
+    assert response.status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(select(ReplyTemplate)).all()
+        assert [(t.code, t.subject) for t in stored] == [("acceptance", "已受理")]
+    assert post_form(client, "/staff/admin/templates", {"template_code": "nope"}).status_code == 404

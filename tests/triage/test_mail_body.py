@@ -27,7 +27,7 @@ def signed_in(client, auth, users):
 def mail_item(app):
     """The item made of a mail with a PNG, an SVG and an HTML-as-PNG part inline, and links."""
     from intake.mailbox import services as mailbox_services
-    from workers.jobs import parse_inbound
+    from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
         row = mailbox_services.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())

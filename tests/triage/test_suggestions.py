@@ -22,7 +22,7 @@ def kinds(item_id: int) -> list[EventKind]:
 
 
 def test_the_job_stores_a_suggestion_with_evidence_once(app_ctx, ref):
-    from workers.jobs import item_received
+    from intake.feedback.jobs import item_received
 
     app_ctx.config["SUGGEST_AUTO_APPLY"] = 1.01  # never, unless an admin says otherwise
     item = create_item(subject=WINDOW, body=WINDOW_BODY)

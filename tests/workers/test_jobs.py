@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.feedback import services
 from intake.feedback.models import Event, EventKind, FeedbackItem
 from tests.factories import ReporterInputFactory, create_item
-from workers.jobs import item_received
+from intake.feedback.jobs import item_received
 
 
 def received(smtp_server):
@@ -96,7 +96,7 @@ def test_a_broken_model_file_does_not_hold_back_the_receipt(app_ctx, smtp_server
     out, and the suggestion is queued as its own job, which fails loudly for rq to retry."""
     from rq import Queue, SimpleWorker
 
-    from intake.jobs import redis_connection
+    from intake.redis_client import redis_connection
     from intake.triage.models import ItemSuggestion
 
     broken = tmp_path / "model.joblib"
@@ -120,7 +120,7 @@ def test_a_broken_model_file_does_not_hold_back_the_receipt(app_ctx, smtp_server
 
     # Mended, the job makes the suggestion.
     app_ctx.config["CLASSIFIER_PATH"] = ""
-    from workers.jobs import suggest_item
+    from intake.feedback.jobs import suggest_item
 
     assert suggest_item(item.id) == "suggested"
     assert db.session.get(ItemSuggestion, item.id) is not None

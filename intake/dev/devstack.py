@@ -2,7 +2,7 @@
 
 Prepares the database (migrate, seed, a demo staff account), makes sure a Redis answers
 (the configured one, or a private redis-server), starts a demo mailbox when no IMAP_HOST is set
-(a private Dovecot with sample mail, workers/demo_mailbox.py), then runs the Procfile with
+(a private Dovecot with sample mail, intake/dev/demo_mailbox.py), then runs the Procfile with
 honcho. Ctrl-C stops everything it started."""
 import os
 import secrets
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 INSTANCE = ROOT / "instance"
 VENV_BIN = Path(sys.executable).parent
 DEMO_USER = "demo"
@@ -105,7 +105,7 @@ def prepare_database(env: dict) -> str:
 def start_demo_mailbox(env: dict, started: list[subprocess.Popen]) -> str:
     """Without IMAP_HOST: a private Dovecot for the watcher, with sample mail on its first start.
     Sets the IMAP_* settings in `env`; returns the lines to print about it."""
-    from workers import demo_mailbox
+    from intake.dev import demo_mailbox
 
     if env.get("IMAP_HOST"):
         return f"  Mailbox watched:        {env.get('IMAP_USER', '')}@{env['IMAP_HOST']} (IMAP_HOST)\n"

@@ -1,98 +1,39 @@
-"""rq jobs. Each takes ids, loads what it needs, calls services, and lets errors propagate
-so rq's retry and failed-job registry see them. The worker provides the app context."""
+"""Jobs of the supervision mailbox: stored mail through the parse pipeline (one job per fetched
+batch), and an over-size message fetched anew when staff ask for it.
+
+Each job takes ids, loads what it needs, calls services, and lets errors propagate so rq's
+retries and failed-job registry see them. The worker provides the app context."""
 import collections
 import functools
 import logging
+import uuid
 
 from flask import current_app
 from redis.exceptions import RedisError
+from rq import Retry
 
+from intake.core.jobs import batches_in_redis, enqueue, job, queue
 from intake.extensions import db
-from intake.feedback import services as feedback_services
-from intake.feedback.models import FeedbackItem, Source
-from intake.jobs import dispatch_items, dispatch_received, enqueue_suggestion_retry, redis_connection
-from intake.mail import acknowledgement_for, mail_configured, send_message
+from intake.feedback.jobs import dispatch_received, items_received
 from intake.mailbox import services as mailbox_services
-from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
-from intake.triage.suggestions import apply_suggestions, apply_suggestions_many
+from intake.mailbox.imap import fetch_anew
+from intake.mailbox.models import InboundMessage, InboundState
 
 log = logging.getLogger(__name__)
 
-
-def item_received(item_id: int) -> str:
-    """Follow-up of a new item: send the reporter a receipt (回执) once, when we can."""
-    item = db.session.get(FeedbackItem, item_id)
-    if item is None:
-        # The row is committed before the job is enqueued, so this is a deleted item.
-        return "missing"
-    if item.dispatched_at is None:
-        # From here on rq owns it (retries, failed registry); the sweeper stops re-enqueueing.
-        feedback_services.mark_dispatched([item_id])
-        db.session.commit()
-    # Suggested unit, category and priority first, committed apart from the receipt.
-    if not _suggest_or_hand_over([item_id]):
-        item = db.session.get(FeedbackItem, item_id)
-    blocker = receipt_blocker(item)
-    if blocker is not None:
-        if blocker == "smtp not configured":
-            log.info("SMTP not configured; no receipt for %s", item.tracking_code)
-        return blocker
-    reporter = item.reporter
-    if item.source is Source.email and not take_acknowledgement_slot(
-        redis_connection(), reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
-    ):
-        return "already acknowledged this sender recently"
-    message = acknowledgement_for(item)
-    in_reply_to, references = mailbox_services.thread_headers(item)
-    if in_reply_to:
-        message["In-Reply-To"] = f"<{in_reply_to}>"
-        message["References"] = " ".join(f"<{r}>" for r in references)
-    send_message(message)
-    feedback_services.record_acknowledgement(item, message["Message-ID"])
-    mailbox_services.record_outbound(item, message)
-    db.session.commit()
-    return "sent"
+# Each run counts one try; past MAIL_MAX_ATTEMPTS the job puts the message in quarantine, so
+# rq must run it once more than that.
+PARSE_INTERVALS = [5, 30, 120, 600, 1800, 3600]
+PARSE_JOB_PREFIX = "parse-inbound-"
 
 
-def items_received(item_ids: list[int]) -> str:
-    """Follow-up of new items a batch at a time (the mail parse job's): suggestions for all of
-    them in one transaction, then a receipt job (`item_received`) for each that may get one.
-    Items whose follow-up started already are left to it."""
-    item_ids = feedback_services.undispatched(item_ids)
-    if not item_ids:
-        return "nothing to do"
-    _suggest_or_hand_over(item_ids)
-    receipts = [] if not mail_configured() else [
-        item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
-    ]
-    # The receipt jobs mark their items themselves; when Redis refuses them, their items stay
-    # unmarked for the sweeper.
-    queued = bool(receipts) and dispatch_items(receipts)
-    feedback_services.mark_dispatched([i for i in item_ids if i not in set(receipts)])
-    db.session.commit()
-    detail = f"{len(item_ids)} followed up, {len(receipts) if queued else 0} receipt(s) queued"
-    return detail if queued or not receipts else f"{detail}, {len(receipts)} left for the sweeper"
+def _parse_retry() -> Retry:
+    tries = current_app.config["MAIL_MAX_ATTEMPTS"]
+    intervals = (PARSE_INTERVALS * (tries // len(PARSE_INTERVALS) + 1))[:tries]
+    return Retry(max=tries, interval=intervals)
 
 
-def _suggest_or_hand_over(item_ids: list[int]) -> bool:
-    """Suggestions for new items (idempotent), committed on their own. A failing suggestion (a
-    broken model file, say) must not hold back what follows (receipts): each item's is handed to
-    a job of its own, which raises so rq retries it and staff see it failed. False then."""
-    try:
-        apply_suggestions_many(item_ids)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("suggestions for items %s failed; retrying them one job each", item_ids)
-        try:
-            for item_id in item_ids:
-                enqueue_suggestion_retry(item_id)
-        except RedisError as exc:  # `intake import` may run without Redis: the items stay unsuggested
-            log.warning("Redis unavailable, suggestions of items %s not retried: %s", item_ids, exc)
-        return False
-    return True
-
-
+@job(retry=_parse_retry)
 def parse_inbound_batch(inbound_ids: list[int]) -> str:
     """Turn a fetched batch of stored mail into items (or thread entries, duplicates,
     quarantine entries): the job the watcher enqueues, one per fetched batch. The new items'
@@ -109,6 +50,7 @@ def parse_inbound_batch(inbound_ids: list[int]) -> str:
     return ", ".join(f"{count} {detail}" for detail, count in collections.Counter(details).items()) or "nothing to do"
 
 
+@job(retry=_parse_retry)
 def parse_inbound(inbound_id: int) -> str:
     """One stored mail through the same pipeline (replays by hand, tests)."""
     details = _raise_first(*_parse([inbound_id]))
@@ -165,13 +107,10 @@ def _parse(inbound_ids: list[int], *, follow_up: bool = True) -> tuple[list[str]
     return [o.detail for o in outcomes], errors
 
 
+@job(retry=Retry(max=3, interval=[10, 60, 300]))
 def refetch_oversize(inbound_id: int) -> str:
     """Staff asked for an over-size message: fetch it anew, whole, from its mailbox (up to
     MAX_REPLAY_MESSAGE_MB) and send it through the pipeline. Network errors propagate for rq."""
-    from intake.jobs import dispatch_inbound
-    from intake.mailbox.models import InboundMessage, InboundState
-    from workers.watcher import fetch_anew
-
     row = db.session.get(InboundMessage, inbound_id)
     if row is None or row.state is not InboundState.oversize or row.mailbox_id is None:
         return "nothing to do"
@@ -193,9 +132,58 @@ def refetch_oversize(inbound_id: int) -> str:
     return "fetched anew"
 
 
-def suggest_item(item_id: int) -> str:
-    """Suggestions alone, for an item whose receipt job could not make them."""
-    if apply_suggestions(item_id) is None:
-        return "missing"
+# --- handing stored mail to the workers -------------------------------------------------------
+
+def dispatch_inbound(inbound_ids: list[int]) -> bool:
+    """Enqueue the parse jobs of stored inbound mail, one job per IMAP_BATCH_MESSAGES messages,
+    and mark the rows enqueued. Returns False when Redis is unreachable; the rows wait for the
+    sweeper."""
+    if not inbound_ids:
+        return True
+    size = max(1, current_app.config["IMAP_BATCH_MESSAGES"])
+    batches = [sorted(inbound_ids[i:i + size]) for i in range(0, len(inbound_ids), size)]
+    try:
+        with queue().connection.pipeline() as pipe:
+            for batch in batches:
+                # Readable in rq's registries; unique, so a re-enqueued batch never takes over
+                # the id of a job a dead worker left behind.
+                enqueue(parse_inbound_batch, batch, pipeline=pipe,
+                        job_id=f"{PARSE_JOB_PREFIX}{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}")
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("Redis unavailable, %d inbound mail(s) left for the sweeper: %s", len(inbound_ids), exc)
+        return False
+    mailbox_services.mark_enqueued(inbound_ids)
     db.session.commit()
-    return "suggested"
+    return True
+
+
+def dispatch_refetch(inbound_id: int) -> bool:
+    """Enqueue the fetch of an over-size message staff asked for (False: Redis unreachable)."""
+    try:
+        enqueue(refetch_oversize, inbound_id)
+    except RedisError as exc:
+        log.warning("Redis unavailable, over-size message %s not fetched: %s", inbound_id, exc)
+        return False
+    return True
+
+
+def sweep_inbound(limit: int = 500) -> int:
+    """Enqueue stored inbound mail whose parse job is not in Redis: never enqueued (Redis was
+    down, the watcher died between commit and enqueue) or enqueued MAIL_REQUEUE_SECONDS ago
+    and still not processed (its worker died). The job is idempotent."""
+    cutoff = mailbox_services.requeue_cutoff(current_app.config["MAIL_REQUEUE_SECONDS"])
+    total = 0
+    after_id = 0
+    waiting = None
+    while ids := mailbox_services.inbound_to_enqueue(cutoff, limit, after_id=after_id):
+        if waiting is None:
+            waiting = batches_in_redis(queue(), PARSE_JOB_PREFIX)
+            if waiting is None:
+                break
+        todo = [i for i in ids if i not in waiting]
+        if todo and not dispatch_inbound(todo):
+            break
+        total += len(todo)
+        after_id = ids[-1]
+    return total

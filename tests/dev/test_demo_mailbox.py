@@ -1,4 +1,4 @@
-"""The demo mailbox of `make run` (workers/demo_mailbox.py): a real private Dovecot under a
+"""The demo mailbox of `make run` (intake/dev/demo_mailbox.py): a real private Dovecot under a
 temporary instance directory, its sample mail ingested into items, the sample reply joining its
 item by tracking code, and `intake demo-mail`."""
 import os
@@ -14,7 +14,7 @@ from intake.mailbox.models import ThreadEntry
 from intake.mailbox.services import ensure_default_mailbox, item_of_message
 from tests import servers
 from tests.mailbox.conftest import drain, ingest
-from workers import demo_mailbox
+from intake.dev import demo_mailbox
 
 
 @pytest.fixture

@@ -1,0 +1,2 @@
+"""Helpers every domain shares (jobs, uploads, downloads, form values): the bottom layer,
+importing no domain."""

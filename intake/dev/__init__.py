@@ -1,0 +1,1 @@
+"""Developer tools: the local stack of `make run` and its demo supervision mailbox."""

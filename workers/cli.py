@@ -1,0 +1,110 @@
+"""The service's long-running processes as `flask --app wsgi intake ...` commands: the rq
+worker, the mailbox watcher (and its one-pass form, `poll`) and the periodic runner. `wsgi.py`
+adds them to the `intake` group, so nothing in `intake/` imports this package."""
+import threading
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from intake.cli import intake_cli
+from intake.extensions import db
+from intake.periodic import PERIODIC, by_name, sweep
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an rq worker for the app's queues (with the scheduler, for retries)."""
+    from workers.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst)
+
+
+@click.command("watch")
+@with_appcontext
+@click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
+def watch(mailbox_name: str | None) -> None:
+    """Watch the mailboxes (IDLE when offered, polling otherwise), reconnecting forever."""
+    from workers.watcher import run_watcher
+
+    run_watcher(current_app._get_current_object(), mailbox_name)
+
+
+@click.command("poll")
+@with_appcontext
+@click.option("--once", is_flag=True, help="One pass over each mailbox, then exit (for cron and tests).")
+@click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
+def poll(once: bool, mailbox_name: str | None) -> None:
+    """Fetch new mail from the mailboxes by polling (no IDLE); `watch` is the long-running form."""
+    from intake.mailbox import services as mailbox_services
+    from workers.watcher import poll_once
+
+    app = current_app._get_current_object()
+    mailbox_services.ensure_default_mailbox(app.config)
+    db.session.commit()
+    mailboxes = [(m.id, m.name) for m in mailbox_services.active_mailboxes(mailbox_name)]
+    db.session.remove()
+    if not mailboxes:
+        raise click.ClickException("no active mailbox (set IMAP_HOST or use `intake mailbox add`)")
+    stop = threading.Event()
+    while True:
+        failed = False
+        for mailbox_id, name in mailboxes:
+            try:
+                count = poll_once(app, mailbox_id)
+            except Exception as exc:  # noqa: BLE001 - reported, and the other mailboxes go on
+                failed = True
+                click.echo(f"{name}: {type(exc).__name__}: {exc}", err=True)
+                continue
+            click.echo(f"{name}: stored {count} message(s)")
+        if once:
+            if failed:
+                raise SystemExit(1)
+            return
+        stop.wait(app.config["IMAP_POLL_SECONDS"])
+
+
+@click.command("periodic")
+@with_appcontext
+@click.option("--only", "names", multiple=True, type=click.Choice([p.name for p in PERIODIC]),
+              help="Run only this task (repeatable).")
+@click.option("--once", is_flag=True, help="Run each task once, then exit.")
+def periodic(names: tuple[str, ...], once: bool) -> None:
+    """Run the periodic work of intake/periodic.py, each task at its own interval."""
+    tasks = [by_name(n) for n in names] if names else list(PERIODIC)
+    due = {task.name: 0.0 for task in tasks}
+    while True:
+        for task in tasks:
+            if time.monotonic() < due[task.name]:
+                continue
+            result = task.run()
+            db.session.remove()
+            if result:
+                click.echo(f"{task.name}: {result}")
+            due[task.name] = time.monotonic() + task.every_seconds
+        if once:
+            return
+        time.sleep(max(0.5, min(due.values()) - time.monotonic()))
+
+
+@click.command("sweep")
+@with_appcontext
+@click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
+def sweep_command(every: float) -> None:
+    """Enqueue the jobs Redis never got or lost (items, stored mail, staff replies)."""
+    while True:
+        count = sweep()
+        if count:
+            click.echo(f"dispatched {count} item(s)")
+        db.session.remove()
+        if not every:
+            return
+        time.sleep(every)
+
+
+def init_app(app: Flask) -> None:
+    for command in (worker, watch, poll, periodic, sweep_command):
+        intake_cli.add_command(command)
