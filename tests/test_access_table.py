@@ -1,0 +1,138 @@
+"""The access table: every URL rule of the app with the roles that may use it, decided once.
+
+A route added without an entry here fails `test_every_route_has_a_decided_role`; each entry is
+then tried by every role (and nobody signed in) against the role gate. Ownership (unit A's
+liaison against unit B's task) is tested with real objects beside each domain's tests
+(tests/rectification/test_authorization.py, tests/triage/test_triage_access.py)."""
+import re
+
+import pytest
+
+from tests.conftest import csrf_token_from
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+EVERYONE = {"anonymous", "admin", "staff", "member", "liaison"}
+STAFF = {"admin", "staff"}
+ADMIN = {"admin"}
+# Verification visits: members, and staff recording a visit on their behalf.
+VERIFIERS = {"member", "staff", "admin"}
+LIAISON = {"liaison"}
+
+# (method, rule as Flask writes it, who may use it)
+ACCESS = [
+    # Public: the 民主监督 form, progress lookup, the reporter's rating, the units' figures.
+    ("GET", "/", EVERYONE),
+    ("GET", "/jiandu/", EVERYONE),
+    ("POST", "/jiandu/", EVERYONE),
+    ("GET", "/jiandu/submitted", EVERYONE),
+    ("GET", "/jiandu/track", EVERYONE),
+    ("GET", "/jiandu/track/<code>", EVERYONE),
+    ("POST", "/jiandu/track/<code>/rating", EVERYONE),
+    ("GET", "/jiandu/units/", EVERYONE),
+    ("GET", "/jiandu/units/<code>", EVERYONE),
+    ("GET", "/static/<path:filename>", EVERYONE),
+    ("GET", "/auth/login", EVERYONE),
+    ("POST", "/auth/login", EVERYONE),
+    ("POST", "/auth/logout", EVERYONE),
+    # Staff: the queue and the item.
+    ("GET", "/staff/", STAFF),
+    ("POST", "/staff/bulk", STAFF),
+    ("POST", "/staff/views", STAFF),
+    ("POST", "/staff/views/<int:view_id>/delete", STAFF),
+    ("GET", "/staff/items/<int:item_id>", STAFF),
+    ("POST", "/staff/items/<int:item_id>/assign", STAFF),
+    ("POST", "/staff/items/<int:item_id>/classify", STAFF),
+    ("GET", "/staff/items/<int:item_id>/inline/<int:attachment_id>", STAFF),
+    ("POST", "/staff/items/<int:item_id>/merge", STAFF),
+    ("POST", "/staff/items/<int:item_id>/notes", STAFF),
+    ("POST", "/staff/items/<int:item_id>/replies/<int:reply_id>/resend", STAFF),
+    ("POST", "/staff/items/<int:item_id>/reply", STAFF),
+    ("POST", "/staff/items/<int:item_id>/reporter", STAFF),
+    ("POST", "/staff/items/<int:item_id>/status", STAFF),
+    ("POST", "/staff/items/<int:item_id>/suggestion/accept", STAFF),
+    ("GET", "/staff/attachments/<int:attachment_id>", STAFF),
+    ("GET", "/staff/thread/<int:entry_id>/body", STAFF),
+    ("GET", "/staff/admin/rules", ADMIN),
+    ("POST", "/staff/admin/rules", ADMIN),
+    ("GET", "/staff/admin/templates", ADMIN),
+    ("POST", "/staff/admin/templates", ADMIN),
+    # Staff: the mailbox's quarantine.
+    ("GET", "/staff/quarantine/", STAFF),
+    ("GET", "/staff/quarantine/<int:inbound_id>", STAFF),
+    ("POST", "/staff/quarantine/<int:inbound_id>/replay", STAFF),
+    # Staff: the rectification ledger (整改台账).
+    ("GET", "/staff/rectification/", STAFF),
+    ("GET", "/staff/rectification/calendar", ADMIN),
+    ("POST", "/staff/rectification/calendar", ADMIN),
+    ("GET", "/staff/rectification/export.xlsx", STAFF),
+    ("GET", "/staff/rectification/figures", STAFF),
+    ("GET", "/staff/rectification/files/<int:file_id>", STAFF),
+    ("POST", "/staff/rectification/route", STAFF),
+    ("GET", "/staff/rectification/tasks/<int:task_id>", STAFF),
+    ("POST", "/staff/rectification/tasks/<int:task_id>/deadline", STAFF),
+    ("POST", "/staff/rectification/tasks/<int:task_id>/extensions/<int:request_id>", STAFF),
+    ("POST", "/staff/rectification/tasks/<int:task_id>/hide/<int:attachment_id>", STAFF),
+    ("POST", "/staff/rectification/tasks/<int:task_id>/release/<int:attachment_id>", STAFF),
+    ("POST", "/staff/rectification/tasks/<int:task_id>/review", STAFF),
+    # Members' follow-up (追踪监督).
+    ("GET", "/member/rectification/", VERIFIERS),
+    ("GET", "/member/rectification/tasks/<int:task_id>", VERIFIERS),
+    ("GET", "/member/rectification/tasks/<int:task_id>/files/<int:file_id>", VERIFIERS),
+    ("POST", "/member/rectification/tasks/<int:task_id>/visit", VERIFIERS),
+    # The supervised unit's liaison: their own unit's matters only.
+    ("GET", "/unit/", LIAISON),
+    ("GET", "/unit/export.xlsx", LIAISON),
+    ("GET", "/unit/tasks/<int:task_id>", LIAISON),
+    ("GET", "/unit/tasks/<int:task_id>/attachments/<int:attachment_id>", LIAISON),
+    ("POST", "/unit/tasks/<int:task_id>/complete", LIAISON),
+    ("POST", "/unit/tasks/<int:task_id>/extension", LIAISON),
+    ("GET", "/unit/tasks/<int:task_id>/files/<int:file_id>", LIAISON),
+    ("POST", "/unit/tasks/<int:task_id>/progress", LIAISON),
+    ("POST", "/unit/tasks/<int:task_id>/sign", LIAISON),
+]
+ROLES = sorted(EVERYONE)
+GATED = [(method, rule, allowed) for method, rule, allowed in ACCESS if allowed != EVERYONE]
+
+
+def _app_routes(app) -> set[tuple[str, str]]:
+    return {(method, rule.rule) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_route_has_a_decided_role(app):
+    routes = _app_routes(app)
+    decided = {(method, rule) for method, rule, _ in ACCESS}
+    assert sorted(routes - decided) == [], "routes without an entry in the access table"
+    assert sorted(decided - routes) == [], "entries of the access table without a route"
+    assert len(decided) == len(ACCESS), "a route is in the table twice"
+
+
+def _url(rule: str) -> str:
+    """The rule with an object that does not exist: the role gate answers before any lookup."""
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "JD-2026-999999" if m.group(1) == "code" else "999999", rule)
+
+
+def _verdict(response) -> str:
+    if response.status_code == 302 and response.headers["Location"].startswith("/auth/login"):
+        return "login"
+    if response.status_code in (401, 403):
+        return "denied"
+    return "error" if response.status_code >= 500 else "passed"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_gate_of_every_route(app, client, auth, users, role):
+    """Each role (signed in once) against every gated route: the allowed pass the gate (their
+    answer is then about the missing object), the others are denied or sent to sign in."""
+    if role != "anonymous":
+        assert auth.login(role).status_code == 302
+    token = csrf_token_from(client.get("/jiandu/").get_data(as_text=True))
+    wrong = []
+    for method, rule, allowed in GATED:
+        url = _url(rule)
+        response = client.post(url, data={"csrf_token": token}) if method == "POST" else client.get(url)
+        expected = "passed" if role in allowed else "login" if role == "anonymous" else "denied"
+        if _verdict(response) != expected:
+            wrong.append((method, rule, response.status_code, expected))
+    assert wrong == []
