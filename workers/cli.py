@@ -1,6 +1,7 @@
 """The service's long-running processes as `flask --app wsgi intake ...` commands: the rq
 worker, the mailbox watcher (and its one-pass form, `poll`) and the periodic runner. `wsgi.py`
-adds them to the `intake` group, so nothing in `intake/` imports this package."""
+adds them to the `intake` group, so nothing in `intake/` imports this package. What a command
+needs is imported when it runs: `flask` and gunicorn start without the jobs' imports."""
 import threading
 import time
 
@@ -10,7 +11,6 @@ from flask.cli import with_appcontext
 
 from intake.cli import intake_cli
 from intake.extensions import db
-from intake.periodic import PERIODIC, by_name, sweep
 
 
 @click.command("worker")
@@ -69,12 +69,17 @@ def poll(once: bool, mailbox_name: str | None) -> None:
 
 @click.command("periodic")
 @with_appcontext
-@click.option("--only", "names", multiple=True, type=click.Choice([p.name for p in PERIODIC]),
-              help="Run only this task (repeatable).")
+@click.option("--only", "names", multiple=True, help="Run only this task (repeatable): see intake/periodic.py.")
 @click.option("--once", is_flag=True, help="Run each task once, then exit.")
 def periodic(names: tuple[str, ...], once: bool) -> None:
     """Run the periodic work of intake/periodic.py, each task at its own interval."""
-    tasks = [by_name(n) for n in names] if names else list(PERIODIC)
+    from intake.periodic import PERIODIC, by_name
+
+    try:
+        tasks = [by_name(n) for n in names] if names else list(PERIODIC)
+    except KeyError as exc:
+        raise click.BadParameter(f"no periodic task {exc}; known: {', '.join(p.name for p in PERIODIC)}",
+                                 param_hint="--only") from exc
     due = {task.name: 0.0 for task in tasks}
     while True:
         for task in tasks:
@@ -95,6 +100,8 @@ def periodic(names: tuple[str, ...], once: bool) -> None:
 @click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
 def sweep_command(every: float) -> None:
     """Enqueue the jobs Redis never got or lost (items, stored mail, staff replies)."""
+    from intake.periodic import sweep
+
     while True:
         count = sweep()
         if count:

@@ -102,8 +102,12 @@ def test_watcher_without_a_mailbox_stays_up_idle_and_stops_on_sigterm(app, tmp_p
     watcher = Managed("watcher", ["watch"], process_env(app), tmp_path)
     watcher.start()
     try:
-        time.sleep(4)
-        assert watcher.proc.poll() is None
+        # Up, idle, and its signal handlers in place once it has said so.
+        deadline = time.monotonic() + 120
+        while "no active mailbox to watch" not in (tmp_path / "watcher.log").read_text():
+            assert watcher.proc.poll() is None, (tmp_path / "watcher.log").read_text()
+            assert time.monotonic() < deadline, "the watcher never said it is idle"
+            time.sleep(0.1)
         os.killpg(watcher.proc.pid, signal.SIGTERM)
         assert watcher.proc.wait(10) == 0
     except subprocess.TimeoutExpired:
