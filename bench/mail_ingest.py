@@ -4,7 +4,7 @@ Measured in one run over the same generated messages (mixed charsets: UTF-8, GBK
 gb2312, Big5; 20% with a ~30 KB attachment):
 
   fetch   raw imapclient batched fetch (UID FETCH BODY.PEEK[] in batches of 100): msgs/s
-  parse   intake.mailbox.decoding.parse_message over the same bytes, in process: msgs/s
+  parse   intake.mailbox.decoding.parsing.parse_message over the same bytes, in process: msgs/s
   e2e     `poll --once` (store raw + enqueue) beside one `intake worker` process, until every
           item is committed, and until every item has its suggestions: msgs/s, and the ratio
           to parse (target ≥ 0.7)
@@ -244,7 +244,7 @@ def main() -> int:
                     fetched += len(client.fetch(uids[i:i + 100], ["BODY.PEEK[]"]))
                 results["fetch_per_s"] = round(fetched / (time.perf_counter() - started), 1)
 
-                from intake.mailbox.decoding import parse_message
+                from intake.mailbox.decoding.parsing import parse_message
 
                 started = time.perf_counter()
                 for raw in raws:
@@ -316,8 +316,8 @@ def write_floor(app, raws: list[bytes], parse_per_s: float) -> dict:
     this is a ceiling for the end-to-end rate of any pipeline that keeps those rows."""
     from intake.extensions import db
     from intake.feedback.services import submit_many
-    from intake.mailbox.decoding import parse_message
-    from intake.mailbox.services import submission_from
+    from intake.mailbox.decoding.parsing import parse_message
+    from intake.mailbox.items import submission_from
 
     parsed = [parse_message(raw) for raw in raws]
     elapsed = 0.0

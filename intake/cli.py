@@ -138,12 +138,13 @@ def mailbox_add(name, host, port, username, password_env, use_ssl, starttls, fol
 @click.argument("name")
 def mailbox_clear_alert(name: str) -> None:
     """Acknowledge a mailbox's operator alert."""
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox import services as mailbox_services
 
     found = mailbox_services.active_mailboxes(name)
     if not found:
         raise click.ClickException(f"no active mailbox {name}")
-    mailbox_services.clear_alert(found[0].id)
+    mailbox_receiving.clear_alert(found[0].id)
     db.session.commit()
     click.echo("alert cleared")
 
@@ -192,7 +193,7 @@ def quarantine_replay(inbound_id: int) -> None:
     """Send a quarantined message through the pipeline again; an over-size one is fetched anew
     from its mailbox (up to MAX_REPLAY_MESSAGE_MB) by a worker first."""
     from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
-    from intake.mailbox import services as mailbox_services
+    from intake.mailbox import quarantine as mailbox_quarantine
     from intake.mailbox.models import InboundMessage, InboundState
 
     row = db.session.get(InboundMessage, inbound_id)
@@ -203,8 +204,8 @@ def quarantine_replay(inbound_id: int) -> None:
                    f"(up to {current_app.config['MAX_REPLAY_MESSAGE_MB']} MB), then replaying it")
         return
     try:
-        mailbox_services.replay_inbound(inbound_id)
-    except mailbox_services.ReplayError as exc:
+        mailbox_quarantine.replay_inbound(inbound_id)
+    except mailbox_quarantine.ReplayError as exc:
         raise click.ClickException(f"message {inbound_id}: {exc}") from exc
     db.session.commit()
     queued = dispatch_inbound([inbound_id])
@@ -238,7 +239,7 @@ def _messages_at(path: str):
 @click.option("--acknowledge", is_flag=True, help="Send acknowledgements as for mail received (default: none).")
 def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
     """Import mail from mbox files, Maildirs or .eml files through the mailbox pipeline."""
-    from intake.mailbox import services as mailbox_services
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.jobs import import_batch
 
     raws = [raw for path in paths for raw in _messages_at(path)]
@@ -249,7 +250,7 @@ def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
             chunk = raws[start:start + size]
             # Stored and committed first, like fetched mail: an import killed half-way leaves
             # stored rows, which the sweeper's workers finish.
-            row_ids = [mailbox_services.store_imported(raw, acknowledge=acknowledge).id for raw in chunk]
+            row_ids = [mailbox_receiving.store_imported(raw, acknowledge=acknowledge).id for raw in chunk]
             db.session.commit()
             for detail in import_batch(row_ids):
                 outcomes[detail] = outcomes.get(detail, 0) + 1

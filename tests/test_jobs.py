@@ -187,7 +187,7 @@ def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
 def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_outage, smtp_server):
     """The follow-up of a batch of mail runs, but Redis refuses the receipt jobs it hands on:
     those items stay unmarked, and the sweeper sends their receipts once Redis is back."""
-    from intake.mailbox import services as mailbox_services
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.feedback.jobs import items_received
     from intake.mailbox.jobs import parse_inbound
 
@@ -196,7 +196,7 @@ def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_
            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
            "社保窗口推诿，让我找别的部门。\r\n").encode()
     with app.app_context():
-        row_id = mailbox_services.store_imported(raw, acknowledge=True).id
+        row_id = mailbox_receiving.store_imported(raw, acknowledge=True).id
         db.session.commit()
         redis_outage.stop()
         assert parse_inbound(row_id) == "new item"  # its follow-up job could not be queued

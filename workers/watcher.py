@@ -8,7 +8,7 @@ import threading
 from flask import Flask
 
 from intake.extensions import db
-from intake.mailbox import services
+from intake.mailbox import receiving, services
 from intake.mailbox.session import MailboxSession
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def watch_mailbox(app: Flask, mailbox_id: int, stop: threading.Event, *, poll_se
 def _record_error(app: Flask, mailbox_id: int, exc: BaseException) -> None:
     try:
         with app.app_context():
-            services.record_poll(mailbox_id, error=f"{type(exc).__name__}: {exc}")
+            receiving.record_poll(mailbox_id, error=f"{type(exc).__name__}: {exc}")
             db.session.commit()
     except Exception:  # noqa: BLE001 - the database may be what failed; the log has it
         pass

@@ -15,6 +15,8 @@ from rq import Retry
 from intake.core.jobs import batches_in_redis, enqueue, job, queue
 from intake.extensions import db
 from intake.feedback.jobs import dispatch_received, items_received
+from intake.mailbox import ingest as mailbox_ingest
+from intake.mailbox import quarantine as mailbox_quarantine
 from intake.mailbox import services as mailbox_services
 from intake.mailbox.imap import fetch_anew
 from intake.mailbox.models import InboundMessage, InboundState
@@ -78,11 +80,11 @@ def _raise_first(details: list[str], errors: list[tuple[int, Exception]]) -> lis
 def _parse(inbound_ids: list[int], *, follow_up: bool = True) -> tuple[list[str], list[tuple[int, Exception]]]:
     inbound_ids = sorted(set(inbound_ids))
     config = current_app.config
-    ingest = functools.partial(mailbox_services.ingest_batch, tracking_prefix=config["TRACKING_PREFIX"],
+    ingest = functools.partial(mailbox_ingest.ingest_batch, tracking_prefix=config["TRACKING_PREFIX"],
                                max_attempts=config["MAIL_MAX_ATTEMPTS"])
-    outcomes: list[mailbox_services.IngestOutcome] = []
+    outcomes: list[mailbox_ingest.IngestOutcome] = []
     errors: list[tuple[int, Exception]] = []
-    one_by_one = not mailbox_services.start_batch_attempt(inbound_ids)
+    one_by_one = not mailbox_ingest.start_batch_attempt(inbound_ids)
     if one_by_one:
         db.session.rollback()
         batches = [[inbound_id] for inbound_id in inbound_ids]
@@ -91,7 +93,7 @@ def _parse(inbound_ids: list[int], *, follow_up: bool = True) -> tuple[list[str]
         batches = [inbound_ids]
     for batch in batches:
         if one_by_one:
-            if not mailbox_services.start_attempt(batch[0]):
+            if not mailbox_ingest.start_attempt(batch[0]):
                 db.session.rollback()
                 continue
             db.session.commit()
@@ -123,10 +125,10 @@ def refetch_oversize(inbound_id: int) -> str:
         raw = fetch_anew(current_app._get_current_object(), inbound_id)
         reason = "no longer on the server" if raw is None else too_large if len(raw) > limit_mb * 1024 * 1024 else None
     if reason:
-        mailbox_services.record_refetch_failure(inbound_id, f"fetched anew: {reason}")
+        mailbox_quarantine.record_refetch_failure(inbound_id, f"fetched anew: {reason}")
         db.session.commit()
         return reason
-    mailbox_services.store_refetched(inbound_id, raw)
+    mailbox_quarantine.store_refetched(inbound_id, raw)
     db.session.commit()
     dispatch_inbound([inbound_id])
     return "fetched anew"

@@ -8,6 +8,7 @@ from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
 from intake.mailbox import bp, services
 from intake.mailbox.forms import ReplayForm
 from intake.mailbox.models import InboundMessage, InboundState
+from intake.mailbox.quarantine import ReplayError, replay_inbound
 from intake.security import staff_required
 
 
@@ -45,8 +46,8 @@ def replay(inbound_id: int):
             flash(_("The message cannot be fetched now; try again later."))
         return redirect(url_for("mailbox.message", inbound_id=inbound_id), code=303)
     try:
-        services.replay_inbound(inbound_id, actor_id=current_user.id)
-    except services.ReplayError:
+        replay_inbound(inbound_id, actor_id=current_user.id)
+    except ReplayError:
         flash(_("Only a quarantined message can be replayed."))
         return redirect(url_for("mailbox.message", inbound_id=inbound_id), code=303)
     db.session.commit()

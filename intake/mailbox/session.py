@@ -14,7 +14,7 @@ from flask import Flask
 from imapclient import IMAPClient
 
 from intake.extensions import db
-from intake.mailbox import services
+from intake.mailbox import receiving, services
 from intake.mailbox.imap import close_quietly, open_client
 from intake.mailbox.jobs import dispatch_inbound, sweep_inbound
 from intake.mailbox.models import Mailbox
@@ -77,7 +77,7 @@ class MailboxSession:
         self.client = client
         self.uidvalidity = int(info[b"UIDVALIDITY"])
         with self.app.app_context():
-            services.open_checkpoint(self.mailbox_id, self.uidvalidity)
+            receiving.open_checkpoint(self.mailbox_id, self.uidvalidity)
             db.session.commit()
         log.info("mailbox %s: connected to %s:%s/%s (uidvalidity %s, idle %s)",
                  name, s.host, s.port, s.folder, self.uidvalidity, self.can_idle)
@@ -100,7 +100,7 @@ class MailboxSession:
                 stored = self._store(new_uids)
             self.mark_done()
             sweep_inbound()
-            services.record_poll(self.mailbox_id)
+            receiving.record_poll(self.mailbox_id)
             db.session.commit()
             return stored
 
@@ -136,21 +136,21 @@ class MailboxSession:
     def _store_batch(self, batch: list[int], sizes: dict) -> int:
         small = [u for u in batch if u in sizes and sizes[u][0] <= self.max_message_bytes]
         large = [u for u in batch if u in sizes and sizes[u][0] > self.max_message_bytes]
-        fetched: list[services.FetchedMessage] = []
+        fetched: list[receiving.FetchedMessage] = []
         if small:
             for uid, data in self.client.fetch(small, ["BODY.PEEK[]"]).items():
                 raw = data.get(b"BODY[]")
                 if raw is None:
                     continue
-                fetched.append(services.FetchedMessage(
+                fetched.append(receiving.FetchedMessage(
                     uid=uid, raw=bytes(raw), size=sizes[uid][0], internaldate=_utc_naive(sizes[uid][1])))
         if large:
             for uid, data in self.client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
-                fetched.append(services.FetchedMessage(
+                fetched.append(receiving.FetchedMessage(
                     uid=uid, raw=bytes(data.get(b"BODY[HEADER]") or b""), size=sizes[uid][0],
                     internaldate=_utc_naive(sizes[uid][1]), oversize=True))
         # Messages expunged since the search are simply absent; the checkpoint passes them.
-        ids = services.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
+        ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
         db.session.commit()
         dispatch_inbound(ids)
         return len(fetched)
@@ -158,7 +158,7 @@ class MailboxSession:
     def mark_done(self) -> int:
         """Mark on the server the messages whose item (or quarantine entry) is committed."""
         marked = 0
-        while rows := services.unmarked_messages(self.mailbox_id, self.uidvalidity):
+        while rows := receiving.unmarked_messages(self.mailbox_id, self.uidvalidity):
             db.session.rollback()
             row_ids = [row_id for row_id, _uid in rows]
             uids = [uid for _row_id, uid in rows]
@@ -171,7 +171,7 @@ class MailboxSession:
                     self.client.add_flags(uids, [INGESTED], silent=True)
             else:
                 self.client.add_flags(uids, [INGESTED], silent=True)
-            services.record_marked(row_ids)
+            receiving.record_marked(row_ids)
             db.session.commit()
             marked += len(rows)
         return marked
@@ -179,7 +179,7 @@ class MailboxSession:
     def has_work(self) -> bool:
         """Something to mark or to enqueue, without asking the IMAP server."""
         with self.app.app_context():
-            if services.unmarked_messages(self.mailbox_id, self.uidvalidity, limit=1):
+            if receiving.unmarked_messages(self.mailbox_id, self.uidvalidity, limit=1):
                 return True
             cutoff = services.requeue_cutoff(self.app.config["MAIL_REQUEUE_SECONDS"])
             return bool(services.inbound_to_enqueue(cutoff, limit=1))

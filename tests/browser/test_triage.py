@@ -157,12 +157,12 @@ def test_search_in_chinese(app, live_server, desktop_page, users):
 
 
 def test_hostile_mail_runs_no_script_in_the_triage_view(app, live_server, desktop_page, users):
-    from intake.mailbox import services as mailbox_services
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.models import Direction, ThreadEntry
     from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
-        row = mailbox_services.store_imported((MAIL / "triage_xss_everything.eml").read_bytes())
+        row = mailbox_receiving.store_imported((MAIL / "triage_xss_everything.eml").read_bytes())
         db.session.commit()
         assert parse_inbound(row.id) == "new item"
         item = db.session.scalar(select(FeedbackItem).order_by(FeedbackItem.id.desc()))
@@ -276,12 +276,12 @@ def elsewhere():
 
 def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirmed(
         app, live_server, desktop_page, users, elsewhere):
-    from intake.mailbox import services as mailbox_services
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.models import Direction, ThreadEntry
     from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
-        row = mailbox_services.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())
+        row = mailbox_receiving.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())
         db.session.commit()
         assert parse_inbound(row.id) == "new item"
         item_id = db.session.scalar(select(FeedbackItem.id).order_by(FeedbackItem.id.desc()))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.mailbox.automail import bounce_recipients, classify_auto
-from intake.mailbox.decoding import parse_message
+from intake.mailbox.decoding.parsing import parse_message
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"
 

@@ -9,17 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from intake.mailbox.decoding import (
-    HostileMessage,
-    MailParseError,
-    decode_bytes,
-    decode_header,
-    html_to_text,
-    normalize_charset,
-    parse_message,
-    sanitize_filename,
-    sanitize_html,
-)
+from intake.mailbox.decoding.charsets import decode_bytes, normalize_charset
+from intake.mailbox.decoding.filenames import sanitize_filename
+from intake.mailbox.decoding.headers import decode_header
+from intake.mailbox.decoding.html import html_to_text, sanitize_html
+from intake.mailbox.decoding.parsed import HostileMessage, MailParseError
+from intake.mailbox.decoding.parsing import parse_message
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"
 

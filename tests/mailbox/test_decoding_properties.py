@@ -8,7 +8,9 @@ from datetime import datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.mailbox.decoding import MailParseError, ParsedMessage, decode_header, parse_message
+from intake.mailbox.decoding.headers import decode_header
+from intake.mailbox.decoding.parsed import MailParseError, ParsedMessage
+from intake.mailbox.decoding.parsing import parse_message
 from intake.mailbox.replies import find_tracking_code, split_reply, strip_subject_prefixes
 
 # No example database: it would write a .hypothesis folder into the working tree.

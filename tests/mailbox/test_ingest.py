@@ -556,11 +556,11 @@ class WorkerKilled(BaseException):
 def test_a_message_past_its_tries_goes_to_quarantine_unparsed(app, monkeypatch):
     """Each try is counted and committed before it is made; the try past MAIL_MAX_ATTEMPTS must
     not parse again, since parsing may be what kills the worker every time."""
-    from intake.mailbox import services
+    from intake.mailbox import ingest, receiving
     from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
-        row_id = services.store_imported(mail("毒", "每次解析都让进程退出")).id
+        row_id = receiving.store_imported(mail("毒", "每次解析都让进程退出")).id
         db.session.execute(
             update(InboundMessage).where(InboundMessage.id == row_id).values(attempts=app.config["MAIL_MAX_ATTEMPTS"])
         )
@@ -571,7 +571,7 @@ def test_a_message_past_its_tries_goes_to_quarantine_unparsed(app, monkeypatch):
             parsed.append(raw)
             raise WorkerKilled()
 
-        monkeypatch.setattr(services, "parse_message", dies)
+        monkeypatch.setattr(ingest, "parse_message", dies)
         assert parse_inbound(row_id) == "quarantined"
         assert parsed == []
         row = db.session.get(InboundMessage, row_id)

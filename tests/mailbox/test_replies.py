@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.mailbox.decoding import parse_message
+from intake.mailbox.decoding.parsing import parse_message
 from intake.mailbox.replies import find_tracking_code, split_reply, strip_subject_prefixes
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"

@@ -26,11 +26,11 @@ def signed_in(client, auth, users):
 @pytest.fixture
 def mail_item(app):
     """The item made of a mail with a PNG, an SVG and an HTML-as-PNG part inline, and links."""
-    from intake.mailbox import services as mailbox_services
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.jobs import parse_inbound
 
     with app.app_context():
-        row = mailbox_services.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())
+        row = mailbox_receiving.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())
         db.session.commit()
         assert parse_inbound(row.id) == "new item"
         item = db.session.scalar(select(FeedbackItem).order_by(FeedbackItem.id.desc()))
