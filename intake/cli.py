@@ -267,7 +267,7 @@ def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
               help="Only items received on or after this date (UTC).")
 def export_items(fmt: str, out_path: str | None, since) -> None:
     """Export feedback items, one record per item."""
-    from intake.feedback.export import export
+    from intake.mailbox.export import export
 
     if fmt == "xlsx" and not out_path:
         raise click.BadParameter("xlsx needs --out FILE", param_hint="--out")

@@ -1,5 +1,4 @@
 """Forms of the public 民主监督 pages."""
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from intake.feedback.models import KIND_LABELS, Kind
-from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
+from intake.core.forms import validate_uploads
 
 BODY_MIN = 10
 BODY_MAX = 5000
@@ -79,29 +78,7 @@ class SubmissionForm(FlaskForm):
     # Honeypot: hidden from people, filled in by bots.
     website = StringField("Website")
 
-    def validate_attachments(self, field):
-        files = [f for f in (field.data or []) if f and f.filename]
-        limit = current_app.config["MAX_UPLOAD_FILES"]
-        max_mb = current_app.config["MAX_UPLOAD_MB"]
-        if len(files) > limit:
-            raise ValidationError(_l("You can attach at most %(n)d files.", n=limit))
-        for storage in files:
-            ext = extension_of(storage.filename)
-            if ext not in ALLOWED_TYPES:
-                raise ValidationError(
-                    _l(
-                        "“%(name)s” is not an accepted file type. Accepted: photos, PDF, Word, Excel, text.",
-                        name=storage.filename,
-                    )
-                )
-            if stream_size(storage) > max_mb * 1024 * 1024:
-                raise ValidationError(
-                    _l("“%(name)s” is larger than %(mb)d MB.", name=storage.filename, mb=max_mb)
-                )
-            if not content_matches(storage, ext):
-                raise ValidationError(
-                    _l("“%(name)s” does not look like a real %(ext)s file.", name=storage.filename, ext=ext.upper())
-                )
+    validate_attachments = validate_uploads
 
     def validate_website(self, field):
         if field.data:

@@ -1,5 +1,4 @@
 """Forms of the ledger: routing, the unit's steps, members' visits, staff decisions, rating."""
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -12,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from intake.rectification.models import (
     SATISFACTION_LABELS,
@@ -21,7 +20,7 @@ from intake.rectification.models import (
     TaskStatus,
     VisitOutcome,
 )
-from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
+from intake.core.forms import validate_uploads
 
 REQUIRED = _l("This field is required.")
 
@@ -30,26 +29,6 @@ def _optional_int(value):
     if value in (None, "", "0", 0):
         return None
     return int(value)
-
-
-def validate_uploads(form, field) -> None:
-    """The same allow-list, size and content checks as the public form."""
-    files = [f for f in (field.data or []) if f and getattr(f, "filename", None)]
-    limit = current_app.config["MAX_UPLOAD_FILES"]
-    max_mb = current_app.config["MAX_UPLOAD_MB"]
-    if len(files) > limit:
-        raise ValidationError(_l("You can attach at most %(n)d files.", n=limit))
-    for storage in files:
-        ext = extension_of(storage.filename)
-        if ext not in ALLOWED_TYPES:
-            raise ValidationError(_l(
-                "“%(name)s” is not an accepted file type. Accepted: photos, PDF, Word, Excel, text.",
-                name=storage.filename))
-        if stream_size(storage) > max_mb * 1024 * 1024:
-            raise ValidationError(_l("“%(name)s” is larger than %(mb)d MB.", name=storage.filename, mb=max_mb))
-        if not content_matches(storage, ext):
-            raise ValidationError(_l("“%(name)s” does not look like a real %(ext)s file.",
-                                     name=storage.filename, ext=ext.upper()))
 
 
 def _text(label, max_chars=4000, required=True):
