@@ -15,7 +15,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem, Source
 from intake.mail import acknowledgement_for, mail_configured, send_message
-from intake.mailbox import outgoing as mailbox_outgoing
+from intake.mailbox import threads as mail_threads
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
 from intake.redis_client import redis_connection
 from intake.triage.suggestions import apply_suggestions, apply_suggestions_many
@@ -54,13 +54,13 @@ def item_received(item_id: int) -> str:
     ):
         return "already acknowledged this sender recently"
     message = acknowledgement_for(item)
-    in_reply_to, references = mailbox_outgoing.thread_headers(item)
+    in_reply_to, references = mail_threads.thread_headers(item)
     if in_reply_to:
         message["In-Reply-To"] = f"<{in_reply_to}>"
         message["References"] = " ".join(f"<{r}>" for r in references)
     send_message(message)
     feedback_services.record_acknowledgement(item, message["Message-ID"])
-    mailbox_outgoing.record_outbound(item, message)
+    mail_threads.record_outbound(item, message)
     db.session.commit()
     return "sent"
 

@@ -7,7 +7,7 @@ from redis import Redis
 
 from intake.feedback.models import FeedbackItem, Source
 from intake.mail import mail_configured
-from intake.mailbox.outgoing import asked_for_receipt, is_bouncing
+from intake.mailbox.threads import asked_for_receipt, is_bouncing
 
 KEY_PREFIX = "intake:ack:"
 

@@ -19,7 +19,7 @@ from intake.mailbox.items import (
     submission_from,
 )
 from intake.mailbox.models import InboundMessage, InboundState, ThreadEntry
-from intake.mailbox.outgoing import mark_bouncing
+from intake.mailbox.threads import mark_bouncing
 from intake.mailbox.quarantine import quarantine_inbound
 from intake.mailbox.receiving import first_copies
 from intake.mailbox.replies import find_tracking_code, split_reply

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from intake.auth.models import Role, User
 from intake.extensions import db
 from intake.mail import _msgid_domain, lookup_url, mail_configured, send_message
-from intake.mailbox.outgoing import is_bouncing
+from intake.mailbox.threads import is_bouncing
 from intake.rectification import services
 from intake.rectification.models import (
     ClosureNotice,

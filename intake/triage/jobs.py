@@ -15,7 +15,7 @@ from rq.job import Job
 from intake.core.jobs import MAIL_RETRY, enqueue_each, job, jobs_in_redis
 from intake.extensions import db
 from intake.mail import send_message
-from intake.mailbox import outgoing as mailbox_outgoing
+from intake.mailbox import threads as mail_threads
 from intake.redis_client import redis_connection
 from intake.triage import services
 from intake.triage.models import ReplyState, StaffReply
@@ -43,13 +43,13 @@ def send_staff_reply(reply_id: int) -> str:
     message["To"] = formataddr((name or "", reply.to_addr))
     message["Subject"] = reply.subject
     message["Message-ID"] = f"<{reply.message_id}>"
-    in_reply_to, references = mailbox_outgoing.thread_headers(item)
+    in_reply_to, references = mail_threads.thread_headers(item)
     if in_reply_to:
         message["In-Reply-To"] = f"<{in_reply_to}>"
         message["References"] = " ".join(f"<{r}>" for r in references)
     message.set_content(reply.body, charset="utf-8")
     send_message(message)
-    entry = mailbox_outgoing.record_outbound(item, message)
+    entry = mail_threads.record_outbound(item, message)
     entry.is_auto = False  # a person wrote it
     services.mark_reply_sent(reply)
     db.session.commit()

@@ -1,5 +1,5 @@
-"""Bounces and the thread of outgoing mail: addresses that bounce, whether a reporter's mail may be
-acknowledged, and the headers and thread entry that let replies find their item."""
+"""The thread of mail with a reporter, and the addresses that bounce: whether a reporter's mail
+may be acknowledged, and the headers and thread entry that let replies find their item."""
 from email.message import EmailMessage
 from email.utils import parseaddr
 
