@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from intake.auth.models import User
 from intake.extensions import db
+from intake.redis_client import redis_connection
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.feedback.services import ReporterInput
 from intake.mailbox.models import BouncingAddress
@@ -50,7 +51,7 @@ def test_not_satisfied_mails_staff_and_flags_the_ledger(app, users, ledger, smtp
         reminder = db.session.scalar(select(TaskReminder))
         assert (reminder.task_id, reminder.kind) == (task_id, ReminderKind.dissatisfied)
         assert reminder.enqueued_at is not None  # enqueued right after the commit
-        assert f"task-reminder-{reminder.id}" in Queue(app.config["RQ_QUEUE"], connection=notify._queue().connection).job_ids
+        assert f"task-reminder-{reminder.id}" in Queue(app.config["RQ_QUEUE"], connection=redis_connection()).job_ids
         assert notify.send_reminder(reminder.id) == "sent"
         assert notify.send_reminder(reminder.id) == "already sent"
         code = db.session.get(RectificationTask, task_id).code
