@@ -110,8 +110,18 @@ class Config:
         return (self.MAX_UPLOAD_MB * self.MAX_UPLOAD_FILES + 2) * 1024 * 1024
 
 
+class ProductionConfig(Config):
+    """The environment's settings and the safe defaults above, nothing more."""
+
+
 class DevelopmentConfig(Config):
+    """`make run`: templates and static files are read anew on each change, so an edit shows
+    without a restart. No debugger: `HOST=0.0.0.0 make run` exposes the server to the network,
+    and the Werkzeug debugger would run code for anyone who reaches it."""
+
     DEBUG = False
+    TEMPLATES_AUTO_RELOAD = True
+    SEND_FILE_MAX_AGE_DEFAULT = 0
 
 
 class TestConfig(Config):
@@ -127,6 +137,6 @@ class TestConfig(Config):
 
 config_by_name = {
     "development": DevelopmentConfig,
-    "production": Config,
+    "production": ProductionConfig,
     "test": TestConfig,
 }
