@@ -1,6 +1,6 @@
 """Routes of the ledger: thin; each reads input, calls one service, commits, renders.
 
-Who may open what is decided here once per view (roles) and in services.task_for_user
+Who may open what is decided here once per view (roles) and in services.visibility.task_for_user
 (ownership: a liaison reads only their own unit's tasks; anything else is a 404)."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -15,6 +15,17 @@ from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem
 from intake.feedback.services import UploadInput
 from intake.rectification import jobs, ledger, member_bp, notify, public_bp, services, staff_bp, unit_bp
+from intake.rectification.services import (
+    deadlines,
+    figures_per_unit,
+    ledger_query,
+    released_attachments,
+    reporter_rating,
+    routing,
+    unit_steps,
+    verification,
+    visibility,
+)
 from intake.rectification.forms import (
     ActionForm,
     CompletionForm,
@@ -73,7 +84,7 @@ def _send_stored(stored_name: str, content_type: str, download_name: str):
     return response
 
 
-def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> services.LedgerFilter:
+def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> ledger_query.LedgerFilter:
     status = request.args.get("status") or None
     if status not in (None, "open", "overdue") and status not in {s.value for s in TaskStatus}:
         status = None
@@ -81,7 +92,7 @@ def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> servic
         form.unit.process_formdata([request.args.get("unit", "")])
     except ValueError:
         abort(400)
-    return services.LedgerFilter(
+    return ledger_query.LedgerFilter(
         unit_id=unit_id or form.unit.data, status=status,
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
@@ -108,20 +119,20 @@ def rectification_for_item(item: FeedbackItem) -> dict:
     """What the staff item page shows about routing: the item's tasks and the route form."""
     form = RouteForm(formdata=None, data={"item_id": item.id, "unit_id": item.unit_id})
     form.unit_id.choices = unit_choices(_("Choose a unit"))
-    open_tasks = services.open_tasks_of_unit(item.unit_id) if item.unit_id else []
+    open_tasks = routing.open_tasks_of_unit(item.unit_id) if item.unit_id else []
     form.task_id.choices = [(0, _("A new task"))] + [(t.id, t.code + " " + t.problem[:30]) for t in open_tasks]
-    return {"tasks": services.tasks_of_item(item.id), "form": form,
-            "can_route": not item.status.is_final and services.open_task_of_item(item.id) is None}
+    return {"tasks": routing.tasks_of_item(item.id), "form": form,
+            "can_route": not item.status.is_final and routing.open_task_of_item(item.id) is None}
 
 
 @public_bp.app_template_global()
 def rectification_outcome(item: FeedbackItem):
-    return services.outcome_for_item(item)
+    return reporter_rating.outcome_for_item(item)
 
 
 @unit_bp.app_template_filter("unit_mask")
 def unit_mask(text, task):
-    return services.mask_for_task(text, task)
+    return visibility.mask_for_task(text, task)
 
 
 @staff_bp.app_template_global()
@@ -132,7 +143,7 @@ def rating_form():
 @staff_bp.app_template_global()
 def missing_calendar_years() -> list[int]:
     """Years in use that nobody has the holiday schedule for (the admins' banner)."""
-    return services.missing_calendar_years()
+    return deadlines.missing_calendar_years()
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -145,7 +156,7 @@ def ledger_list():
     form.validate()
     f = _ledger_filter(form)
     today = services.local_today()
-    tasks = services.ledger_tasks(f, today)
+    tasks = ledger_query.ledger_tasks(f, today)
     args = {k: v for k, v in request.args.items() if v}
     return render_template("rectification/ledger.html", form=form, tasks=tasks, today=today, args=args)
 
@@ -156,7 +167,7 @@ def export():
     form = LedgerFilterForm(formdata=request.args)
     form.fill_choices(unit_choices(_("All units")))
     form.validate()
-    tasks = services.ledger_tasks(_ledger_filter(form))
+    tasks = ledger_query.ledger_tasks(_ledger_filter(form))
     return _xlsx_response(ledger.workbook_bytes(tasks, masked=False), _export_name())
 
 
@@ -164,7 +175,7 @@ def export():
 @staff_required
 def figures():
     year = request.args.get("year", type=int)
-    rows = services.unit_figures(year=year)
+    rows = figures_per_unit.unit_figures(year=year)
     rows = [r for r in rows if r.received or r.tasks]
     return render_template("rectification/figures.html", rows=rows, year=year, public=False)
 
@@ -184,7 +195,7 @@ def route():
                 flash(str(field.label.text) + ": " + str(error))
         return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
     try:
-        task = services.route_items_to_unit(
+        task = routing.route_items_to_unit(
             [item.id], form.unit_id.data, form.problem.data, form.requirement.data, current_user.id,
             task_id=form.task_id.data, deadline_workdays=form.deadline_workdays.data,
             first_answer_workdays=form.first_answer_workdays.data)
@@ -224,7 +235,7 @@ def change_deadline(task_id: int):
     if not form.validate_on_submit():
         return _staff_task_page(task, 400, deadline_form=form)
     try:
-        services.change_deadline(task, current_user.id, form.deadline.data, form.first_answer_due.data,
+        unit_steps.change_deadline(task, current_user.id, form.deadline.data, form.first_answer_due.data,
                                  note=form.note.data)
     except services.RectificationError:
         db.session.rollback()
@@ -246,7 +257,7 @@ def decide_extension(task_id: int, request_id: int):
     if not form.validate_on_submit():
         return _staff_task_page(task, 400, decision_form=form)
     try:
-        services.decide_extension(extension, current_user.id, form.decision.data == "approve", form.note.data)
+        unit_steps.decide_extension(extension, current_user.id, form.decision.data == "approve", form.note.data)
     except services.RectificationError:
         db.session.rollback()
         abort(409)
@@ -259,7 +270,7 @@ def decide_extension(task_id: int, request_id: int):
 @staff_required
 def release_attachment(task_id: int, attachment_id: int):
     return _set_attachment_visibility(
-        task_id, attachment_id, services.release_attachment, _("The attachment is now visible to the unit.")
+        task_id, attachment_id, released_attachments.release_attachment, _("The attachment is now visible to the unit.")
     )
 
 
@@ -272,9 +283,9 @@ def review(task_id: int):
         return _staff_task_page(task, 400, review_form=form)
     try:
         if form.decision.data == "return":
-            services.return_task(task, current_user.id, form.note.data)
+            verification.return_task(task, current_user.id, form.note.data)
         else:
-            services.confirm_closure(task, current_user.id, form.note.data)
+            verification.confirm_closure(task, current_user.id, form.note.data)
     except services.RectificationError:
         db.session.rollback()
         abort(409)
@@ -287,7 +298,7 @@ def review(task_id: int):
 @staff_required
 def hide_attachment(task_id: int, attachment_id: int):
     return _set_attachment_visibility(
-        task_id, attachment_id, services.hide_attachment, _("The attachment is hidden from the unit again.")
+        task_id, attachment_id, released_attachments.hide_attachment, _("The attachment is hidden from the unit again.")
     )
 
 
@@ -320,7 +331,7 @@ def _calendar_page(form: HolidayScheduleForm, status: int = 200):
     from intake.rectification import calendar
 
     return render_template("rectification/calendar.html", form=form, schedules=calendar.schedules(),
-                           missing=services.missing_calendar_years()), status
+                           missing=deadlines.missing_calendar_years()), status
 
 
 @staff_bp.get("/calendar")
@@ -339,7 +350,7 @@ def save_calendar():
     if not form.validate_on_submit():
         return _calendar_page(form, 400)
     try:
-        changed = services.save_holiday_schedule(form.year.data, form.holidays.data, form.workdays.data or "",
+        changed = deadlines.save_holiday_schedule(form.year.data, form.holidays.data, form.workdays.data or "",
                                                  current_user.id, form.notice.data)
     except ScheduleError as exc:
         db.session.rollback()
@@ -363,7 +374,7 @@ def staff_file(file_id: int):
 # --- the unit's portal ---------------------------------------------------------------------------
 
 def _liaison_task(task_id: int) -> RectificationTask:
-    task = services.task_for_user(task_id, current_user)
+    task = visibility.task_for_user(task_id, current_user)
     if task is None:
         abort(404)  # another unit's task does not exist for this liaison
     return task
@@ -381,8 +392,8 @@ def _unit_task_page(task: RectificationTask, status: int = 200, **forms):
 @unit_bp.get("/")
 @liaison_required
 def unit_tasks():
-    tasks = services.ledger_tasks(services.LedgerFilter(unit_id=current_user.unit_id))
-    services.record_unit_read(current_user, ReadKind.list, client_ip=request.remote_addr)
+    tasks = ledger_query.ledger_tasks(ledger_query.LedgerFilter(unit_id=current_user.unit_id))
+    visibility.record_unit_read(current_user, ReadKind.list, client_ip=request.remote_addr)
     db.session.commit()
     return render_template("rectification/unit_list.html", tasks=tasks, today=services.local_today())
 
@@ -390,8 +401,8 @@ def unit_tasks():
 @unit_bp.get("/export.xlsx")
 @liaison_required
 def unit_export():
-    tasks = services.ledger_tasks(services.LedgerFilter(unit_id=current_user.unit_id))
-    services.record_unit_read(current_user, ReadKind.export, client_ip=request.remote_addr)
+    tasks = ledger_query.ledger_tasks(ledger_query.LedgerFilter(unit_id=current_user.unit_id))
+    visibility.record_unit_read(current_user, ReadKind.export, client_ip=request.remote_addr)
     db.session.commit()
     return _xlsx_response(ledger.workbook_bytes(tasks, masked=True), _export_name())
 
@@ -400,7 +411,7 @@ def unit_export():
 @liaison_required
 def task_detail(task_id: int):
     task = _liaison_task(task_id)
-    services.record_unit_read(current_user, ReadKind.task, task_id=task.id, client_ip=request.remote_addr)
+    visibility.record_unit_read(current_user, ReadKind.task, task_id=task.id, client_ip=request.remote_addr)
     db.session.commit()
     return _unit_task_page(task)
 
@@ -425,7 +436,7 @@ def _unit_step(task_id: int, form_name: str, form, action):
 @unit_bp.post("/tasks/<int:task_id>/sign")
 @liaison_required
 def sign(task_id: int):
-    return _unit_step(task_id, "sign_form", SignForm(), lambda task, form: services.sign_task(
+    return _unit_step(task_id, "sign_form", SignForm(), lambda task, form: unit_steps.sign_task(
         task, current_user.id, measures=form.measures.data, responsible_person=form.responsible_person.data,
         note=form.note.data))
 
@@ -433,21 +444,21 @@ def sign(task_id: int):
 @unit_bp.post("/tasks/<int:task_id>/progress")
 @liaison_required
 def progress(task_id: int):
-    return _unit_step(task_id, "progress_form", ProgressForm(), lambda task, form: services.post_progress(
+    return _unit_step(task_id, "progress_form", ProgressForm(), lambda task, form: unit_steps.post_progress(
         task, current_user.id, form.note.data, _uploads(form.files)))
 
 
 @unit_bp.post("/tasks/<int:task_id>/extension")
 @liaison_required
 def extension(task_id: int):
-    return _unit_step(task_id, "extension_form", ExtensionForm(), lambda task, form: services.request_extension(
+    return _unit_step(task_id, "extension_form", ExtensionForm(), lambda task, form: unit_steps.request_extension(
         task, current_user.id, form.requested_deadline.data, form.reason.data))
 
 
 @unit_bp.post("/tasks/<int:task_id>/complete")
 @liaison_required
 def complete(task_id: int):
-    return _unit_step(task_id, "completion_form", CompletionForm(), lambda task, form: services.report_completion(
+    return _unit_step(task_id, "completion_form", CompletionForm(), lambda task, form: unit_steps.report_completion(
         task, current_user.id, form.completion_report.data, _uploads(form.completion_files)))
 
 
@@ -459,7 +470,7 @@ def unit_file(task_id: int, file_id: int):
     # Members' visit photos may show people: the unit gets its own evidence only.
     if evidence is None or evidence.task_id != task.id or evidence.kind is not EvidenceKind.evidence:
         abort(404)
-    services.record_unit_read(current_user, ReadKind.evidence, task_id=task.id, object_id=file_id,
+    visibility.record_unit_read(current_user, ReadKind.evidence, task_id=task.id, object_id=file_id,
                               client_ip=request.remote_addr)
     db.session.commit()
     index = [f.id for f in task.files].index(file_id) + 1
@@ -471,10 +482,10 @@ def unit_file(task_id: int, file_id: int):
 @liaison_required
 def unit_attachment(task_id: int, attachment_id: int):
     task = _liaison_task(task_id)
-    attachment = services.released_attachment(task, attachment_id)
+    attachment = released_attachments.released_attachment(task, attachment_id)
     if attachment is None:
         abort(404)
-    services.record_unit_read(current_user, ReadKind.attachment, task_id=task.id, object_id=attachment_id,
+    visibility.record_unit_read(current_user, ReadKind.attachment, task_id=task.id, object_id=attachment_id,
                               client_ip=request.remote_addr)
     db.session.commit()
     # The original name may carry the reporter's name: the unit gets a neutral one.
@@ -487,9 +498,9 @@ def unit_attachment(task_id: int, attachment_id: int):
 @member_bp.get("/")
 @verifier_required
 def member_tasks():
-    waiting = services.ledger_tasks(services.LedgerFilter(status=TaskStatus.reported_done.value))
-    waiting += services.ledger_tasks(services.LedgerFilter(status=TaskStatus.verifying.value))
-    tasks = services.ledger_tasks(services.LedgerFilter(status="open"))
+    waiting = ledger_query.ledger_tasks(ledger_query.LedgerFilter(status=TaskStatus.reported_done.value))
+    waiting += ledger_query.ledger_tasks(ledger_query.LedgerFilter(status=TaskStatus.verifying.value))
+    tasks = ledger_query.ledger_tasks(ledger_query.LedgerFilter(status="open"))
     return render_template("rectification/member_list.html", waiting=waiting, tasks=tasks,
                            today=services.local_today())
 
@@ -514,7 +525,7 @@ def visit(task_id: int):
     if not form.validate_on_submit():
         return _member_task_page(task, 400, form)
     try:
-        services.record_visit(task, current_user.id, visited_on=form.visited_on.data, visitors=form.visitors.data,
+        verification.record_visit(task, current_user.id, visited_on=form.visited_on.data, visitors=form.visitors.data,
                               findings=form.findings.data, outcome=VisitOutcome(form.outcome.data),
                               reasons=form.reasons.data, photos=_uploads(form.photos))
     except services.RectificationError:
@@ -559,7 +570,7 @@ def rate(code: str):
         flash(_("Choose one of the three answers."))
         return redirect(status_url, code=303)
     try:
-        rating = services.rate_outcome(item, Satisfaction(form.grade.data), form.comment.data)
+        rating = reporter_rating.rate_outcome(item, Satisfaction(form.grade.data), form.comment.data)
     except services.RectificationError:
         db.session.rollback()
         flash(_("This outcome has already been rated."))
@@ -576,7 +587,7 @@ def rate(code: str):
 @public_bp.get("/units/")
 def public_units():
     units = db.session.scalars(db.select(Unit).where(Unit.is_supervised.is_(True)).order_by(Unit.sort_order, Unit.id)).all()
-    rows = services.unit_figures(unit_ids=[u.id for u in units]) if units else []
+    rows = figures_per_unit.unit_figures(unit_ids=[u.id for u in units]) if units else []
     return render_template("rectification/figures.html", rows=rows, year=None, public=True)
 
 
@@ -586,5 +597,5 @@ def public_unit(code: str):
     if unit is None:
         abort(404)
     year = request.args.get("year", type=int)
-    rows = services.unit_figures(year=year, unit_ids=[unit.id])
+    rows = figures_per_unit.unit_figures(year=year, unit_ids=[unit.id])
     return render_template("rectification/figures.html", rows=rows, year=year, public=True, unit=unit)

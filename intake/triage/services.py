@@ -341,6 +341,7 @@ def bulk_apply(item_ids: list[int], action: str, actor_id: int, *, assignee_id: 
     result = BulkResult()
     if action == "route":
         from intake.rectification import services as rectification
+        from intake.rectification.services.routing import route_items_to_unit
 
         if not unit_id:
             raise TriageError("a unit is needed to route")
@@ -348,7 +349,7 @@ def bulk_apply(item_ids: list[int], action: str, actor_id: int, *, assignee_id: 
         result.skipped = [i.tracking_code for i in items if i.status.is_final]
         if routable:
             try:
-                rectification.route_items_to_unit([i.id for i in routable], unit_id, problem, requirement, actor_id)
+                route_items_to_unit([i.id for i in routable], unit_id, problem, requirement, actor_id)
             except rectification.RectificationError as exc:
                 raise TriageError(str(exc)) from exc
         result.done = len(routable)

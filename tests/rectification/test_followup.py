@@ -11,7 +11,7 @@ from intake.extensions import db
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.feedback.services import ReporterInput
 from intake.mailbox.models import BouncingAddress
-from intake.rectification import notify, services
+from intake.rectification import notify
 from intake.rectification.models import (
     ClosureNotice,
     RectificationTask,
@@ -20,6 +20,7 @@ from intake.rectification.models import (
     TaskReminder,
     TaskStatus,
 )
+from intake.rectification.services import released_attachments
 from tests.conftest import AuthActions
 from tests.factories import upload
 from tests.helpers import post_form
@@ -85,7 +86,7 @@ def test_staff_hide_a_released_attachment_again(app, users, ledger):
     task_id = ledger.route([item_id])
     with app.app_context():
         attachment_id = db.session.scalar(select(Attachment.id).where(Attachment.item_id == item_id))
-        services.release_attachment(db.session.get(RectificationTask, task_id), attachment_id, users["staff"])
+        released_attachments.release_attachment(db.session.get(RectificationTask, task_id), attachment_id, users["staff"])
         db.session.commit()
     liaison, staff = app.test_client(), app.test_client()
     AuthActions(liaison).login("liaison")

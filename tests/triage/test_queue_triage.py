@@ -102,7 +102,7 @@ def test_bulk_assign_set_unit_invalid_and_route(app, signed_in, reports, users, 
         assert {i.unit_id for i in items} == {ref.unit["zwfw"]}
         assert {i.status for i in items} == {ItemStatus.routed}
         assert all(EventKind.assigned in [e.kind for e in i.events] for i in items)
-        from intake.rectification.services import tasks_of_item
+        from intake.rectification.services.routing import tasks_of_item
 
         assert len({t.id for i in items for t in tasks_of_item(i.id)}) == 1  # one task for both
         assert db.session.get(FeedbackItem, reports["fees"]).status is ItemStatus.invalid
