@@ -14,13 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from intake.rectification.models import (
-    SATISFACTION_LABELS,
-    VISIT_OUTCOME_LABELS,
-    Satisfaction,
-    TaskStatus,
-    VisitOutcome,
-)
+from intake.rectification.models.ratings import SATISFACTION_LABELS, Satisfaction
+from intake.rectification.models.tasks import TaskStatus
+from intake.rectification.models.visits import VISIT_OUTCOME_LABELS, VisitOutcome
 from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
 
 REQUIRED = _l("This field is required.")

@@ -9,8 +9,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind
 from intake.rectification.services import ledger_query, visibility
-from intake.rectification.models import RectificationTask, Satisfaction, TaskEventKind
 
 # The county's own headers: kept in Chinese whatever the UI language, as the offices file them.
 COLUMNS = [

@@ -138,7 +138,7 @@ def _filtered(query: Select, f: QueueFilter) -> Select:
     if f.flagged:
         query = query.where(exists().where(ItemSuggestion.item_id == FeedbackItem.id, ItemSuggestion.is_flagged.is_(True)))
     if f.overdue:
-        from intake.rectification.models import RectificationTask, TaskStatus, task_items
+        from intake.rectification.models.tasks import RectificationTask, TaskStatus, task_items
 
         query = query.where(exists().where(
             task_items.c.item_id == FeedbackItem.id,

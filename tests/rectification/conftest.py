@@ -53,7 +53,8 @@ class Ledger:
 
     def advance(self, task_id: int, to: str) -> None:
         """Walk a task forward: signed, in_progress, reported_done, closed."""
-        from intake.rectification.models import RectificationTask, VisitOutcome
+        from intake.rectification.models.tasks import RectificationTask
+        from intake.rectification.models.visits import VisitOutcome
         from intake.rectification.services import unit_steps, verification
 
         steps = ["signed", "in_progress", "reported_done", "closed"]

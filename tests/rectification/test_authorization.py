@@ -9,8 +9,8 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import Attachment
 from intake.feedback.services import UploadInput
+from intake.rectification.models.tasks import RectificationTask
 from intake.rectification.services import released_attachments, unit_steps
-from intake.rectification.models import RectificationTask
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import PNG_1X1, upload
 
@@ -145,7 +145,7 @@ def test_every_route_for_every_role(app, world, role):
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_unit_reads_are_audited_and_liaison_b_never_reads_a(app, world, users, liaison_b):
-    from intake.rectification.models import ReadKind, UnitReadAudit
+    from intake.rectification.models.read_audit import ReadKind, UnitReadAudit
 
     client = app.test_client()
     AuthActions(client).login("liaison")

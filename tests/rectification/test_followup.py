@@ -12,14 +12,8 @@ from intake.feedback.models import Attachment, FeedbackItem
 from intake.feedback.services import ReporterInput
 from intake.mailbox.models import BouncingAddress
 from intake.rectification import notify
-from intake.rectification.models import (
-    ClosureNotice,
-    RectificationTask,
-    ReminderKind,
-    TaskEventKind,
-    TaskReminder,
-    TaskStatus,
-)
+from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
 from intake.rectification.services import released_attachments
 from tests.conftest import AuthActions
 from tests.factories import upload

@@ -10,7 +10,8 @@ from intake.extensions import db
 from intake.feedback.services import ReporterInput
 from intake.rectification import jobs, notify
 from intake.redis_client import redis_connection
-from intake.rectification.models import ClosureNotice, RectificationTask, ReminderKind, TaskReminder
+from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
+from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import make_user
 
 
@@ -122,7 +123,7 @@ def test_reporters_of_merged_duplicates_get_the_outcome_and_rate_it(app, users, 
     """Merged reports (重复) are not linked to the task, yet their reporters hear its outcome
     and rate it, each on their own tracking code; the unit never reads their identity."""
     from intake.feedback.models import FeedbackItem, ItemStatus
-    from intake.rectification.models import Satisfaction
+    from intake.rectification.models.ratings import Satisfaction
     from intake.rectification.services import reporter_rating, visibility
     from intake.triage import services as triage
 

@@ -7,13 +7,9 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.rectification import services
-from intake.rectification.models import (
-    RectificationTask,
-    Satisfaction,
-    TaskEventKind,
-    TaskStatus,
-    VisitOutcome,
-)
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
+from intake.rectification.models.visits import VisitOutcome
 from intake.rectification.services import figures_per_unit, reporter_rating, unit_steps, verification
 
 

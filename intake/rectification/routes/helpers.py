@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from intake.feedback.services import UploadInput
 from intake.rectification import services
 from intake.rectification.forms import LedgerFilterForm
-from intake.rectification.models import TaskStatus
+from intake.rectification.models.tasks import TaskStatus
 from intake.rectification.services import ledger_query
 from intake.storage import path_for
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name

@@ -8,7 +8,8 @@ from intake.extensions import db
 from intake.rectification import jobs, member_bp, notify, services
 from intake.rectification.forms import VisitForm
 from intake.rectification.masking import masked_file_name
-from intake.rectification.models import EvidenceFile, RectificationTask, TaskStatus, VisitOutcome
+from intake.rectification.models.tasks import EvidenceFile, RectificationTask, TaskStatus
+from intake.rectification.models.visits import VisitOutcome
 from intake.rectification.routes.helpers import _send_stored, _uploads
 from intake.rectification.services import ledger_query, verification
 from intake.security import roles_required

@@ -7,7 +7,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.rectification import jobs, notify, public_bp, services
 from intake.rectification.forms import RatingForm
-from intake.rectification.models import Satisfaction
+from intake.rectification.models.ratings import Satisfaction
 from intake.rectification.services import figures_per_unit, reporter_rating
 from intake.reference.models import Unit
 

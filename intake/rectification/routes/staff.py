@@ -18,7 +18,7 @@ from intake.rectification.forms import (
     ReviewForm,
     RouteForm,
 )
-from intake.rectification.models import EvidenceFile, ExtensionRequest, RectificationTask
+from intake.rectification.models.tasks import EvidenceFile, ExtensionRequest, RectificationTask
 from intake.rectification.routes.helpers import _export_name, _ledger_filter, _send_stored, _xlsx_response
 from intake.rectification.services import (
     deadlines,

@@ -8,7 +8,8 @@ from intake.extensions import db
 from intake.rectification import ledger, services, unit_bp
 from intake.rectification.forms import CompletionForm, ExtensionForm, ProgressForm, SignForm
 from intake.rectification.masking import masked_file_name
-from intake.rectification.models import EvidenceFile, EvidenceKind, ReadKind, RectificationTask
+from intake.rectification.models.read_audit import ReadKind
+from intake.rectification.models.tasks import EvidenceFile, EvidenceKind, RectificationTask
 from intake.rectification.routes.helpers import _export_name, _send_stored, _uploads, _xlsx_response
 from intake.rectification.services import ledger_query, released_attachments, unit_steps, visibility
 from intake.security import roles_required

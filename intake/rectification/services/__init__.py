@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from intake.rectification.models import TASK_TRANSITIONS, RectificationTask, TaskEvent, TaskEventKind, TaskStatus
+from intake.rectification.models.tasks import TASK_TRANSITIONS, RectificationTask, TaskEvent, TaskEventKind, TaskStatus
 from intake.rectification.services.visibility import mask_for_task  # noqa: F401 - notify.py reads services.mask_for_task
 
 

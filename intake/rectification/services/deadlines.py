@@ -8,11 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.rectification.models import (
-    RectificationTask,
-    TaskEvent,
-    TaskEventKind,
-)
+from intake.rectification.models.tasks import RectificationTask, TaskEvent, TaskEventKind
 from intake.rectification.services import RectificationError, _event, local_today
 from intake.rectification.workdays import current_calendar
 

@@ -7,11 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
-from intake.rectification.models import (
-    RectificationTask,
-    Satisfaction,
-    TaskStatus,
-)
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskStatus
 from intake.rectification.services import local_today
 
 

@@ -6,11 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
-from intake.rectification.models import (
-    RectificationTask,
-    Satisfaction,
-    TaskStatus,
-)
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskStatus
 from intake.rectification.services import local_today
 
 

@@ -4,11 +4,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import Attachment
-from intake.rectification.models import (
-    AttachmentRelease,
-    RectificationTask,
-    TaskEventKind,
-)
+from intake.rectification.models.tasks import AttachmentRelease, RectificationTask, TaskEventKind
 from intake.rectification.services import RectificationError, _event
 
 

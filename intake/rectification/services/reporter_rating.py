@@ -5,15 +5,9 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
-from intake.rectification.models import (
-    RectificationTask,
-    ReminderKind,
-    ReporterRating,
-    Satisfaction,
-    TaskEventKind,
-    TaskReminder,
-    TaskStatus,
-)
+from intake.rectification.models.outbox import ReminderKind, TaskReminder
+from intake.rectification.models.ratings import ReporterRating, Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
 from intake.rectification.services import RectificationError, _clean, _event, local_today
 from intake.rectification.services.routing import tasks_of_item
 from intake.rectification.services.verification import reopen_task

@@ -6,12 +6,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.feedback.services import next_sequence_value
-from intake.rectification.models import (
-    RectificationTask,
-    TaskEventKind,
-    TaskStatus,
-    task_items,
-)
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus, task_items
 from intake.rectification.services import RectificationError, _clean, _event, local_today
 from intake.rectification.services.deadlines import compute_deadlines
 from intake.rectification.services.linked_items import _move_item

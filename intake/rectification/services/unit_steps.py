@@ -5,7 +5,7 @@ from datetime import date
 from intake.extensions import db
 from intake.feedback.models import ItemStatus
 from intake.feedback.services import UploadInput
-from intake.rectification.models import (
+from intake.rectification.models.tasks import (
     EvidenceFile,
     EvidenceKind,
     ExtensionDecision,
@@ -14,8 +14,8 @@ from intake.rectification.models import (
     TaskEvent,
     TaskEventKind,
     TaskStatus,
-    VerificationVisit,
 )
+from intake.rectification.models.visits import VerificationVisit
 from intake.rectification.services import RectificationError, TaskTransitionError, _clean, _event, _transition
 from intake.rectification.services.linked_items import _move_item
 from intake.rectification.workdays import current_calendar

@@ -5,16 +5,9 @@ from datetime import date
 from intake.extensions import db
 from intake.feedback.models import ItemStatus
 from intake.feedback.services import UploadInput
-from intake.rectification.models import (
-    ClosureNotice,
-    EvidenceKind,
-    RectificationTask,
-    TaskEvent,
-    TaskEventKind,
-    TaskStatus,
-    VerificationVisit,
-    VisitOutcome,
-)
+from intake.rectification.models.outbox import ClosureNotice
+from intake.rectification.models.tasks import EvidenceKind, RectificationTask, TaskEvent, TaskEventKind, TaskStatus
+from intake.rectification.models.visits import VerificationVisit, VisitOutcome
 from intake.rectification.services import RectificationError, TaskTransitionError, _clean, _event, _transition
 from intake.rectification.services.linked_items import _move_item
 from intake.rectification.services.unit_steps import _store_files

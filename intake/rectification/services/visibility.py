@@ -6,11 +6,8 @@ from intake.auth.models import Role, User
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, Reporter
 from intake.rectification.masking import mask_text
-from intake.rectification.models import (
-    ReadKind,
-    RectificationTask,
-    UnitReadAudit,
-)
+from intake.rectification.models.read_audit import ReadKind, UnitReadAudit
+from intake.rectification.models.tasks import RectificationTask
 
 
 def task_for_user(task_id: int, user: User) -> RectificationTask | None:
