@@ -18,6 +18,7 @@ from intake.storage import path_for
 from intake.triage import bp, mailbody, services, suggestions
 from intake.triage.forms import NoteForm, QueueFilterForm, ReplyForm, RulesForm, StatusChangeForm, TemplateForm
 from intake.triage.models import ReplyState
+from intake.triage.services import bulk_actions, item_actions, reporter_replies, saved_views, staff_queue
 
 admin_required = roles_required(Role.admin)
 FILTER_ARGS = ("q", "status", "unit", "category", "source", "assignee", "priority", "date_from", "date_to",
@@ -40,7 +41,7 @@ def _int_arg(name: str) -> int | None:
         abort(400)
 
 
-def _queue_filter(form: QueueFilterForm) -> services.QueueFilter:
+def _queue_filter(form: QueueFilterForm) -> staff_queue.QueueFilter:
     args = request.args
     status = args.get("status") or None
     if status not in (None, "all") and status not in {s.value for s in ItemStatus}:
@@ -55,7 +56,7 @@ def _queue_filter(form: QueueFilterForm) -> services.QueueFilter:
     assignee_id = current_user.id if assignee == "me" else (_int_arg("assignee") if assignee not in ("", "none") else None)
     # ?auto=1: only automatic mail; ?auto=all: everything; default: people's reports only.
     is_auto = {"1": True, "all": None}.get(args.get("auto", ""), False)
-    return services.QueueFilter(
+    return staff_queue.QueueFilter(
         status=status, unit_id=_int_arg("unit"), category_id=_int_arg("category"), source=source,
         is_auto=is_auto, date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
@@ -73,20 +74,20 @@ def _filter_args() -> dict:
 @staff_required
 def queue():
     form = QueueFilterForm(formdata=request.args)
-    form.fill_choices(unit_choices(_("All units")), category_choices(_("All categories")), services.staff_users())
+    form.fill_choices(unit_choices(_("All units")), category_choices(_("All categories")), staff_queue.staff_users())
     form.validate()  # only to parse the dates; a bad date is ignored
     f = _queue_filter(form)
-    page = services.queue_page(
+    page = staff_queue.queue_page(
         f, per_page=current_app.config["QUEUE_PAGE_SIZE"],
-        after=services.Cursor.decode(request.args.get("after")),
-        before=services.Cursor.decode(request.args.get("before")),
+        after=staff_queue.Cursor.decode(request.args.get("after")),
+        before=staff_queue.Cursor.decode(request.args.get("before")),
     )
-    counts = services.queue_counts(f)
+    counts = staff_queue.queue_counts(f)
     args = _filter_args()
     return render_template(
         "triage/queue.html", form=form, page=page, counts=counts, args=args,
-        query=urlencode(args), views=services.saved_views(current_user.id),
-        staff=services.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
+        query=urlencode(args), views=saved_views.saved_views(current_user.id),
+        staff=staff_queue.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
         unit_names=dict(db.session.query(Unit.id, Unit.name)), category_names={c.id: c.full_name for c in db.session.query(Category)},
     )
@@ -96,7 +97,7 @@ def queue():
 @staff_required
 def save_view():
     try:
-        services.save_view(current_user.id, request.form.get("name", ""), request.form.get("query", ""))
+        saved_views.save_view(current_user.id, request.form.get("name", ""), request.form.get("query", ""))
     except services.TriageError:
         flash(_("Give the view a name."))
         return redirect(url_for("triage.queue"), code=303)
@@ -109,7 +110,7 @@ def save_view():
 @staff_required
 def delete_view(view_id: int):
     try:
-        services.delete_view(current_user.id, view_id)
+        saved_views.delete_view(current_user.id, view_id)
     except services.TriageError:
         abort(404)
     db.session.commit()
@@ -136,14 +137,14 @@ def bulk():
         item_ids = [int(v) for v in request.form.getlist("item_id")]
     except ValueError:
         abort(400)
-    if action not in services.BULK_ACTIONS:
+    if action not in bulk_actions.BULK_ACTIONS:
         abort(400)
     back = url_for("triage.queue") + ("?" + request.form["query"] if request.form.get("query") else "")
     if not item_ids:
         flash(_("Select at least one item."))
         return redirect(back, code=303)
     try:
-        result = services.bulk_apply(
+        result = bulk_actions.bulk_apply(
             item_ids, action, current_user.id, assignee_id=_form_int("assignee_id"), unit_id=_form_int("unit_id"),
             category_id=_form_int("category_id"), problem=request.form.get("problem"),
             requirement=request.form.get("requirement"),
@@ -163,26 +164,26 @@ def bulk():
 
 def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None,
                  note_form=None, status: int = 200):
-    templates = services.reply_templates()
+    templates = reporter_replies.reply_templates()
     chosen = request.args.get("template")
     if reply_form is None:
         reply_form = ReplyForm(formdata=None)
         template = next((t for t in templates if t.code == chosen), None)
         if template is not None:
-            reply_form.subject.data, reply_form.body.data = services.fill_template(template, item, lookup_url(item))
+            reply_form.subject.data, reply_form.body.data = reporter_replies.fill_template(template, item, lookup_url(item))
             reply_form.template.data = template.code
     from intake.triage.jobs import failed_reply_ids
 
-    replies = services.replies_of(item)
+    replies = reporter_replies.replies_of(item)
     failed = failed_reply_ids([r.id for r in replies if r.state is ReplyState.queued])
-    thread = services.thread_of(item)
+    thread = reporter_replies.thread_of(item)
     html = render_template(
         "triage/item.html", failed_replies=failed, item=item, form=form or _status_form(item), show_identity=show_identity,
         suggestion=item.suggestion, related=suggestions.related_items(item),
-        merged=services.merged_into(item), thread=thread, replies=replies,
+        merged=item_actions.merged_into(item), thread=thread, replies=replies,
         mail_links={entry.id: mailbody.mail_links(entry.html) for entry in thread},
         templates=templates, reply_form=reply_form, note_form=note_form or NoteForm(formdata=None),
-        staff=services.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
+        staff=staff_queue.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
     )
     return html, status
@@ -262,7 +263,7 @@ def classify(item_id: int):
 def assign(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        services.assign_item(item, _form_int("assignee_id"), current_user.id)
+        item_actions.assign_item(item, _form_int("assignee_id"), current_user.id)
     except services.TriageError:
         abort(400)
     db.session.commit()
@@ -277,7 +278,7 @@ def add_note(item_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return _render_item(item, note_form=form, status=400)
-    services.add_note(item, form.text.data, current_user.id)
+    item_actions.add_note(item, form.text.data, current_user.id)
     db.session.commit()
     flash(_("Note added."))
     return _back_to_item(item)
@@ -288,7 +289,7 @@ def add_note(item_id: int):
 def show_reporter(item_id: int):
     """The reporter's contact details, shown on request and recorded as seen."""
     item = db.get_or_404(FeedbackItem, item_id)
-    services.record_identity_view(item, current_user.id)
+    item_actions.record_identity_view(item, current_user.id)
     db.session.commit()
     return _render_item(item, show_identity=True)
 
@@ -302,7 +303,7 @@ def merge(item_id: int):
     except ValueError:
         abort(400)
     try:
-        merged = services.merge_duplicates(item.id, duplicate_ids, current_user.id)
+        merged = item_actions.merge_duplicates(item.id, duplicate_ids, current_user.id)
     except services.TriageError:
         db.session.rollback()
         flash(_("These reports could not be merged; nothing was changed."))
@@ -320,7 +321,7 @@ def reply(item_id: int):
     if not form.validate_on_submit():
         return _render_item(item, reply_form=form, status=400)
     try:
-        staff_reply = services.queue_reply(item, current_user.id, form.subject.data, form.body.data, form.template.data)
+        staff_reply = reporter_replies.queue_reply(item, current_user.id, form.subject.data, form.body.data, form.template.data)
     except services.TriageError:
         form.body.errors.append(_("This reporter left no mail address."))
         return _render_item(item, reply_form=form, status=409)
@@ -343,7 +344,7 @@ def resend_reply(item_id: int, reply_id: int):
 
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        services.resend_reply(item, reply_id, current_user.id)
+        reporter_replies.resend_reply(item, reply_id, current_user.id)
     except services.TriageError:
         abort(404)
     db.session.commit()
@@ -456,13 +457,13 @@ def admin_rules():
 @bp.route("/admin/templates", methods=["GET", "POST"])
 @admin_required
 def admin_templates():
-    templates = services.reply_templates()
+    templates = reporter_replies.reply_templates()
     forms = {t.code: TemplateForm(prefix=f"t-{t.code}", obj=t) for t in templates}
     edited = request.form.get("template_code") if request.method == "POST" else None
     if edited is not None:
         form = forms.get(edited) or abort(404)
         if form.validate_on_submit():
-            services.update_template(edited, form.name.data, form.subject.data, form.body.data, current_user.id)
+            reporter_replies.update_template(edited, form.name.data, form.subject.data, form.body.data, current_user.id)
             db.session.commit()
             flash(_("Template saved."))
             return redirect(url_for("triage.admin_templates"), code=303)

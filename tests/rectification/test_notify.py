@@ -125,12 +125,12 @@ def test_reporters_of_merged_duplicates_get_the_outcome_and_rate_it(app, users, 
     from intake.feedback.models import FeedbackItem, ItemStatus
     from intake.rectification.models.ratings import Satisfaction
     from intake.rectification.services import reporter_rating, visibility
-    from intake.triage import services as triage
+    from intake.triage.services import item_actions
 
     primary = ledger.item(reporter=ReporterInput(name="赵六", email="zhao6@example.cn"))
     merged = ledger.item(reporter=ReporterInput(name="钱七", phone="13922223333", email="qian7@example.cn"))
     with app.app_context():
-        triage.merge_duplicates(primary, [merged], users["staff"])
+        item_actions.merge_duplicates(primary, [merged], users["staff"])
         db.session.commit()
     task_id = ledger.route([primary])
     ledger.advance(task_id, "closed")
