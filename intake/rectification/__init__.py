@@ -13,7 +13,7 @@ public_bp = Blueprint("rectification_public", __name__, url_prefix="/jiandu")
 
 
 def init_app(app: Flask) -> None:
-    from intake.rectification import routes  # noqa: F401 - attaches the views
+    from intake.rectification.routes import member, public, staff, template_helpers, unit  # noqa: F401 - attaches the views
     from intake.rectification.cli import rectification_cli
     from intake.cli import intake_cli
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.rectification.models import HolidaySchedule, HolidayScheduleDay, ScheduleDayKind
+from intake.rectification.models.holiday_schedule import HolidaySchedule, HolidayScheduleDay, ScheduleDayKind
 from intake.rectification.workdays import YearSchedule
 
 # 2027-02-05, 2027/2/5, 2027.2.5; 2027年2月5日; 2月5日; a range "至 / 到 / ~ / -- / —" whose end

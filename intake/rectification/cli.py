@@ -35,7 +35,7 @@ def tick(every: float, today) -> None:
 def calendar_check(year: int | None) -> None:
     """Say whether the working-day calendar knows YEAR (default: this year, next year and the
     years of provisional deadlines). Exit 1 while one is missing."""
-    from intake.rectification.services import years_in_use
+    from intake.rectification.services.deadlines import years_in_use
     from intake.rectification.workdays import current_calendar
 
     today = date.today()
@@ -52,7 +52,7 @@ def recompute_deadlines() -> None:
     """Count provisional deadlines again on today's calendar (after a holiday schedule was
     entered, WORKDAY_CALENDAR_FILE extended or chinese-calendar upgraded). Each change is an
     event on its task."""
-    from intake.rectification.services import recompute_provisional_deadlines
+    from intake.rectification.services.deadlines import recompute_provisional_deadlines
 
     changed = recompute_provisional_deadlines()
     db.session.commit()

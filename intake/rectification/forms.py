@@ -13,14 +13,10 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from intake.rectification.models import (
-    SATISFACTION_LABELS,
-    VISIT_OUTCOME_LABELS,
-    Satisfaction,
-    TaskStatus,
-    VisitOutcome,
-)
 from intake.core.forms import validate_uploads
+from intake.rectification.models.ratings import SATISFACTION_LABELS, Satisfaction
+from intake.rectification.models.tasks import TaskStatus
+from intake.rectification.models.visits import VISIT_OUTCOME_LABELS, VisitOutcome
 
 REQUIRED = _l("This field is required.")
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from intake.core.jobs import MAIL_RETRY, enqueue, job, queue
 from intake.extensions import db
 from intake.rectification import notify, services
-from intake.rectification.models import ClosureNotice, TaskReminder
+from intake.rectification.models.outbox import ClosureNotice, TaskReminder
 from intake.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from intake.rectification import services
-from intake.rectification.models import RectificationTask, Satisfaction, TaskEventKind
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind
+from intake.rectification.services import ledger_query, visibility
 
 # The county's own headers: kept in Chinese whatever the UI language, as the offices file them.
 COLUMNS = [
@@ -66,7 +67,7 @@ def _verification(task: RectificationTask, mask) -> str:
 
 
 def _satisfaction(task: RectificationTask) -> str:
-    counts = services.satisfaction_counts(task)
+    counts = ledger_query.satisfaction_counts(task)
     total = sum(counts.values())
     if not total:
         return ""
@@ -79,7 +80,7 @@ def ledger_rows(tasks: list[RectificationTask], masked: bool) -> list[list]:
     rows = []
     for index, task in enumerate(tasks, start=1):
         def mask(text, task=task):
-            return services.mask_for_task(text, task) if masked else (text or "")
+            return visibility.mask_for_task(text, task) if masked else (text or "")
 
         rows.append([
             index,

@@ -19,14 +19,8 @@ from intake.extensions import db
 from intake.mail import _msgid_domain, lookup_url, mail_configured, send_message
 from intake.mailbox.threads import is_bouncing
 from intake.rectification import services
-from intake.rectification.models import (
-    ClosureNotice,
-    ReminderKind,
-    RectificationTask,
-    TaskEventKind,
-    TaskReminder,
-    TaskStatus,
-)
+from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
 from intake.rectification.workdays import current_calendar
 from intake.timeutil import utcnow
 

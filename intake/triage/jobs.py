@@ -17,8 +17,8 @@ from intake.extensions import db
 from intake.mail import send_message
 from intake.mailbox import threads as mail_threads
 from intake.redis_client import redis_connection
-from intake.triage import services
 from intake.triage.models import ReplyState, StaffReply
+from intake.triage.services import reporter_replies
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def send_staff_reply(reply_id: int) -> str:
     send_message(message)
     entry = mail_threads.record_outbound(item, message)
     entry.is_auto = False  # a person wrote it
-    services.mark_reply_sent(reply)
+    reporter_replies.mark_reply_sent(reply)
     db.session.commit()
     return "sent"
 
@@ -67,7 +67,7 @@ def sweep_replies() -> int:
     """Enqueue staff replies still queued whose job Redis does not hold: never enqueued (Redis
     was down when staff pressed send) or lost with Redis's memory. A reply whose job failed
     keeps its job in rq's failed registry: staff resend it (resend_reply)."""
-    ids = services.queued_reply_ids()
+    ids = reporter_replies.queued_reply_ids()
     if not ids:
         return 0
     known = jobs_in_redis([reply_job_id(i) for i in ids])

@@ -43,18 +43,19 @@ class Ledger:
             return item.id
 
     def route(self, item_ids, unit="zwfw", problem="窗口工作人员态度生硬，群众多次往返", **kw) -> int:
-        from intake.rectification import services
+        from intake.rectification.services import routing
 
         with self.app.app_context():
-            task = services.route_items_to_unit(
+            task = routing.route_items_to_unit(
                 item_ids, self.ref.unit[unit], problem, "立即整改，15个工作日内反馈", self.users["staff"], **kw)
             db.session.commit()
             return task.id
 
     def advance(self, task_id: int, to: str) -> None:
         """Walk a task forward: signed, in_progress, reported_done, closed."""
-        from intake.rectification import services
-        from intake.rectification.models import RectificationTask, VisitOutcome
+        from intake.rectification.models.tasks import RectificationTask
+        from intake.rectification.models.visits import VisitOutcome
+        from intake.rectification.services import unit_steps, verification
 
         steps = ["signed", "in_progress", "reported_done", "closed"]
         with self.app.app_context():
@@ -62,13 +63,13 @@ class Ledger:
             liaison = task_liaison(task)
             for step in steps[: steps.index(to) + 1]:
                 if step == "signed" and task.status.value == "dispatched":
-                    services.sign_task(task, liaison, measures="加强培训，设立监督岗", responsible_person="王科长")
+                    unit_steps.sign_task(task, liaison, measures="加强培训，设立监督岗", responsible_person="王科长")
                 elif step == "in_progress" and task.status.value in ("signed", "returned"):
-                    services.post_progress(task, liaison, "已组织全员培训")
+                    unit_steps.post_progress(task, liaison, "已组织全员培训")
                 elif step == "reported_done" and task.status.value in ("signed", "in_progress", "returned"):
-                    services.report_completion(task, liaison, "已完成整改，设立监督岗")
+                    unit_steps.report_completion(task, liaison, "已完成整改，设立监督岗")
                 elif step == "closed" and task.status.value in ("reported_done", "verifying"):
-                    services.record_visit(task, self.users["member"], visited_on=date(2026, 11, 20),
+                    verification.record_visit(task, self.users["member"], visited_on=date(2026, 11, 20),
                                           visitors="委员甲、委员乙", findings="现场查看，整改到位",
                                           outcome=VisitOutcome.accepted)
             db.session.commit()

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import Attachment
 from intake.feedback.services import UploadInput
-from intake.rectification import services
-from intake.rectification.models import RectificationTask
+from intake.rectification.models.tasks import RectificationTask
+from intake.rectification.services import released_attachments, unit_steps
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import PNG_1X1, upload
 
@@ -31,10 +31,10 @@ def world(app, users, ref, liaison_b, ledger):
         ta, tb = db.session.get(RectificationTask, task_a), db.session.get(RectificationTask, task_b)
         att_released = db.session.scalar(select(Attachment.id).where(Attachment.item_id == a1))
         att_hidden = db.session.scalar(select(Attachment.id).where(Attachment.item_id == a2))
-        services.release_attachment(ta, att_released, users["staff"])
-        file_a = services.add_evidence(ta, users["liaison"], [UploadInput("a.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
-        file_b = services.add_evidence(tb, liaison_b, [UploadInput("b.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
-        request_a = services.request_extension(ta, users["liaison"], ta.deadline + timedelta(days=10), "理由").id
+        released_attachments.release_attachment(ta, att_released, users["staff"])
+        file_a = unit_steps.add_evidence(ta, users["liaison"], [UploadInput("a.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
+        file_b = unit_steps.add_evidence(tb, liaison_b, [UploadInput("b.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
+        request_a = unit_steps.request_extension(ta, users["liaison"], ta.deadline + timedelta(days=10), "理由").id
         db.session.commit()
         code = ta.items[0].tracking_code
     return dict(A=task_a, B=task_b, file_a=file_a, file_b=file_b, att=att_released, att_hidden=att_hidden,
@@ -145,7 +145,7 @@ def test_every_route_for_every_role(app, world, role):
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_the_unit_reads_are_audited_and_liaison_b_never_reads_a(app, world, users, liaison_b):
-    from intake.rectification.models import ReadKind, UnitReadAudit
+    from intake.rectification.models.read_audit import ReadKind, UnitReadAudit
 
     client = app.test_client()
     AuthActions(client).login("liaison")
@@ -182,7 +182,7 @@ def test_members_read_the_report_but_never_who_made_it(app, users, liaison_b, le
     task_id = ledger.route([item])
     with app.app_context():
         task = db.session.get(RectificationTask, task_id)
-        services.add_evidence(task, users["liaison"], [UploadInput("整改后.png", "image/png", io.BytesIO(PNG_1X1))])
+        unit_steps.add_evidence(task, users["liaison"], [UploadInput("整改后.png", "image/png", io.BytesIO(PNG_1X1))])
         db.session.commit()
     client = app.test_client()
     if role != "public":

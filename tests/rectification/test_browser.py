@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
-from intake.rectification.models import RectificationTask, TaskStatus
+from intake.rectification.models.tasks import RectificationTask, TaskStatus
 from tests.conftest import PASSWORD
 from tests.factories import PNG_1X1
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.feedback.services import change_status
-from intake.rectification.models import RectificationTask
+from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import AuthActions
 from tests.helpers import post_form
 

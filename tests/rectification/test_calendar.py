@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.rectification.models import HolidaySchedule, RectificationTask, TaskEventKind
+from intake.rectification.models.holiday_schedule import HolidaySchedule
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind
 from intake.rectification.workdays import WorkdayCalendar, statutory_days_off
 from tests.conftest import AuthActions, csrf_token_from
 

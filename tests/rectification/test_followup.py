@@ -12,15 +12,10 @@ from intake.redis_client import redis_connection
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.feedback.services import ReporterInput
 from intake.mailbox.models import BouncingAddress
-from intake.rectification import notify, services
-from intake.rectification.models import (
-    ClosureNotice,
-    RectificationTask,
-    ReminderKind,
-    TaskEventKind,
-    TaskReminder,
-    TaskStatus,
-)
+from intake.rectification import notify
+from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
+from intake.rectification.services import released_attachments
 from tests.conftest import AuthActions
 from tests.factories import upload
 from tests.helpers import post_form
@@ -86,7 +81,7 @@ def test_staff_hide_a_released_attachment_again(app, users, ledger):
     task_id = ledger.route([item_id])
     with app.app_context():
         attachment_id = db.session.scalar(select(Attachment.id).where(Attachment.item_id == item_id))
-        services.release_attachment(db.session.get(RectificationTask, task_id), attachment_id, users["staff"])
+        released_attachments.release_attachment(db.session.get(RectificationTask, task_id), attachment_id, users["staff"])
         db.session.commit()
     liaison, staff = app.test_client(), app.test_client()
     AuthActions(liaison).login("liaison")

@@ -16,7 +16,8 @@ from intake.auth.models import User
 from intake.extensions import db
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.rectification import jobs, notify
-from intake.rectification.models import ClosureNotice, RectificationTask
+from intake.rectification.models.outbox import ClosureNotice
+from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import AuthActions
 from tests.factories import PNG_1X1
 from tests.helpers import post_form
@@ -144,7 +145,7 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     with app.app_context():
         # The day of the deadline: whatever day the suite runs, reminders are due then.
         jobs.tick(db.session.get(RectificationTask, task_id).deadline)
-        from intake.rectification.models import TaskReminder
+        from intake.rectification.models.outbox import TaskReminder
 
         for reminder_id in db.session.scalars(select(TaskReminder.id)):
             notify.send_reminder(reminder_id)

@@ -70,7 +70,7 @@ def test_a_cell_starting_like_a_formula_stays_text():
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_provisional_deadline_is_marked_in_the_ledger(app, users, ledger):
     from intake.extensions import db
-    from intake.rectification.models import RectificationTask
+    from intake.rectification.models.tasks import RectificationTask
 
     app.config["WORKDAY_CALENDAR_FILE"] = ""  # the package's calendar only
     task_id = ledger.route([ledger.item()], problem="跨年的整改", today=date(2026, 12, 21))

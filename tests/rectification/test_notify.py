@@ -10,7 +10,8 @@ from intake.extensions import db
 from intake.feedback.services import ReporterInput
 from intake.rectification import jobs, notify
 from intake.redis_client import redis_connection
-from intake.rectification.models import ClosureNotice, RectificationTask, ReminderKind, TaskReminder
+from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
+from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import make_user
 
 
@@ -97,10 +98,10 @@ def test_reminders_and_escalation_fire_once_per_deadline(app, users, ledger, smt
         assert len(notify.create_due_reminders(date(2026, 11, 24))) == 1
         assert notify.create_due_reminders(date(2026, 11, 25)) == []
         # A new deadline is a new key: it is reminded again.
-        from intake.rectification import services
+        from intake.rectification.services import unit_steps
 
         task = db.session.get(RectificationTask, task_id)
-        services.change_deadline(task, users["staff"], date(2026, 12, 4))
+        unit_steps.change_deadline(task, users["staff"], date(2026, 12, 4))
         db.session.commit()
         assert len(notify.create_due_reminders(date(2026, 12, 3))) == 1
 
@@ -122,14 +123,14 @@ def test_reporters_of_merged_duplicates_get_the_outcome_and_rate_it(app, users, 
     """Merged reports (重复) are not linked to the task, yet their reporters hear its outcome
     and rate it, each on their own tracking code; the unit never reads their identity."""
     from intake.feedback.models import FeedbackItem, ItemStatus
-    from intake.rectification import services
-    from intake.rectification.models import Satisfaction
-    from intake.triage import services as triage
+    from intake.rectification.models.ratings import Satisfaction
+    from intake.rectification.services import reporter_rating, visibility
+    from intake.triage.services import item_actions
 
     primary = ledger.item(reporter=ReporterInput(name="赵六", email="zhao6@example.cn"))
     merged = ledger.item(reporter=ReporterInput(name="钱七", phone="13922223333", email="qian7@example.cn"))
     with app.app_context():
-        triage.merge_duplicates(primary, [merged], users["staff"])
+        item_actions.merge_duplicates(primary, [merged], users["staff"])
         db.session.commit()
     task_id = ledger.route([primary])
     ledger.advance(task_id, "closed")
@@ -138,16 +139,16 @@ def test_reporters_of_merged_duplicates_get_the_outcome_and_rate_it(app, users, 
         assert [n.item_id for n in notices] == [primary, merged]
         assert [notify.notify_closure(n.id) for n in notices] == ["sent", "sent"]
         task = db.session.get(RectificationTask, task_id)
-        assert "钱七" not in services.mask_for_task("钱七来电 13922223333", task)
+        assert "钱七" not in visibility.mask_for_task("钱七来电 13922223333", task)
         item = db.session.get(FeedbackItem, merged)
         assert item.status is ItemStatus.duplicate  # merged reports keep their status
-        outcome = services.outcome_for_item(item)
+        outcome = reporter_rating.outcome_for_item(item)
         assert outcome is not None and outcome.task.id == task_id and outcome.can_rate
-        rating = services.rate_outcome(item, Satisfaction.satisfied)
+        rating = reporter_rating.rate_outcome(item, Satisfaction.satisfied)
         db.session.commit()
         assert rating.item_id == merged and rating.task_id == task_id
-        assert not services.outcome_for_item(item).can_rate  # once per closure round
-        assert services.outcome_for_item(db.session.get(FeedbackItem, primary)).can_rate
+        assert not reporter_rating.outcome_for_item(item).can_rate  # once per closure round
+        assert reporter_rating.outcome_for_item(db.session.get(FeedbackItem, primary)).can_rate
     mails = sorted(_mails(smtp_server), key=lambda m: m["To"].addresses[0].addr_spec)
     assert [m["To"].addresses[0].addr_spec for m in mails] == ["qian7@example.cn", "zhao6@example.cn"]
     merged_code = mails[0]["Subject"].split("]")[0].strip("[")

@@ -7,12 +7,10 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.rectification import services
-from intake.rectification.models import (
-    RectificationTask,
-    Satisfaction,
-    TaskEventKind,
-    TaskStatus,
-)
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
+from intake.rectification.models.visits import VisitOutcome
+from intake.rectification.services import figures_per_unit, reporter_rating, unit_steps, verification
 
 
 def test_routing_creates_a_task_and_moves_items_with_their_events(app_ctx, users, ref, ledger):
@@ -48,14 +46,14 @@ def test_each_transition_is_checked_and_leaves_an_event(app_ctx, users, ledger):
     task_id = ledger.route([ledger.item()])
     task = db.session.get(RectificationTask, task_id)
     with pytest.raises(services.TaskTransitionError):
-        services.report_completion(task, users["liaison"], "做完了")  # not signed yet
+        unit_steps.report_completion(task, users["liaison"], "做完了")  # not signed yet
     db.session.rollback()
     task = db.session.get(RectificationTask, task_id)
-    services.sign_task(task, users["liaison"], measures="措施", responsible_person="王科长")
-    services.report_completion(task, users["liaison"], "做完了")
+    unit_steps.sign_task(task, users["liaison"], measures="措施", responsible_person="王科长")
+    unit_steps.report_completion(task, users["liaison"], "做完了")
     with pytest.raises(services.RectificationError):
-        services.record_visit(task, users["member"], visited_on=date(2026, 11, 20), visitors="委员甲",
-                              findings="没做", outcome=services.VisitOutcome.returned, reasons=None)
+        verification.record_visit(task, users["member"], visited_on=date(2026, 11, 20), visitors="委员甲",
+                              findings="没做", outcome=VisitOutcome.returned, reasons=None)
     changes = [(e.from_value, e.to_value, e.actor_id) for e in task.events if e.kind is TaskEventKind.status_changed]
     assert changes == [("dispatched", "signed", users["liaison"]), ("signed", "reported_done", users["liaison"])]
 
@@ -63,7 +61,7 @@ def test_each_transition_is_checked_and_leaves_an_event(app_ctx, users, ledger):
 def test_the_first_answer_cannot_fall_after_the_deadline(app_ctx, users, ledger):
     task = db.session.get(RectificationTask, ledger.route([ledger.item()]))
     with pytest.raises(services.RectificationError):
-        services.change_deadline(task, users["staff"], task.first_answer_due - timedelta(days=1))
+        unit_steps.change_deadline(task, users["staff"], task.first_answer_due - timedelta(days=1))
 
 
 def test_figures_per_unit(app_ctx, users, ref, ledger):
@@ -79,10 +77,10 @@ def test_figures_per_unit(app_ctx, users, ref, ledger):
         task.created_at, task.closed_at = created, closed
     items = [i.id for i in db.session.get(RectificationTask, on_time).items]
     for item_id, grade in zip(items, [Satisfaction.satisfied, Satisfaction.dissatisfied]):
-        services.rate_outcome(db.session.get(FeedbackItem, item_id), grade)
-    services.rate_outcome(db.session.get(RectificationTask, late).items[0], Satisfaction.basically)
+        reporter_rating.rate_outcome(db.session.get(FeedbackItem, item_id), grade)
+    reporter_rating.rate_outcome(db.session.get(RectificationTask, late).items[0], Satisfaction.basically)
     db.session.commit()
-    figures = {f.unit_code: f for f in services.unit_figures(year=2026, today=date(2026, 12, 1))}
+    figures = {f.unit_code: f for f in figures_per_unit.unit_figures(year=2026, today=date(2026, 12, 1))}
     zwfw, gk = figures["zwfw"], figures["gk"]
     # 不满意 reopened the on-time task: it is not closed until staff decide (nor overdue).
     assert db.session.get(RectificationTask, on_time).status is TaskStatus.reopened
@@ -91,7 +89,7 @@ def test_figures_per_unit(app_ctx, users, ref, ledger):
     assert zwfw.average_days_to_close == pytest.approx(61)
     assert (gk.tasks, gk.closed, gk.overdue, gk.satisfaction_rate) == (1, 0, 1, None)
     # Staff keep it closed: now it counts, on time.
-    services.confirm_closure(db.session.get(RectificationTask, on_time), users["staff"], "已核实，维持销号")
-    zwfw = {f.unit_code: f for f in services.unit_figures(year=2026, today=date(2026, 12, 1))}["zwfw"]
+    verification.confirm_closure(db.session.get(RectificationTask, on_time), users["staff"], "已核实，维持销号")
+    zwfw = {f.unit_code: f for f in figures_per_unit.unit_figures(year=2026, today=date(2026, 12, 1))}["zwfw"]
     assert (zwfw.closed, zwfw.closed_on_time) == (2, 1)
     assert zwfw.average_days_to_close == pytest.approx((18 + 61) / 2)

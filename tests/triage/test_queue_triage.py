@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import EventKind, FeedbackItem, ItemStatus
-from intake.triage import services
+from intake.triage.services import saved_views, staff_queue
 from tests.factories import PNG_1X1, create_item, upload
 from tests.helpers import post_form
 from tests.triage.test_queue import codes_on
@@ -43,7 +43,7 @@ def reports(app, users):
 
 def found(app, query: str, ids: dict) -> set[str]:
     with app.app_context():
-        page = services.queue_page(services.QueueFilter(q=query, status="all"), per_page=50)
+        page = staff_queue.queue_page(staff_queue.QueueFilter(q=query, status="all"), per_page=50)
     by_id = {v: k for k, v in ids.items()}
     return {by_id[i.id] for i in page.items}
 
@@ -81,8 +81,8 @@ def test_filters_counts_and_saved_views(app, signed_in, reports, users):
     html = signed_in.get("/staff/").get_data(as_text=True)
     assert ">态度问题</a>" in html
     with app.app_context():
-        assert [v.name for v in services.saved_views(users["staff"])] == ["态度问题"]
-        assert services.saved_views(users["admin"]) == []  # per user
+        assert [v.name for v in saved_views.saved_views(users["staff"])] == ["态度问题"]
+        assert saved_views.saved_views(users["admin"]) == []  # per user
 
 
 def test_bulk_assign_set_unit_invalid_and_route(app, signed_in, reports, users, ref):
@@ -102,7 +102,7 @@ def test_bulk_assign_set_unit_invalid_and_route(app, signed_in, reports, users, 
         assert {i.unit_id for i in items} == {ref.unit["zwfw"]}
         assert {i.status for i in items} == {ItemStatus.routed}
         assert all(EventKind.assigned in [e.kind for e in i.events] for i in items)
-        from intake.rectification.services import tasks_of_item
+        from intake.rectification.services.routing import tasks_of_item
 
         assert len({t.id for i in items for t in tasks_of_item(i.id)}) == 1  # one task for both
         assert db.session.get(FeedbackItem, reports["fees"]).status is ItemStatus.invalid

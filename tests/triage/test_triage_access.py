@@ -35,7 +35,7 @@ ROLES = ["anonymous", "liaison", "member", "staff", "admin"]
 @pytest.fixture
 def objects(app, users):
     from intake.mailbox.models import Direction, ThreadEntry
-    from intake.triage.services import save_view
+    from intake.triage.services.saved_views import save_view
     from tests.factories import upload
 
     with app.app_context():

@@ -1,7 +1,9 @@
-"""The rectification ledger (整改台账): tasks routed to a unit, what the unit did, what members
-found when they checked (追踪监督), and what reporters thought of the result (回访)."""
+"""The task (one row of the 整改台账) and what hangs on it: its statuses and the moves between
+them, its timeline, the unit's evidence files and extension requests, the attachments staff
+released to the unit."""
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -28,6 +30,10 @@ from intake.extensions import db
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.reference.models import Unit
 from intake.timeutil import utcnow
+
+if TYPE_CHECKING:  # named as strings in the relationships below
+    from intake.rectification.models.ratings import ReporterRating
+    from intake.rectification.models.visits import VerificationVisit
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -324,187 +330,3 @@ class ExtensionRequest(db.Model):
     task: Mapped[RectificationTask] = relationship(back_populates="extension_requests")
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
-
-
-class VisitOutcome(enum.Enum):
-    accepted = "accepted"  # 同意销号
-    returned = "returned"  # 退回重办
-
-    @property
-    def label(self) -> str:
-        return str(VISIT_OUTCOME_LABELS[self])
-
-
-VISIT_OUTCOME_LABELS = {
-    VisitOutcome.accepted: _l("Fix confirmed: close the task"),
-    VisitOutcome.returned: _l("Not fixed: return for rework"),
-}
-
-
-class VerificationVisit(db.Model):
-    """Members check on site that the fix is real (追踪监督)."""
-
-    __tablename__ = "rectification_visits"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    visited_on: Mapped[date] = mapped_column(Date)
-    visitors: Mapped[str] = mapped_column(String(300))  # who went, as written by the member
-    findings: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[VisitOutcome] = mapped_column(_enum(VisitOutcome, "visit_outcome"))
-    reasons: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    task: Mapped[RectificationTask] = relationship(back_populates="visits")
-    recorded_by: Mapped[User | None] = relationship()
-    photos: Mapped[list[EvidenceFile]] = relationship(order_by=EvidenceFile.id)
-
-
-class Satisfaction(enum.Enum):
-    satisfied = "satisfied"  # 满意
-    basically = "basically"  # 基本满意
-    dissatisfied = "dissatisfied"  # 不满意
-
-    @property
-    def label(self) -> str:
-        return str(SATISFACTION_LABELS[self])
-
-
-SATISFACTION_LABELS = {
-    Satisfaction.satisfied: _l("Satisfied"),
-    Satisfaction.basically: _l("Basically satisfied"),
-    Satisfaction.dissatisfied: _l("Not satisfied"),
-}
-
-
-class ReporterRating(db.Model):
-    """The reporter's verdict on the outcome (回访): one per item and closure round."""
-
-    __tablename__ = "rectification_ratings"
-    __table_args__ = (
-        UniqueConstraint("task_id", "item_id", "closure_round", name="uq_rectification_ratings_round"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
-    closure_round: Mapped[int] = mapped_column(Integer)
-    grade: Mapped[Satisfaction] = mapped_column(_enum(Satisfaction, "satisfaction"))
-    comment: Mapped[str | None] = mapped_column(Text)  # staff only: it may name the reporter
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    task: Mapped[RectificationTask] = relationship(back_populates="ratings")
-    item: Mapped[FeedbackItem] = relationship()
-
-
-class ClosureNotice(db.Model):
-    """Outbox row: tell one item's reporter the outcome of one closure round, at most once."""
-
-    __tablename__ = "rectification_closure_notices"
-    __table_args__ = (
-        UniqueConstraint("task_id", "item_id", "closure_round", name="uq_rectification_notice_round"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
-    closure_round: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    enqueued_at: Mapped[datetime | None] = mapped_column(index=True)
-    mailed_at: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(32))  # sent / no address / ...
-    message_id: Mapped[str | None] = mapped_column(String(255))
-
-    task: Mapped[RectificationTask] = relationship()
-    item: Mapped[FeedbackItem] = relationship()
-
-
-class ReminderKind(enum.Enum):
-    first_answer_due = "first_answer_due"  # 签收答复将到期
-    first_answer_overdue = "first_answer_overdue"
-    deadline_soon = "deadline_soon"  # 整改时限将到
-    overdue = "overdue"  # 逾期，升级至机关
-    dissatisfied = "dissatisfied"  # 群众不满意，告知机关工作人员
-
-
-class TaskReminder(db.Model):
-    """One reminder or escalation per (task, kind, deadline): the unique key is what makes a
-    second tick send nothing. A changed deadline is a new key, so it is reminded again."""
-
-    __tablename__ = "rectification_reminders"
-    __table_args__ = (
-        UniqueConstraint("task_id", "kind", "due_date", name="uq_rectification_reminders_key"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
-    due_date: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    enqueued_at: Mapped[datetime | None] = mapped_column(index=True)
-    sent_at: Mapped[datetime | None]
-    recipients: Mapped[int | None] = mapped_column(Integer)
-
-    task: Mapped[RectificationTask] = relationship()
-
-
-class ReadKind(enum.Enum):
-    list = "list"
-    task = "task"
-    evidence = "evidence"
-    attachment = "attachment"
-    export = "export"
-
-
-class UnitReadAudit(db.Model):
-    """Every read by a unit's liaison: what, which task, who, when (知情 goes both ways)."""
-
-    __tablename__ = "rectification_unit_reads"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReadKind] = mapped_column(_enum(ReadKind, "read_kind"))
-    object_id: Mapped[int | None] = mapped_column(Integer)
-    client_ip: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user: Mapped[User] = relationship()
-
-
-# --- the holiday schedule admins enter (国务院办公厅关于节假日安排的通知) ---------------------------
-
-class ScheduleDayKind(enum.Enum):
-    holiday = "holiday"  # 放假
-    workday = "workday"  # 调休上班
-
-
-class HolidaySchedule(db.Model):
-    """One year's State Council notice, entered by an admin for a year the `chinese-calendar`
-    package does not know yet."""
-
-    __tablename__ = "holiday_schedules"
-    __table_args__ = (CheckConstraint("year BETWEEN 2000 AND 2100", name="year_in_range"),)
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    notice: Mapped[str | None] = mapped_column(Text)  # what the admin pasted, kept as entered
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    entered_by: Mapped[User | None] = relationship()
-    days: Mapped[list["HolidayScheduleDay"]] = relationship(
-        back_populates="schedule", order_by="HolidayScheduleDay.day", cascade="all, delete-orphan")
-
-
-class HolidayScheduleDay(db.Model):
-    """A weekday off (放假) or a weekend day worked (调休上班) in an entered schedule."""
-
-    __tablename__ = "holiday_schedule_days"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    year: Mapped[int] = mapped_column(ForeignKey("holiday_schedules.year", ondelete="CASCADE"), index=True)
-    kind: Mapped[ScheduleDayKind] = mapped_column(_enum(ScheduleDayKind, "schedule_day_kind"))
-
-    schedule: Mapped[HolidaySchedule] = relationship(back_populates="days")

@@ -1,27 +1,22 @@
-"""Staff routes: the queue, an item and what staff do with it, its files and mail bodies, and
-the admin pages of triage (rules, templates)."""
-from urllib.parse import urlencode
+"""One item and what staff do with it: status, classification, assignment, notes, the
+reporter's identity, merging, replies; its mail bodies, inline images and attachments."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from intake.auth.models import Role
 from intake.extensions import db
 from intake.feedback import services as feedback_services
-from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Priority, Source
+from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
 from intake.mail import lookup_url
-from intake.reference.models import Category, Unit
 from intake.reference.services import category_choices, unit_choices
-from intake.security import roles_required, staff_required
+from intake.security import staff_required
 from intake.storage import path_for
 from intake.triage import bp, mailbody, services, suggestions
-from intake.triage.forms import NoteForm, QueueFilterForm, ReplyForm, RulesForm, StatusChangeForm, TemplateForm
+from intake.triage.forms import NoteForm, ReplyForm, StatusChangeForm
 from intake.triage.models import ReplyState
-
-admin_required = roles_required(Role.admin)
-FILTER_ARGS = ("q", "status", "unit", "category", "source", "assignee", "priority", "date_from", "date_to",
-               "auto", "flagged", "attachment", "overdue")
+from intake.triage.routes.queue import _form_int
+from intake.triage.services import item_actions, reporter_replies, staff_queue
 
 
 def _status_form(item: FeedbackItem) -> StatusChangeForm:
@@ -30,159 +25,28 @@ def _status_form(item: FeedbackItem) -> StatusChangeForm:
     return form
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    if value in ("", "0"):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        abort(400)
-
-
-def _queue_filter(form: QueueFilterForm) -> services.QueueFilter:
-    args = request.args
-    status = args.get("status") or None
-    if status not in (None, "all") and status not in {s.value for s in ItemStatus}:
-        status = None
-    source = args.get("source") or None
-    if source not in {s.value for s in Source}:
-        source = None
-    priority = args.get("priority") or None
-    if priority not in {p.value for p in Priority}:
-        priority = None
-    assignee = args.get("assignee", "")
-    assignee_id = current_user.id if assignee == "me" else (_int_arg("assignee") if assignee not in ("", "none") else None)
-    # ?auto=1: only automatic mail; ?auto=all: everything; default: people's reports only.
-    is_auto = {"1": True, "all": None}.get(args.get("auto", ""), False)
-    return services.QueueFilter(
-        status=status, unit_id=_int_arg("unit"), category_id=_int_arg("category"), source=source,
-        is_auto=is_auto, date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
-        assignee_id=assignee_id, unassigned=assignee == "none", priority=priority,
-        overdue=bool(args.get("overdue")), has_attachment=bool(args.get("attachment")),
-        flagged=bool(args.get("flagged")), q=(args.get("q") or "").strip() or None,
-    )
-
-
-def _filter_args() -> dict:
-    return {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
-
-
-@bp.get("/")
-@staff_required
-def queue():
-    form = QueueFilterForm(formdata=request.args)
-    form.fill_choices(unit_choices(_("All units")), category_choices(_("All categories")), services.staff_users())
-    form.validate()  # only to parse the dates; a bad date is ignored
-    f = _queue_filter(form)
-    page = services.queue_page(
-        f, per_page=current_app.config["QUEUE_PAGE_SIZE"],
-        after=services.Cursor.decode(request.args.get("after")),
-        before=services.Cursor.decode(request.args.get("before")),
-    )
-    counts = services.queue_counts(f)
-    args = _filter_args()
-    return render_template(
-        "triage/queue.html", form=form, page=page, counts=counts, args=args,
-        query=urlencode(args), views=services.saved_views(current_user.id),
-        staff=services.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
-        categories=category_choices(_("Choose a category"))[1:],
-        unit_names=dict(db.session.query(Unit.id, Unit.name)), category_names={c.id: c.full_name for c in db.session.query(Category)},
-    )
-
-
-@bp.post("/views")
-@staff_required
-def save_view():
-    try:
-        services.save_view(current_user.id, request.form.get("name", ""), request.form.get("query", ""))
-    except services.TriageError:
-        flash(_("Give the view a name."))
-        return redirect(url_for("triage.queue"), code=303)
-    db.session.commit()
-    flash(_("View saved."))
-    return redirect(url_for("triage.queue") + "?" + request.form.get("query", ""), code=303)
-
-
-@bp.post("/views/<int:view_id>/delete")
-@staff_required
-def delete_view(view_id: int):
-    try:
-        services.delete_view(current_user.id, view_id)
-    except services.TriageError:
-        abort(404)
-    db.session.commit()
-    return redirect(url_for("triage.queue"), code=303)
-
-
-def _form_int(name: str) -> int | None:
-    value = request.form.get(name, "")
-    if value in ("", "0"):
-        return None
-    if value == "me":
-        return current_user.id
-    try:
-        return int(value)
-    except ValueError:
-        abort(400)
-
-
-@bp.post("/bulk")
-@staff_required
-def bulk():
-    action = request.form.get("action", "")
-    try:
-        item_ids = [int(v) for v in request.form.getlist("item_id")]
-    except ValueError:
-        abort(400)
-    if action not in services.BULK_ACTIONS:
-        abort(400)
-    back = url_for("triage.queue") + ("?" + request.form["query"] if request.form.get("query") else "")
-    if not item_ids:
-        flash(_("Select at least one item."))
-        return redirect(back, code=303)
-    try:
-        result = services.bulk_apply(
-            item_ids, action, current_user.id, assignee_id=_form_int("assignee_id"), unit_id=_form_int("unit_id"),
-            category_id=_form_int("category_id"), problem=request.form.get("problem"),
-            requirement=request.form.get("requirement"),
-        )
-    except (services.TriageError, suggestions.SuggestionError):
-        db.session.rollback()
-        flash(_("This action could not be done on the selection; nothing was changed."))
-        return redirect(back, code=303)
-    db.session.commit()
-    flash(_("%(n)d item(s) updated.", n=result.done))
-    if result.skipped:
-        flash(_("Left as they were: %(codes)s", codes=", ".join(result.skipped)))
-    return redirect(back, code=303)
-
-
-# --- the item -------------------------------------------------------------------------------------
-
 def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None,
                  note_form=None, status: int = 200):
-    templates = services.reply_templates()
+    templates = reporter_replies.reply_templates()
     chosen = request.args.get("template")
     if reply_form is None:
         reply_form = ReplyForm(formdata=None)
         template = next((t for t in templates if t.code == chosen), None)
         if template is not None:
-            reply_form.subject.data, reply_form.body.data = services.fill_template(template, item, lookup_url(item))
+            reply_form.subject.data, reply_form.body.data = reporter_replies.fill_template(template, item, lookup_url(item))
             reply_form.template.data = template.code
     from intake.triage.jobs import failed_reply_ids
 
-    replies = services.replies_of(item)
+    replies = reporter_replies.replies_of(item)
     failed = failed_reply_ids([r.id for r in replies if r.state is ReplyState.queued])
-    thread = services.thread_of(item)
+    thread = reporter_replies.thread_of(item)
     html = render_template(
         "triage/item.html", failed_replies=failed, item=item, form=form or _status_form(item), show_identity=show_identity,
         suggestion=item.suggestion, related=suggestions.related_items(item),
-        merged=services.merged_into(item), thread=thread, replies=replies,
+        merged=item_actions.merged_into(item), thread=thread, replies=replies,
         mail_links={entry.id: mailbody.mail_links(entry.html) for entry in thread},
         templates=templates, reply_form=reply_form, note_form=note_form or NoteForm(formdata=None),
-        staff=services.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
+        staff=staff_queue.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
     )
     return html, status
@@ -262,7 +126,7 @@ def classify(item_id: int):
 def assign(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        services.assign_item(item, _form_int("assignee_id"), current_user.id)
+        item_actions.assign_item(item, _form_int("assignee_id"), current_user.id)
     except services.TriageError:
         abort(400)
     db.session.commit()
@@ -277,7 +141,7 @@ def add_note(item_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return _render_item(item, note_form=form, status=400)
-    services.add_note(item, form.text.data, current_user.id)
+    item_actions.add_note(item, form.text.data, current_user.id)
     db.session.commit()
     flash(_("Note added."))
     return _back_to_item(item)
@@ -288,7 +152,7 @@ def add_note(item_id: int):
 def show_reporter(item_id: int):
     """The reporter's contact details, shown on request and recorded as seen."""
     item = db.get_or_404(FeedbackItem, item_id)
-    services.record_identity_view(item, current_user.id)
+    item_actions.record_identity_view(item, current_user.id)
     db.session.commit()
     return _render_item(item, show_identity=True)
 
@@ -302,7 +166,7 @@ def merge(item_id: int):
     except ValueError:
         abort(400)
     try:
-        merged = services.merge_duplicates(item.id, duplicate_ids, current_user.id)
+        merged = item_actions.merge_duplicates(item.id, duplicate_ids, current_user.id)
     except services.TriageError:
         db.session.rollback()
         flash(_("These reports could not be merged; nothing was changed."))
@@ -320,7 +184,7 @@ def reply(item_id: int):
     if not form.validate_on_submit():
         return _render_item(item, reply_form=form, status=400)
     try:
-        staff_reply = services.queue_reply(item, current_user.id, form.subject.data, form.body.data, form.template.data)
+        staff_reply = reporter_replies.queue_reply(item, current_user.id, form.subject.data, form.body.data, form.template.data)
     except services.TriageError:
         form.body.errors.append(_("This reporter left no mail address."))
         return _render_item(item, reply_form=form, status=409)
@@ -343,7 +207,7 @@ def resend_reply(item_id: int, reply_id: int):
 
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        services.resend_reply(item, reply_id, current_user.id)
+        reporter_replies.resend_reply(item, reply_id, current_user.id)
     except services.TriageError:
         abort(404)
     db.session.commit()
@@ -424,46 +288,3 @@ def download_attachment(attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-# --- admin: rules and templates ------------------------------------------------------------------------
-
-@bp.route("/admin/rules", methods=["GET", "POST"])
-@admin_required
-def admin_rules():
-    form = RulesForm()
-    if form.validate_on_submit():
-        suggestions.set_auto_apply_threshold(float(form.threshold.data), current_user.id)
-        for unit in db.session.query(Unit):
-            value = request.form.get(f"unit-{unit.id}")
-            if value is not None:
-                suggestions.update_unit_aliases(unit.id, value)
-        for category in db.session.query(Category):
-            value = request.form.get(f"category-{category.id}")
-            if value is not None:
-                suggestions.update_category_keywords(category.id, value)
-        db.session.commit()
-        flash(_("Rules saved."))
-        return redirect(url_for("triage.admin_rules"), code=303)
-    if request.method == "GET":
-        form.threshold.data = round(suggestions.auto_apply_threshold(), 2)
-    units = db.session.query(Unit).order_by(Unit.is_supervised.desc(), Unit.sort_order, Unit.id).all()
-    categories = db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
-    status = 400 if request.method == "POST" else 200
-    return render_template("triage/admin_rules.html", form=form, units=units, categories=categories), status
-
-
-@bp.route("/admin/templates", methods=["GET", "POST"])
-@admin_required
-def admin_templates():
-    templates = services.reply_templates()
-    forms = {t.code: TemplateForm(prefix=f"t-{t.code}", obj=t) for t in templates}
-    edited = request.form.get("template_code") if request.method == "POST" else None
-    if edited is not None:
-        form = forms.get(edited) or abort(404)
-        if form.validate_on_submit():
-            services.update_template(edited, form.name.data, form.subject.data, form.body.data, current_user.id)
-            db.session.commit()
-            flash(_("Template saved."))
-            return redirect(url_for("triage.admin_templates"), code=303)
-    return render_template("triage/admin_templates.html", templates=templates, forms=forms), (400 if edited else 200)

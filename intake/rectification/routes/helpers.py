@@ -1,0 +1,62 @@
+"""What the ledger's views share: uploads from a form, stored files and the Excel export as
+downloads, the ledger filter from the query string."""
+from flask import abort, current_app, request, send_file
+from flask_babel import gettext as _
+
+from intake.feedback.services import UploadInput
+from intake.rectification import services
+from intake.rectification.forms import LedgerFilterForm
+from intake.rectification.models.tasks import TaskStatus
+from intake.rectification.services import ledger_query
+from intake.storage import path_for
+from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _uploads(field) -> list[UploadInput]:
+    return [
+        UploadInput(filename=safe_display_name(f.filename), content_type=ALLOWED_TYPES[extension_of(f.filename)],
+                    stream=f.stream)
+        for f in (field.data or []) if f and getattr(f, "filename", None)
+    ]
+
+
+def _send_stored(stored_name: str, content_type: str, download_name: str):
+    path = path_for(stored_name)
+    if not path.exists():
+        abort(410)
+    # Always a download and never sniffed: an uploaded HTML or SVG must not run in our origin.
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=download_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> ledger_query.LedgerFilter:
+    status = request.args.get("status") or None
+    if status not in (None, "open", "overdue") and status not in {s.value for s in TaskStatus}:
+        status = None
+    try:
+        form.unit.process_formdata([request.args.get("unit", "")])
+    except ValueError:
+        abort(400)
+    return ledger_query.LedgerFilter(
+        unit_id=unit_id or form.unit.data, status=status,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+    )
+
+
+def _xlsx_response(data: bytes, name: str):
+    response = current_app.response_class(data, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f"attachment; filename=ledger.xlsx; filename*=UTF-8''{name}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _export_name() -> str:
+    from urllib.parse import quote
+
+    return quote(_("Rectification ledger") + "-" + services.local_today().isoformat() + ".xlsx")

@@ -1,0 +1,62 @@
+"""Public: the reporter's verdict on the outcome (回访) and each supervised unit's figures."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from intake import ratelimit
+from intake.extensions import db
+from intake.feedback import services as feedback_services
+from intake.rectification import jobs, notify, public_bp, services
+from intake.rectification.forms import RatingForm
+from intake.rectification.models.ratings import Satisfaction
+from intake.rectification.services import figures_per_unit, reporter_rating
+from intake.reference.models import Unit
+
+LOOKUP_FAILURE_LIMIT = 20
+LOOKUP_WINDOW_SECONDS = 15 * 60
+
+
+@public_bp.post("/track/<code>/rating")
+def rate(code: str):
+    client = request.remote_addr or "unknown"
+    secret = request.form.get("s", "")
+    if ratelimit.too_many_failures("lookup", client, LOOKUP_FAILURE_LIMIT):
+        abort(429)
+    item = feedback_services.find_by_tracking(code, secret)
+    if item is None:
+        ratelimit.record_failure("lookup", client, LOOKUP_WINDOW_SECONDS)
+        abort(404)
+    form = RatingForm()
+    status_url = url_for("feedback.status", code=item.tracking_code, s=item.lookup_secret)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the three answers."))
+        return redirect(status_url, code=303)
+    try:
+        rating = reporter_rating.rate_outcome(item, Satisfaction(form.grade.data), form.comment.data)
+    except services.RectificationError:
+        db.session.rollback()
+        flash(_("This outcome has already been rated."))
+        return redirect(status_url, code=303)
+    task_id = rating.task_id
+    db.session.commit()
+    jobs.dispatch_reminders(notify.unsent_reminder_ids(task_id=task_id))
+    flash(_("Thank you. Your rating has been recorded."))
+    response = redirect(status_url, code=303)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@public_bp.get("/units/")
+def public_units():
+    units = db.session.scalars(db.select(Unit).where(Unit.is_supervised.is_(True)).order_by(Unit.sort_order, Unit.id)).all()
+    rows = figures_per_unit.unit_figures(unit_ids=[u.id for u in units]) if units else []
+    return render_template("rectification/figures.html", rows=rows, year=None, public=True)
+
+
+@public_bp.get("/units/<code>")
+def public_unit(code: str):
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == code, Unit.is_supervised.is_(True)))
+    if unit is None:
+        abort(404)
+    year = request.args.get("year", type=int)
+    rows = figures_per_unit.unit_figures(year=year, unit_ids=[unit.id])
+    return render_template("rectification/figures.html", rows=rows, year=year, public=True, unit=unit)

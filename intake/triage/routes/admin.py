@@ -1,0 +1,56 @@
+"""The admin pages of triage: classification rules and reply templates."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from intake.auth.models import Role
+from intake.extensions import db
+from intake.reference.models import Category, Unit
+from intake.security import roles_required
+from intake.triage import bp, suggestions
+from intake.triage.forms import RulesForm, TemplateForm
+from intake.triage.services import reporter_replies
+
+admin_required = roles_required(Role.admin)
+
+
+@bp.route("/admin/rules", methods=["GET", "POST"])
+@admin_required
+def admin_rules():
+    form = RulesForm()
+    if form.validate_on_submit():
+        suggestions.set_auto_apply_threshold(float(form.threshold.data), current_user.id)
+        for unit in db.session.query(Unit):
+            value = request.form.get(f"unit-{unit.id}")
+            if value is not None:
+                suggestions.update_unit_aliases(unit.id, value)
+        for category in db.session.query(Category):
+            value = request.form.get(f"category-{category.id}")
+            if value is not None:
+                suggestions.update_category_keywords(category.id, value)
+        db.session.commit()
+        flash(_("Rules saved."))
+        return redirect(url_for("triage.admin_rules"), code=303)
+    if request.method == "GET":
+        form.threshold.data = round(suggestions.auto_apply_threshold(), 2)
+    units = db.session.query(Unit).order_by(Unit.is_supervised.desc(), Unit.sort_order, Unit.id).all()
+    categories = db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
+    status = 400 if request.method == "POST" else 200
+    return render_template("triage/admin_rules.html", form=form, units=units, categories=categories), status
+
+
+@bp.route("/admin/templates", methods=["GET", "POST"])
+@admin_required
+def admin_templates():
+    templates = reporter_replies.reply_templates()
+    forms = {t.code: TemplateForm(prefix=f"t-{t.code}", obj=t) for t in templates}
+    edited = request.form.get("template_code") if request.method == "POST" else None
+    if edited is not None:
+        form = forms.get(edited) or abort(404)
+        if form.validate_on_submit():
+            reporter_replies.update_template(edited, form.name.data, form.subject.data, form.body.data, current_user.id)
+            db.session.commit()
+            flash(_("Template saved."))
+            return redirect(url_for("triage.admin_templates"), code=303)
+    return render_template("triage/admin_templates.html", templates=templates, forms=forms), (400 if edited else 200)
