@@ -277,4 +277,9 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from intake.rectification.cli import rectification_cli
+    from intake.triage.cli import classifier_cli
+
+    for group in (rectification_cli, classifier_cli):
+        intake_cli.add_command(group)
     app.cli.add_command(intake_cli)

@@ -14,9 +14,6 @@ public_bp = Blueprint("rectification_public", __name__, url_prefix="/jiandu")
 
 def init_app(app: Flask) -> None:
     from intake.rectification.routes import member, public, staff, template_helpers, unit  # noqa: F401 - attaches the views
-    from intake.rectification.cli import rectification_cli
-    from intake.cli import intake_cli
 
     for bp in (staff_bp, unit_bp, member_bp, public_bp):
         app.register_blueprint(bp)
-    intake_cli.add_command(rectification_cli)

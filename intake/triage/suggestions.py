@@ -18,7 +18,6 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import Event, EventKind, FeedbackItem, ItemStatus, Priority
 from intake.reference.models import Category, Unit
-from intake.timeutil import utcnow
 from intake.triage.models import Decision, ItemSuggestion, TriageSetting
 from intake.triage.suggest import classifier
 from intake.triage.suggest.duplicates import DuplicateIndex

@@ -2,12 +2,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
+from intake.feedback.models import FeedbackItem
 from intake.rectification.models.ratings import Satisfaction
-from intake.rectification.models.tasks import RectificationTask, TaskStatus
+from intake.rectification.models.tasks import RectificationTask, TaskStatus, task_items
 from intake.rectification.services import local_today
 
 
@@ -46,3 +47,14 @@ def satisfaction_counts(task: RectificationTask) -> dict[Satisfaction, int]:
     for rating in task.ratings:
         counts[rating.grade] += 1
     return counts
+
+
+def in_overdue_task(today: date | None = None):
+    """SQL condition on FeedbackItem: the item is in an open task whose deadline has passed
+    (the staff queue's "rectification overdue" filter), on the county's calendar day."""
+    return exists().where(
+        task_items.c.item_id == FeedbackItem.id,
+        RectificationTask.id == task_items.c.task_id,
+        RectificationTask.status != TaskStatus.closed,
+        RectificationTask.deadline < (today or local_today()),
+    )

@@ -94,3 +94,17 @@ def route_items_to_unit(item_ids: list[int], unit_id: int, problem: str | None, 
         _event(task, TaskEventKind.item_linked, actor_id, to_value=item.tracking_code)
     db.session.flush()
     return task
+
+
+def route_selection(item_ids: list[int], unit_id: int | None, problem: str | None, requirement: str | None,
+                    actor_id: int) -> tuple[int, list[str]]:
+    """A selection of the staff queue routed as one task (the bulk action): the items still
+    open go together; final ones are left as they were and named. Returns (routed, skipped
+    tracking codes)."""
+    if not unit_id:
+        raise RectificationError("a unit is needed to route")
+    items = list(db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id)))
+    routable = [i.id for i in items if not i.status.is_final]
+    if routable:
+        route_items_to_unit(routable, unit_id, problem, requirement, actor_id)
+    return len(routable), [i.tracking_code for i in items if i.status.is_final]

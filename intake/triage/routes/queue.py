@@ -8,6 +8,9 @@ from flask_login import current_user
 from intake.extensions import db
 from intake.feedback.models import ItemStatus, Priority, Source
 from intake.reference.models import Category, Unit
+from intake.rectification.services import RectificationError
+from intake.rectification.services.ledger_query import in_overdue_task
+from intake.rectification.services.routing import route_selection
 from intake.reference.services import category_choices, unit_choices
 from intake.security import staff_required
 from intake.triage import bp, services, suggestions
@@ -48,7 +51,7 @@ def _queue_filter(form: QueueFilterForm) -> staff_queue.QueueFilter:
         is_auto=is_auto, date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
         assignee_id=assignee_id, unassigned=assignee == "none", priority=priority,
-        overdue=bool(args.get("overdue")), has_attachment=bool(args.get("attachment")),
+        conditions=(in_overdue_task(),) if args.get("overdue") else (), has_attachment=bool(args.get("attachment")),
         flagged=bool(args.get("flagged")), q=(args.get("q") or "").strip() or None,
     )
 
@@ -131,12 +134,16 @@ def bulk():
         flash(_("Select at least one item."))
         return redirect(back, code=303)
     try:
-        result = bulk_actions.bulk_apply(
-            item_ids, action, current_user.id, assignee_id=_form_int("assignee_id"), unit_id=_form_int("unit_id"),
-            category_id=_form_int("category_id"), problem=request.form.get("problem"),
-            requirement=request.form.get("requirement"),
-        )
-    except (services.TriageError, suggestions.SuggestionError):
+        if action == "route":
+            done, skipped = route_selection(item_ids, _form_int("unit_id"), request.form.get("problem"),
+                                            request.form.get("requirement"), current_user.id)
+            result = bulk_actions.BulkResult(done, skipped)
+        else:
+            result = bulk_actions.bulk_apply(
+                item_ids, action, current_user.id, assignee_id=_form_int("assignee_id"),
+                unit_id=_form_int("unit_id"), category_id=_form_int("category_id"),
+                problem=request.form.get("problem"))
+    except (services.TriageError, suggestions.SuggestionError, RectificationError):
         db.session.rollback()
         flash(_("This action could not be done on the selection; nothing was changed."))
         return redirect(back, code=303)

@@ -8,7 +8,6 @@ from sqlalchemy.orm import selectinload
 from intake.auth.models import Role, User
 from intake.extensions import db
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Priority, Source
-from intake.timeutil import utcnow
 from intake.triage import search
 from intake.triage.models import ItemSuggestion
 
@@ -34,7 +33,9 @@ class QueueFilter:
     assignee_id: int | None = None
     unassigned: bool = False
     priority: str | None = None
-    overdue: bool = False
+    # Conditions the layers above add (the ledger's "in an overdue task"), as SQL expressions
+    # on FeedbackItem: triage does not know the ledger.
+    conditions: tuple = ()
     has_attachment: bool = False
     flagged: bool = False
     q: str | None = None
@@ -85,10 +86,6 @@ class Counts:
     by: dict[str, dict] = field(default_factory=dict)
 
 
-def _today() -> date:
-    return utcnow().date()
-
-
 def _filtered(query: Select, f: QueueFilter) -> Select:
     if f.status is None:
         query = query.where(FeedbackItem.status.not_in(FINAL_STATUSES))
@@ -116,15 +113,8 @@ def _filtered(query: Select, f: QueueFilter) -> Select:
         query = query.where(exists().where(Attachment.item_id == FeedbackItem.id))
     if f.flagged:
         query = query.where(exists().where(ItemSuggestion.item_id == FeedbackItem.id, ItemSuggestion.is_flagged.is_(True)))
-    if f.overdue:
-        from intake.rectification.models.tasks import RectificationTask, TaskStatus, task_items
-
-        query = query.where(exists().where(
-            task_items.c.item_id == FeedbackItem.id,
-            RectificationTask.id == task_items.c.task_id,
-            RectificationTask.status != TaskStatus.closed,
-            RectificationTask.deadline < _today(),
-        ))
+    for condition in f.conditions:
+        query = query.where(condition)
     if f.q:
         condition = search.search_condition(f.q)
         if condition is not None:
