@@ -11,7 +11,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem, Source
 from intake.jobs import dispatch_items, dispatch_received, enqueue_suggestion_retry, redis_connection
-from intake.mail import acknowledgement_for, mail_configured, send_message
+from intake.mailbox import outgoing
 from intake.mailbox import services as mailbox_services
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
 from intake.triage.suggestions import apply_suggestions, apply_suggestions_many
@@ -42,12 +42,9 @@ def item_received(item_id: int) -> str:
         redis_connection(), reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
     ):
         return "already acknowledged this sender recently"
-    message = acknowledgement_for(item)
-    in_reply_to, references = mailbox_services.thread_headers(item)
-    if in_reply_to:
-        message["In-Reply-To"] = f"<{in_reply_to}>"
-        message["References"] = " ".join(f"<{r}>" for r in references)
-    send_message(message)
+    message = outgoing.compose(outgoing.RECEIPT, to=(reporter.name, reporter.email), code=item.tracking_code,
+                               item=item, locale=item.locale)
+    outgoing.send(message)
     feedback_services.record_acknowledgement(item, message["Message-ID"])
     mailbox_services.record_outbound(item, message)
     db.session.commit()
@@ -62,7 +59,7 @@ def items_received(item_ids: list[int]) -> str:
     if not item_ids:
         return "nothing to do"
     _suggest_or_hand_over(item_ids)
-    receipts = [] if not mail_configured() else [
+    receipts = [] if not outgoing.mail_configured() else [
         item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
     ]
     # The receipt jobs mark their items themselves; when Redis refuses them, their items stay

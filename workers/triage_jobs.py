@@ -1,11 +1,6 @@
 """rq jobs of triage: suggestions for a new item, and a staff reply sent after its commit."""
-from email.message import EmailMessage
-from email.utils import formataddr
-
-from flask import current_app
-
 from intake.extensions import db
-from intake.mail import send_message
+from intake.mailbox import outgoing
 from intake.mailbox import services as mailbox_services
 from intake.triage import services
 from intake.triage.models import ReplyState, StaffReply
@@ -29,18 +24,11 @@ def send_staff_reply(reply_id: int) -> str:
     if reply.state is ReplyState.sent:
         return "already sent"
     item = reply.item
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    name = item.reporter.name if item.reporter is not None else ""
-    message["To"] = formataddr((name or "", reply.to_addr))
-    message["Subject"] = reply.subject
-    message["Message-ID"] = f"<{reply.message_id}>"
-    in_reply_to, references = mailbox_services.thread_headers(item)
-    if in_reply_to:
-        message["In-Reply-To"] = f"<{in_reply_to}>"
-        message["References"] = " ".join(f"<{r}>" for r in references)
-    message.set_content(reply.body, charset="utf-8")
-    send_message(message)
+    name = item.reporter.name if item.reporter is not None else None
+    message = outgoing.compose(outgoing.STAFF_REPLY, to=(name, reply.to_addr), code=item.tracking_code, item=item,
+                               subject=reply.subject, locale=item.locale, message_id=reply.message_id,
+                               body=reply.body)
+    outgoing.send(message)
     entry = mailbox_services.record_outbound(item, message)
     entry.is_auto = False  # a person wrote it
     services.mark_reply_sent(reply)

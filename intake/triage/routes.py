@@ -10,7 +10,7 @@ from intake.auth.models import Role
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Priority, Source
-from intake.mail import lookup_url
+from intake.mailbox.outgoing import lookup_url
 from intake.reference.models import Category, Unit
 from intake.reference.services import category_choices, unit_choices
 from intake.security import roles_required, staff_required
