@@ -42,8 +42,7 @@ def item_received(item_id: int) -> str:
         redis_connection(), reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
     ):
         return "already acknowledged this sender recently"
-    message = outgoing.compose(outgoing.RECEIPT, to=(reporter.name, reporter.email), code=item.tracking_code,
-                               item=item, locale=item.locale)
+    message = outgoing.compose(outgoing.RECEIPT, item=item)
     outgoing.send(message)
     feedback_services.record_acknowledgement(item, message["Message-ID"])
     mailbox_services.record_outbound(item, message)

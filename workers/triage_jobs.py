@@ -25,9 +25,8 @@ def send_staff_reply(reply_id: int) -> str:
         return "already sent"
     item = reply.item
     name = item.reporter.name if item.reporter is not None else None
-    message = outgoing.compose(outgoing.STAFF_REPLY, to=(name, reply.to_addr), code=item.tracking_code, item=item,
-                               subject=reply.subject, locale=item.locale, message_id=reply.message_id,
-                               body=reply.body)
+    message = outgoing.compose(outgoing.STAFF_REPLY, item=item, to=(name, reply.to_addr), subject=reply.subject,
+                               message_id=reply.message_id, body=reply.body)
     outgoing.send(message)
     entry = mailbox_services.record_outbound(item, message)
     entry.is_auto = False  # a person wrote it

@@ -73,17 +73,23 @@ def lookup_url(item: FeedbackItem) -> str:
     return external_url("feedback.status", code=item.tracking_code, s=item.lookup_secret)
 
 
-def compose(kind: MailKind, *, to: tuple[str | None, str], code: str, item: FeedbackItem | None = None,
-            subject=None, locale: str | None = None, message_id: str | None = None, **context) -> EmailMessage:
-    """One mail of `kind` to `to` (name, address) about the item or task with this `code`.
+def compose(kind: MailKind, *, item: FeedbackItem | None = None, to: tuple[str | None, str] | None = None,
+            code: str | None = None, subject=None, locale: str | None = None, message_id: str | None = None,
+            **context) -> EmailMessage:
+    """One mail of `kind` about `item` (or, without an item, about whatever `code` names: a
+    rectification task), rendered from the kind's template with `context` (plus `item` and its
+    `lookup_url`).
 
-    The subject (the kind's unless given) and the body are rendered in `locale` (the default
-    language when None); the body from the kind's template with `context`, plus `item` and its
-    `lookup_url` when there is an item. `message_id` (without <>) is for mail whose id was
-    stored before sending (staff replies); otherwise a new one is made."""
-    subject = kind.subject if subject is None else subject
+    Defaults come from the item: `to` (name, address) its reporter, `code` its tracking code,
+    `locale` its language (without an item, the default language). `subject` is the kind's
+    unless given. `message_id` (without <>) is for mail whose id was stored before sending
+    (staff replies); otherwise a new one is made."""
     if item is not None:
+        to = to or (item.reporter.name, item.reporter.email)
+        code = code or item.tracking_code
+        locale = locale or item.locale
         context.update(item=item, lookup_url=lookup_url(item))
+    subject = kind.subject if subject is None else subject
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = subject_with_code(code, str(subject))
         with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):

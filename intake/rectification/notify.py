@@ -82,8 +82,7 @@ def pending_closure_notice_ids(task_id: int | None = None) -> list[int]:
 
 def outcome_message(notice: ClosureNotice) -> EmailMessage:
     item, task = notice.item, notice.task
-    return outgoing.compose(outgoing.CLOSURE_OUTCOME, to=(item.reporter.name, item.reporter.email),
-                            code=item.tracking_code, item=item, locale=item.locale, task=task,
+    return outgoing.compose(outgoing.CLOSURE_OUTCOME, item=item, task=task,
                             completion=services.mask_for_task(task.completion_report, task))
 
 

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.models import Source
 from intake.feedback.services import ReporterInput
+from intake.mailbox import outgoing
 from intake.mailbox.models import Direction, ThreadEntry
 from intake.timeutil import utcnow
 from intake.triage import services as triage
 from tests.factories import create_item
-from tests.helpers import assert_sent_mail
+from tests.helpers import assert_sent_mail, sent_mail_text
 from workers.jobs import item_received
 from workers.triage_jobs import send_staff_reply
 
@@ -86,3 +87,27 @@ def test_staff_reply_to_a_reporter_without_a_name(app_ctx, smtp_server, users):
 
     [envelope] = smtp_server.messages
     assert_sent_mail(envelope, "staff_reply_unthreaded_no_name", _placeholders(item))
+
+
+def test_message_ids_are_made_in_the_mail_from_domain(app_ctx, smtp_server, users):
+    app_ctx.config["MAIL_FROM"] = "县政协民主监督邮箱 <jiandu@zx.example.gov.cn>"
+    item = create_item(reporter=ReporterInput(name="孙七", email="sunqi@example.cn"))
+    db.session.commit()
+    assert item_received(item.id) == "sent"
+    reply = triage.queue_reply(item, users["staff"], "已受理", "已受理。")
+    db.session.commit()
+    assert send_staff_reply(reply.id) == "sent"
+
+    receipt, sent = [sent_mail_text(e) for e in smtp_server.messages]
+    assert f".{item.tracking_code}@zx.example.gov.cn>" in receipt.split("Message-ID: ")[1].splitlines()[0]
+    assert reply.message_id.endswith(f".{item.tracking_code}@zx.example.gov.cn")
+    assert "Envelope-From: jiandu@zx.example.gov.cn" in sent
+
+
+@pytest.mark.parametrize("subject, expected", [
+    ("您的反映已受理", "[JD-2026-000123] 您的反映已受理"),
+    ("回复：[JD-2026-000123]  路灯\n不亮", "回复：[JD-2026-000123] 路灯 不亮"),
+    ("长" * 400, "[JD-2026-000123] " + "长" * (300 - 17)),
+])
+def test_the_code_leads_the_subject_once(subject, expected):
+    assert outgoing.subject_with_code("JD-2026-000123", subject) == expected
