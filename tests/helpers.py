@@ -1,5 +1,10 @@
-"""Small helpers shared by the route tests: reading back what a form shows."""
+"""Small helpers shared by the tests: reading back what a form shows and what mail was sent."""
+import difflib
+import email
+import email.policy
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from tests.conftest import csrf_token_from
 
@@ -58,3 +63,38 @@ def post_form(client, url: str, data: dict, get_url: str | None = None, **kwargs
     """GET the page for its CSRF token, then POST `data` with it."""
     token = csrf_token_from(client.get(get_url or url).get_data(as_text=True))
     return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+# --- mail the app sent ---------------------------------------------------------------------
+
+SENT_MAIL_DIR = Path(__file__).parent / "data" / "mail" / "sent"
+# make_msgid's time, process and random parts; the idstring and the domain stay.
+_MSGID_STAMP = re.compile(r"<\d+\.\d+\.\d+\.")
+
+
+def sent_mail_text(envelope, replace: dict[str, str] | None = None) -> str:
+    """A mail the SMTP receiver took, as a reader checks it: the envelope, every header in the
+    order sent (decoded), the body part's text. What changes every run (tracking codes,
+    secrets, Message-ID stamps) is replaced by a name in braces."""
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    lines = [f"Envelope-From: {envelope.mail_from}", f"Envelope-To: {', '.join(envelope.rcpt_tos)}"]
+    lines += [f"{name}: {str(value).strip()}" for name, value in message.items()]
+    text = "\n".join(lines) + "\n\n" + message.get_content().replace("\r\n", "\n")
+    text = _MSGID_STAMP.sub("<{stamp}.", text)
+    for value, name in (replace or {}).items():
+        text = text.replace(value, "{" + name + "}")
+    return text
+
+
+def assert_sent_mail(envelope, case: str, replace: dict[str, str] | None = None) -> None:
+    """Compare with tests/data/mail/sent/<case>.txt; a missing file is written (check it, commit)."""
+    path = SENT_MAIL_DIR / f"{case}.txt"
+    text = sent_mail_text(envelope, replace)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        raise AssertionError(f"{path} was missing and is written now: check it and commit it")
+    expected = path.read_text(encoding="utf-8")
+    if text != expected:
+        diff = difflib.unified_diff(expected.splitlines(), text.splitlines(), str(path), "sent", lineterm="")
+        raise AssertionError("\n".join(diff))

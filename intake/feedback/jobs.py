@@ -14,7 +14,7 @@ from intake.core.jobs import MAIL_RETRY, TRIAGE, batches_in_redis, enqueue, enqu
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem, Source
-from intake.mail import acknowledgement_for, mail_configured, send_message
+from intake.mailbox import outgoing
 from intake.mailbox import threads as mail_threads
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
 from intake.redis_client import redis_connection
@@ -53,12 +53,8 @@ def item_received(item_id: int) -> str:
         redis_connection(), reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
     ):
         return "already acknowledged this sender recently"
-    message = acknowledgement_for(item)
-    in_reply_to, references = mail_threads.thread_headers(item)
-    if in_reply_to:
-        message["In-Reply-To"] = f"<{in_reply_to}>"
-        message["References"] = " ".join(f"<{r}>" for r in references)
-    send_message(message)
+    message = outgoing.compose(outgoing.RECEIPT, item=item)
+    outgoing.send(message)
     feedback_services.record_acknowledgement(item, message["Message-ID"])
     mail_threads.record_outbound(item, message)
     db.session.commit()
@@ -74,7 +70,7 @@ def items_received(item_ids: list[int]) -> str:
     if not item_ids:
         return "nothing to do"
     _suggest_or_hand_over(item_ids)
-    receipts = [] if not mail_configured() else [
+    receipts = [] if not outgoing.mail_configured() else [
         item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
     ]
     # The receipt jobs mark their items themselves; when Redis refuses them, their items stay

@@ -6,17 +6,15 @@ Outbox rows first (ClosureNotice, TaskReminder, unique keys), committed, then en
 import logging
 from datetime import date, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
 
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.auth.models import Role, User
 from intake.extensions import db
-from intake.mail import _msgid_domain, lookup_url, mail_configured, send_message
+from intake.mailbox import outgoing
 from intake.mailbox.threads import is_bouncing
 from intake.rectification import services
 from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
@@ -43,22 +41,8 @@ def pending_closure_notice_ids(task_id: int | None = None) -> list[int]:
 
 def outcome_message(notice: ClosureNotice) -> EmailMessage:
     item, task = notice.item, notice.task
-    reporter = item.reporter
-    with force_locale(item.locale):
-        subject = _("[%(code)s] The problem you reported has been rectified: please rate the outcome",
-                    code=item.tracking_code)
-        with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-            body = render_template("mail/rectification_outcome.txt", item=item, task=task,
-                                   completion=services.mask_for_task(task.completion_report, task),
-                                   lookup_url=lookup_url(item))
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = formataddr((reporter.name or "", reporter.email))
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(idstring=item.tracking_code, domain=_msgid_domain())
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body, charset="utf-8")
-    return message
+    return outgoing.compose(outgoing.CLOSURE_OUTCOME, item=item, task=task,
+                            completion=services.mask_for_task(task.completion_report, task))
 
 
 def _claim(model, row_id: int, column: str) -> bool:
@@ -87,7 +71,7 @@ def notify_closure(notice_id: int) -> str:
         reason = "auto mail"
     elif is_bouncing(reporter.email):
         reason = "bouncing"  # the status page still shows the outcome
-    elif not mail_configured():
+    elif not outgoing.mail_configured():
         reason = "smtp not configured"
     if reason:
         notice.outcome = reason
@@ -97,7 +81,7 @@ def notify_closure(notice_id: int) -> str:
         return "already sent"
     message = outcome_message(notice)
     try:
-        send_message(message)
+        outgoing.send(message)
     except Exception:
         db.session.execute(update(ClosureNotice).where(ClosureNotice.id == notice_id).values(mailed_at=None))
         db.session.commit()
@@ -180,31 +164,23 @@ def reminder_recipients(reminder: TaskReminder) -> list[User]:
     return recipients
 
 
+REMINDER_SUBJECTS = {
+    ReminderKind.first_answer_due: _l("Please sign for this rectification task"),
+    ReminderKind.first_answer_overdue: _l("Not signed for in time"),
+    ReminderKind.deadline_soon: _l("The rectification deadline is near"),
+    ReminderKind.overdue: _l("The rectification deadline has passed"),
+    ReminderKind.dissatisfied: _l("A reporter is not satisfied: please decide"),
+}
+
+
 def reminder_message(reminder: TaskReminder, user: User) -> EmailMessage:
     task = reminder.task
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        if user.role is Role.liaison:
-            link = url_for("unit.task_detail", task_id=task.id, _external=True)
-        else:
-            link = url_for("rectification.task_detail", task_id=task.id, _external=True)
-        subject = {
-            ReminderKind.first_answer_due: _("[%(code)s] Please sign for this rectification task", code=task.code),
-            ReminderKind.first_answer_overdue: _("[%(code)s] Not signed for in time", code=task.code),
-            ReminderKind.deadline_soon: _("[%(code)s] The rectification deadline is near", code=task.code),
-            ReminderKind.overdue: _("[%(code)s] The rectification deadline has passed", code=task.code),
-            ReminderKind.dissatisfied: _("[%(code)s] A reporter is not satisfied: please decide", code=task.code),
-        }[reminder.kind]
-        # Reminders are mail a unit reads: only the committee's problem statement, masked.
-        body = render_template("mail/rectification_reminder.txt", task=task, reminder=reminder,
-                               problem=services.mask_for_task(task.problem, task), link=link)
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = formataddr((user.display_name, user.email))
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(idstring=task.code, domain=_msgid_domain())
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body, charset="utf-8")
-    return message
+    endpoint = "unit.task_detail" if user.role is Role.liaison else "rectification.task_detail"
+    # Reminders are mail a unit reads: only the committee's problem statement, masked.
+    return outgoing.compose(outgoing.TASK_REMINDER, to=(user.display_name, user.email), code=task.code,
+                            subject=REMINDER_SUBJECTS[reminder.kind], task=task, reminder=reminder,
+                            problem=services.mask_for_task(task.problem, task),
+                            link=outgoing.external_url(endpoint, task_id=task.id))
 
 
 def send_reminder(reminder_id: int) -> str:
@@ -215,7 +191,7 @@ def send_reminder(reminder_id: int) -> str:
     if reminder.sent_at is not None:
         return "already sent"
     recipients = reminder_recipients(reminder)
-    if not recipients or not mail_configured():
+    if not recipients or not outgoing.mail_configured():
         reminder.sent_at = utcnow()
         reminder.recipients = 0
         db.session.commit()
@@ -225,7 +201,7 @@ def send_reminder(reminder_id: int) -> str:
     reminder = db.session.get(TaskReminder, reminder_id)
     try:
         for user in recipients:
-            send_message(reminder_message(reminder, user))
+            outgoing.send(reminder_message(reminder, user))
     except Exception:
         db.session.execute(update(TaskReminder).where(TaskReminder.id == reminder_id).values(sent_at=None))
         db.session.commit()

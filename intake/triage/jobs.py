@@ -4,17 +4,13 @@ of queued replies to the workers.
 Each job takes ids, loads what it needs, calls services, and lets errors propagate so rq's
 retries and failed-job registry see them. The worker provides the app context."""
 import logging
-from email.message import EmailMessage
-from email.utils import formataddr
-
-from flask import current_app
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from intake.core.jobs import MAIL_RETRY, enqueue_each, job, jobs_in_redis
 from intake.extensions import db
-from intake.mail import send_message
+from intake.mailbox import outgoing
 from intake.mailbox import threads as mail_threads
 from intake.redis_client import redis_connection
 from intake.triage.models import ReplyState, StaffReply
@@ -37,18 +33,10 @@ def send_staff_reply(reply_id: int) -> str:
     if reply.state is ReplyState.sent:
         return "already sent"
     item = reply.item
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    name = item.reporter.name if item.reporter is not None else ""
-    message["To"] = formataddr((name or "", reply.to_addr))
-    message["Subject"] = reply.subject
-    message["Message-ID"] = f"<{reply.message_id}>"
-    in_reply_to, references = mail_threads.thread_headers(item)
-    if in_reply_to:
-        message["In-Reply-To"] = f"<{in_reply_to}>"
-        message["References"] = " ".join(f"<{r}>" for r in references)
-    message.set_content(reply.body, charset="utf-8")
-    send_message(message)
+    name = item.reporter.name if item.reporter is not None else None
+    message = outgoing.compose(outgoing.STAFF_REPLY, item=item, to=(name, reply.to_addr), subject=reply.subject,
+                               message_id=reply.message_id, body=reply.body)
+    outgoing.send(message)
     entry = mail_threads.record_outbound(item, message)
     entry.is_auto = False  # a person wrote it
     reporter_replies.mark_reply_sent(reply)

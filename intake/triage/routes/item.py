@@ -8,7 +8,7 @@ from flask_login import current_user
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
-from intake.mail import lookup_url
+from intake.mailbox.outgoing import lookup_url
 from intake.reference.services import category_choices, unit_choices
 from intake.security import staff_required
 from intake.storage import path_for

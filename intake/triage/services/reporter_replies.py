@@ -1,12 +1,10 @@
 """Replies to the reporter: templates, the reply queued with its own Message-ID, sent, resent;
 the item's mail thread."""
-from email.utils import make_msgid, parseaddr
-
-from flask import current_app
 from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import Event, EventKind, FeedbackItem
+from intake.mailbox import outgoing
 from intake.timeutil import utcnow
 from intake.triage.models import ReplyState, ReplyTemplate, StaffReply
 from intake.triage.services import TriageError
@@ -61,14 +59,6 @@ def fill_template(template: ReplyTemplate, item: FeedbackItem, lookup_url: str) 
     return template.subject.format_map(values), template.body.format_map(values)
 
 
-def reply_subject(item: FeedbackItem, subject: str) -> str:
-    """The tracking code in brackets first, so the reporter's answer threads back to the item."""
-    subject = " ".join(subject.split())
-    if item.tracking_code in subject:
-        return subject[:300]
-    return f"[{item.tracking_code}] {subject}"[:300]
-
-
 def queue_reply(item: FeedbackItem, actor_id: int, subject: str, body: str, template_code: str | None = None) -> StaffReply:
     """A reply to the reporter, stored with its own Message-ID; the caller commits and then
     enqueues the sending job."""
@@ -78,11 +68,10 @@ def queue_reply(item: FeedbackItem, actor_id: int, subject: str, body: str, temp
     body = (body or "").strip()
     if not body or not (subject or "").strip():
         raise TriageError("subject and text are needed")
-    _name, address = parseaddr(current_app.config["MAIL_FROM"])
     reply = StaffReply(
         item_id=item.id, author_id=actor_id, template_code=template_code or None, to_addr=reporter.email,
-        subject=reply_subject(item, subject), body=body, state=ReplyState.queued,
-        message_id=make_msgid(idstring=item.tracking_code, domain=address.rpartition("@")[2] or "localhost").strip("<>"),
+        subject=outgoing.subject_with_code(item.tracking_code, subject), body=body, state=ReplyState.queued,
+        message_id=outgoing.new_message_id(item.tracking_code),
     )
     db.session.add(reply)
     item.events.append(Event(kind=EventKind.reply_queued, actor_id=actor_id, note=reply.subject))
