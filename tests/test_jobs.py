@@ -188,7 +188,7 @@ def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_
     """The follow-up of a batch of mail runs, but Redis refuses the receipt jobs it hands on:
     those items stay unmarked, and the sweeper sends their receipts once Redis is back."""
     from intake.mailbox import receiving as mailbox_receiving
-    from intake.feedback.jobs import items_received
+    from intake.feedback.jobs import follow_up_batch
     from intake.mailbox.jobs import parse_inbound
 
     raw = ("From: =?utf-8?B?6ZKx5LiD?= <qianqi@example.cn>\r\nTo: jdyx@zxzx.gov.cn\r\n"
@@ -201,7 +201,7 @@ def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_
         redis_outage.stop()
         assert parse_inbound(row_id) == "new item"  # its follow-up job could not be queued
         item_id = db.session.scalar(select(FeedbackItem.id))
-        assert items_received([item_id]) == "1 followed up, 0 receipt(s) queued, 1 left for the sweeper"
+        assert follow_up_batch([item_id]) == "1 followed up, 0 receipt(s) queued, 1 left for the sweeper"
         db.session.expire_all()
         item = db.session.get(FeedbackItem, item_id)
         assert item.dispatched_at is None and item.acknowledged_at is None

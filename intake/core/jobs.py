@@ -31,8 +31,8 @@ MAIL_RETRY = Retry(max=6, interval=[10, 30, 120, 600, 1800, 3600])
 # Jobs enqueued by an older release under a dotted name, still waiting in Redis after an
 # upgrade: the worker runs them under their new name. Kept for one release (remove in the next).
 LEGACY_NAMES = {
-    "workers.jobs.item_received": "intake.feedback.jobs.item_received",
-    "workers.jobs.items_received": "intake.feedback.jobs.items_received",
+    "workers.jobs.item_received": "intake.feedback.jobs.follow_up_item",
+    "workers.jobs.items_received": "intake.feedback.jobs.follow_up_batch",
     "workers.jobs.suggest_item": "intake.feedback.jobs.suggest_item",
     "workers.jobs.parse_inbound_batch": "intake.mailbox.jobs.parse_inbound_batch",
     "workers.jobs.parse_inbound": "intake.mailbox.jobs.parse_inbound",

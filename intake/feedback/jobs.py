@@ -30,8 +30,9 @@ def item_job_id(item_id: int) -> str:
 
 
 @job(retry=MAIL_RETRY)
-def item_received(item_id: int) -> str:
-    """Follow-up of a new item: send the reporter a receipt (回执) once, when we can."""
+def follow_up_item(item_id: int) -> str:
+    """Follow-up of one new item: its suggestions (unit, category, priority), then the reporter's
+    receipt (回执), once, when we can."""
     item = db.session.get(FeedbackItem, item_id)
     if item is None:
         # The row is committed before the job is enqueued, so this is a deleted item.
@@ -62,9 +63,9 @@ def item_received(item_id: int) -> str:
 
 
 @job(queue=TRIAGE, retry=Retry(max=5, interval=[10, 30, 120, 600, 1800]))
-def items_received(item_ids: list[int]) -> str:
+def follow_up_batch(item_ids: list[int]) -> str:
     """Follow-up of new items a batch at a time (the mail parse job's): suggestions for all of
-    them in one transaction, then a receipt job (`item_received`) for each that may get one.
+    them in one transaction, then a receipt job (`follow_up_item`) for each that may get one.
     Items whose follow-up started already are left to it."""
     item_ids = feedback_services.undispatched(item_ids)
     if not item_ids:
@@ -117,7 +118,7 @@ def dispatch_items(item_ids: list[int]) -> bool:
     running or just finished is not queued again, whether the sweeper or a request gets there
     first). The job itself records that it started (dispatched_at), so a request enqueues and
     commits nothing more. Returns False when Redis is unreachable; the rows wait for the sweeper."""
-    return enqueue_each(item_received, item_ids, item_job_id, what="item(s)")
+    return enqueue_each(follow_up_item, item_ids, item_job_id, what="item(s)")
 
 
 def dispatch_received(item_ids: list[int]) -> bool:
@@ -127,7 +128,7 @@ def dispatch_received(item_ids: list[int]) -> bool:
     if not item_ids:
         return True
     try:
-        enqueue(items_received, sorted(item_ids),
+        enqueue(follow_up_batch, sorted(item_ids),
                 job_id=f"{BATCH_JOB_PREFIX}{min(item_ids)}-{len(item_ids)}-{uuid.uuid4().hex[:8]}")
     except RedisError as exc:
         log.warning("Redis unavailable, %d item(s) left for the sweeper: %s", len(item_ids), exc)

@@ -14,7 +14,7 @@ from rq import Retry
 
 from intake.core.jobs import batches_in_redis, enqueue, job, queue
 from intake.extensions import db
-from intake.feedback.jobs import dispatch_received, items_received
+from intake.feedback.jobs import dispatch_received, follow_up_batch
 from intake.mailbox import ingest as mailbox_ingest
 from intake.mailbox import quarantine as mailbox_quarantine
 from intake.mailbox import services as mailbox_services
@@ -105,7 +105,7 @@ def _parse(inbound_ids: list[int], *, follow_up: bool = True) -> tuple[list[str]
     if follow_up:
         dispatch_received(new_items)
     else:
-        items_received(new_items)
+        follow_up_batch(new_items)
     return [o.detail for o in outcomes], errors
 
 

@@ -43,13 +43,13 @@ def test_a_job_enqueued_under_its_old_name_before_the_upgrade_runs_after_it(app,
 
 
 def test_enqueue_takes_the_queue_and_retries_the_job_declares(app):
-    from intake.feedback.jobs import items_received, suggest_item
+    from intake.feedback.jobs import follow_up_batch, suggest_item
 
     with app.app_context():
-        triage_job = enqueue(items_received, [1, 2], job_id="items-received-test")
+        triage_job = enqueue(follow_up_batch, [1, 2], job_id="items-received-test")
         main_job = enqueue(suggest_item, 7, job_id="suggest-item-7", unique=True)
         assert triage_job.origin == queue("triage").name != queue().name
-        assert triage_job.func_name == "intake.feedback.jobs.items_received"
+        assert triage_job.func_name == "intake.feedback.jobs.follow_up_batch"
         assert main_job.origin == queue().name
         assert main_job.retries_left == 5
         # unique: the same id again is not queued twice.

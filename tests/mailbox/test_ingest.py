@@ -450,7 +450,7 @@ def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(m
 def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox_id, imap_append, tmp_path):
     from intake.core.jobs import TRIAGE, queue
     from intake.triage.models import ItemSuggestion
-    from intake.feedback.jobs import items_received
+    from intake.feedback.jobs import follow_up_batch
     from intake.mailbox.jobs import parse_inbound_batch
 
     broken = tmp_path / "model.joblib"
@@ -467,7 +467,7 @@ def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox
         # The items are committed; their follow-up is one job of the triage queue.
         [follow_up] = queue(TRIAGE).get_jobs()
         assert follow_up.args == (item_ids,)
-        assert items_received(item_ids) == "2 followed up, 0 receipt(s) queued"
+        assert follow_up_batch(item_ids) == "2 followed up, 0 receipt(s) queued"
         assert count(ItemSuggestion) == 0
         assert sorted(queue().job_ids)[-2:] == sorted(f"suggest-item-{i}" for i in item_ids)
         assert db.session.scalar(select(func.count()).where(FeedbackItem.dispatched_at.is_(None))) == 0

@@ -13,7 +13,7 @@ from intake.timeutil import utcnow
 from intake.triage.services import reporter_replies as triage
 from tests.factories import create_item
 from tests.helpers import assert_sent_mail, sent_mail_text
-from intake.feedback.jobs import item_received
+from intake.feedback.jobs import follow_up_item
 from intake.triage.jobs import send_staff_reply
 
 BODY = "政务大厅便民窗口让我白跑一趟，工作人员说系统故障。"
@@ -34,7 +34,7 @@ def test_receipt_of_a_web_report(app_ctx, smtp_server, locale):
                        reporter=ReporterInput(name="孙七", email="sunqi@example.cn"))
     db.session.commit()
 
-    assert item_received(item.id) == "sent"
+    assert follow_up_item(item.id) == "sent"
 
     [envelope] = smtp_server.messages
     assert_sent_mail(envelope, f"receipt_web_{locale}", _placeholders(item))
@@ -51,7 +51,7 @@ def test_receipt_of_a_mailed_report_answers_in_its_thread(app_ctx, smtp_server):
                                    created_at=utcnow()))
     db.session.commit()
 
-    assert item_received(item.id) == "sent"
+    assert follow_up_item(item.id) == "sent"
 
     [envelope] = smtp_server.messages
     assert_sent_mail(envelope, "receipt_mail_threaded_en", _placeholders(item))
@@ -61,7 +61,7 @@ def test_staff_reply_follows_the_receipt_in_its_thread(app_ctx, smtp_server, use
     item = create_item(subject="便民窗口态度生硬", body=BODY,
                        reporter=ReporterInput(name="孙七", email="sunqi@example.cn"))
     db.session.commit()
-    assert item_received(item.id) == "sent"
+    assert follow_up_item(item.id) == "sent"
     reply = triage.queue_reply(item, users["staff"], "您的反映已受理", "孙七您好：\n\n已受理，转县政务服务中心办理。\n")
     db.session.commit()
     assert reply.message_id.endswith(f".{item.tracking_code}@localhost")
@@ -93,7 +93,7 @@ def test_message_ids_are_made_in_the_mail_from_domain(app_ctx, smtp_server, user
     app_ctx.config["MAIL_FROM"] = "县政协民主监督邮箱 <jiandu@zx.example.gov.cn>"
     item = create_item(reporter=ReporterInput(name="孙七", email="sunqi@example.cn"))
     db.session.commit()
-    assert item_received(item.id) == "sent"
+    assert follow_up_item(item.id) == "sent"
     reply = triage.queue_reply(item, users["staff"], "已受理", "已受理。")
     db.session.commit()
     assert send_staff_reply(reply.id) == "sent"

@@ -22,12 +22,12 @@ def kinds(item_id: int) -> list[EventKind]:
 
 
 def test_the_job_stores_a_suggestion_with_evidence_once(app_ctx, ref):
-    from intake.feedback.jobs import item_received
+    from intake.feedback.jobs import follow_up_item
 
     app_ctx.config["SUGGEST_AUTO_APPLY"] = 1.01  # never, unless an admin says otherwise
     item = create_item(subject=WINDOW, body=WINDOW_BODY)
     db.session.commit()
-    assert item_received(item.id) == "smtp not configured"  # the receipt part goes on as before
+    assert follow_up_item(item.id) == "smtp not configured"  # the receipt part goes on as before
     s = db.session.get(ItemSuggestion, item.id)
     assert (s.unit_id, s.category_id) == (ref.unit["zwfw"], ref.category["taidu"])
     assert "政务大厅" in s.unit_words and "态度" in s.category_words

@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.feedback import services
 from intake.feedback.models import Event, EventKind, FeedbackItem
 from tests.factories import ReporterInputFactory, create_item
-from intake.feedback.jobs import item_received
+from intake.feedback.jobs import follow_up_item
 
 
 def received(smtp_server):
@@ -25,8 +25,8 @@ def test_receipt_is_sent_once_in_the_reporters_language(app_ctx, smtp_server, lo
     item = create_item(locale=locale, reporter=ReporterInputFactory.build(name="孙七", email="sunqi@example.cn"))
     db.session.commit()
 
-    assert item_received(item.id) == "sent"
-    assert item_received(item.id) == "already acknowledged"
+    assert follow_up_item(item.id) == "sent"
+    assert follow_up_item(item.id) == "already acknowledged"
 
     [message] = received(smtp_server)
     expected = {"zh_Hant": "您的反映已收到"}.get(locale, subject)
@@ -43,7 +43,7 @@ def test_receipt_is_sent_once_in_the_reporters_language(app_ctx, smtp_server, lo
 def test_traditional_receipt_is_written_in_traditional_characters(app_ctx, smtp_server):
     item = create_item(locale="zh_Hant", reporter=ReporterInputFactory.build(email="tw@example.cn"))
     db.session.commit()
-    item_received(item.id)
+    follow_up_item(item.id)
     body = received(smtp_server)[0].get_content()
     assert "縣政協民主監督郵箱已收到您的反映" in body
 
@@ -60,7 +60,7 @@ def test_traditional_receipt_is_written_in_traditional_characters(app_ctx, smtp_
 def test_no_receipt_without_an_address(app_ctx, smtp_server, reporter):
     item = create_item(reporter=reporter)
     db.session.commit()
-    assert item_received(item.id) == "no address"
+    assert follow_up_item(item.id) == "no address"
     assert smtp_server.messages == []
     assert db.session.get(FeedbackItem, item.id).acknowledged_at is None
 
@@ -69,12 +69,12 @@ def test_no_receipt_when_mail_is_not_configured(app_ctx):
     item = create_item()
     db.session.commit()
     assert app_ctx.config["SMTP_HOST"] == ""
-    assert item_received(item.id) == "smtp not configured"
+    assert follow_up_item(item.id) == "smtp not configured"
     assert db.session.get(FeedbackItem, item.id).acknowledged_at is None
 
 
 def test_deleted_item_is_not_an_error(app_ctx):
-    assert item_received(987654) == "missing"
+    assert follow_up_item(987654) == "missing"
 
 
 def test_smtp_outage_fails_the_job_so_rq_retries(app_ctx):
@@ -84,7 +84,7 @@ def test_smtp_outage_fails_the_job_so_rq_retries(app_ctx):
     item = create_item()
     db.session.commit()
     with pytest.raises(OSError):
-        item_received(item.id)
+        follow_up_item(item.id)
     db.session.rollback()
     item = db.session.get(FeedbackItem, item.id)
     assert item.acknowledged_at is None
@@ -105,7 +105,7 @@ def test_a_broken_model_file_does_not_hold_back_the_receipt(app_ctx, smtp_server
     item = create_item(reporter=ReporterInputFactory.build(email="zhou@example.cn"))
     db.session.commit()
 
-    assert item_received(item.id) == "sent"
+    assert follow_up_item(item.id) == "sent"
     assert len(smtp_server.messages) == 1
     assert db.session.get(ItemSuggestion, item.id) is None
     queue = Queue(app_ctx.config["RQ_QUEUE"], connection=redis_connection())
