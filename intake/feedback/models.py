@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,15 +18,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false as sa_false
 
 from intake.auth.models import User
+from intake.core.models import enum_column
 from intake.extensions import db
 from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK constraint: portable across SQLite and PostgreSQL
-    # and easy to extend in a migration.
-    return Enum(cls, native_enum=False, create_constraint=True, length=24, name=name)
 
 
 class ItemStatus(enum.Enum):
@@ -177,10 +172,10 @@ class FeedbackItem(db.Model):
     number: Mapped[int] = mapped_column(Integer)  # sequential within the year
     tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
     lookup_secret: Mapped[str] = mapped_column(String(64))
-    source: Mapped[Source] = mapped_column(_enum(Source, "source"))
-    kind: Mapped[Kind] = mapped_column(_enum(Kind, "kind"), default=Kind.complaint)
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "status"), default=ItemStatus.pending)
-    priority: Mapped[Priority] = mapped_column(_enum(Priority, "priority"), default=Priority.normal)
+    source: Mapped[Source] = mapped_column(enum_column(Source, "source"))
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind, "kind"), default=Kind.complaint)
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "status"), default=ItemStatus.pending)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"), default=Priority.normal)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"))
@@ -296,7 +291,7 @@ class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
     from_value: Mapped[str | None] = mapped_column(String(64))
     to_value: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)

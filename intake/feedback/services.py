@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from sqlalchemy import insert, select, text, update
 
+from intake.core.text import blank_to_none
 from intake.extensions import db
 from intake.feedback.models import (
     ALLOWED_TRANSITIONS,
@@ -100,12 +101,6 @@ def subject_from_body(body: str) -> str:
     return first_line[:SUBJECT_FROM_BODY_CHARS] + "…"
 
 
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
-
 
 def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: int | None = None) -> FeedbackItem:
     """Create an item with its reporter and files and the first audit event."""
@@ -144,9 +139,9 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
             unit_id=data.unit_id,
             category_id=data.category_id,
             reporter_id=next(reporter_ids) if data.reporter is not None else None,
-            subject=_clean(data.subject) or subject_from_body(body),
+            subject=blank_to_none(data.subject) or subject_from_body(body),
             body=body,
-            location=_clean(data.location),
+            location=blank_to_none(data.location),
             received_at=now,
             updated_at=now,
             client_ip=data.client_ip,
@@ -197,9 +192,9 @@ def _attachment_row(item_id: int, upload: UploadInput, stored, now) -> dict:
 
 def _reporter_row(r: ReporterInput, now) -> dict:
     return dict(
-        name=_clean(r.name),
-        phone=_clean(r.phone),
-        email=_clean(r.email.lower()) if r.email else None,
+        name=blank_to_none(r.name),
+        phone=blank_to_none(r.phone),
+        email=blank_to_none(r.email.lower()) if r.email else None,
         is_member=r.is_member,
         wants_anonymity=r.wants_anonymity,
         user_id=r.user_id,
@@ -226,7 +221,7 @@ def change_status(item: FeedbackItem, new_status: ItemStatus, *, actor_id: int |
         actor_id=actor_id,
         from_value=old_status.value,
         to_value=new_status.value,
-        note=_clean(note),
+        note=blank_to_none(note),
     )
     item.events.append(event)
     db.session.flush()

@@ -19,8 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from intake.core.models import enum_column
 from intake.extensions import db
-from intake.feedback.models import FeedbackItem, _enum
+from intake.feedback.models import FeedbackItem
 from intake.timeutil import utcnow
 
 DEFAULT_MAILBOX = "default"
@@ -119,7 +120,7 @@ class InboundMessage(db.Model):
     size: Mapped[int] = mapped_column(BigInteger)
     internaldate: Mapped[datetime | None]
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
-    state: Mapped[InboundState] = mapped_column(_enum(InboundState, "inbound_state"), default=InboundState.stored)
+    state: Mapped[InboundState] = mapped_column(enum_column(InboundState, "inbound_state"), default=InboundState.stored)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_items.id", ondelete="SET NULL"), index=True)
@@ -176,7 +177,7 @@ class ThreadEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"))
-    direction: Mapped[Direction] = mapped_column(_enum(Direction, "direction"))
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction, "direction"))
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     sender: Mapped[str | None] = mapped_column(String(254))

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from intake.rectification.models.ratings import Satisfaction
-from intake.rectification.models.tasks import RectificationTask, TaskEventKind
+from intake.rectification.models.tasks import RectificationTask
 from intake.rectification.services import ledger_query, visibility
 
 # The county's own headers: kept in Chinese whatever the UI language, as the offices file them.

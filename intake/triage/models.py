@@ -19,8 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false as sa_false
 
 from intake.auth.models import User
+from intake.core.models import enum_column
 from intake.extensions import db
-from intake.feedback.models import FeedbackItem, _enum
+from intake.feedback.models import FeedbackItem
 from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
@@ -71,12 +72,12 @@ class ItemSuggestion(db.Model):
     unit_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     unit_evidence: Mapped[str] = mapped_column(Text, default="")  # words, "、"-joined
     unit_source: Mapped[str] = mapped_column(String(16), default="none")
-    unit_decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "unit_decision"))
+    unit_decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, "unit_decision"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
     category_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     category_evidence: Mapped[str] = mapped_column(Text, default="")
     category_source: Mapped[str] = mapped_column(String(16), default="none")
-    category_decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "category_decision"))
+    category_decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, "category_decision"))
     # Priority hint: flags (safety, retaliation, integrity, urgency) and the words that raised them.
     hint_priority: Mapped[str] = mapped_column(String(16), default="normal")
     flags: Mapped[str] = mapped_column(String(100), default="")  # comma-joined
@@ -175,7 +176,7 @@ class StaffReply(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
-    state: Mapped[ReplyState] = mapped_column(_enum(ReplyState, "reply_state"), default=ReplyState.queued)
+    state: Mapped[ReplyState] = mapped_column(enum_column(ReplyState, "reply_state"), default=ReplyState.queued)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

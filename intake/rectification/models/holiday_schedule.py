@@ -7,8 +7,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.auth.models import User
+from intake.core.models import enum_column
 from intake.extensions import db
-from intake.rectification.models.tasks import _enum
 from intake.timeutil import utcnow
 
 
@@ -41,6 +41,6 @@ class HolidayScheduleDay(db.Model):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     year: Mapped[int] = mapped_column(ForeignKey("holiday_schedules.year", ondelete="CASCADE"), index=True)
-    kind: Mapped[ScheduleDayKind] = mapped_column(_enum(ScheduleDayKind, "schedule_day_kind"))
+    kind: Mapped[ScheduleDayKind] = mapped_column(enum_column(ScheduleDayKind, "schedule_day_kind"))
 
     schedule: Mapped[HolidaySchedule] = relationship(back_populates="days")

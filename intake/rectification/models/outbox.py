@@ -5,9 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.core.models import enum_column
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
-from intake.rectification.models.tasks import RectificationTask, _enum
+from intake.rectification.models.tasks import RectificationTask
 from intake.timeutil import utcnow
 
 
@@ -52,7 +53,7 @@ class TaskReminder(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind, "reminder_kind"))
     due_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(index=True)

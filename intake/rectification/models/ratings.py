@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from intake.core.models import enum_column
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
-from intake.rectification.models.tasks import RectificationTask, _enum
+from intake.rectification.models.tasks import RectificationTask
 from intake.timeutil import utcnow
 
 
@@ -41,7 +42,7 @@ class ReporterRating(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
     closure_round: Mapped[int] = mapped_column(Integer)
-    grade: Mapped[Satisfaction] = mapped_column(_enum(Satisfaction, "satisfaction"))
+    grade: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction, "satisfaction"))
     comment: Mapped[str | None] = mapped_column(Text)  # staff only: it may name the reporter
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -6,8 +6,8 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.auth.models import User
+from intake.core.models import enum_column
 from intake.extensions import db
-from intake.rectification.models.tasks import _enum
 from intake.timeutil import utcnow
 
 
@@ -28,7 +28,7 @@ class UnitReadAudit(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReadKind] = mapped_column(_enum(ReadKind, "read_kind"))
+    kind: Mapped[ReadKind] = mapped_column(enum_column(ReadKind, "read_kind"))
     object_id: Mapped[int | None] = mapped_column(Integer)
     client_ip: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

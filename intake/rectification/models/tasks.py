@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +25,7 @@ from sqlalchemy.sql.expression import false as sa_false
 from sqlalchemy.sql.expression import true as sa_true
 
 from intake.auth.models import User
+from intake.core.models import enum_column
 from intake.extensions import db
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.reference.models import Unit
@@ -35,9 +35,6 @@ if TYPE_CHECKING:  # named as strings in the relationships below
     from intake.rectification.models.ratings import ReporterRating
     from intake.rectification.models.visits import VerificationVisit
 
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, native_enum=False, create_constraint=True, length=24, name=name)
 
 
 class TaskStatus(enum.Enum):
@@ -112,7 +109,7 @@ class RectificationTask(db.Model):
     measures: Mapped[str | None] = mapped_column(Text)  # 整改措施, from the unit
     responsible_person: Mapped[str | None] = mapped_column(String(100))  # 责任人
     completion_report: Mapped[str | None] = mapped_column(Text)  # 完成情况
-    status: Mapped[TaskStatus] = mapped_column(_enum(TaskStatus, "task_status"), default=TaskStatus.dispatched)
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, "task_status"), default=TaskStatus.dispatched)
     # 整改时限 and the first answer (签收并答复) in working days from dispatch, as dates.
     deadline: Mapped[date] = mapped_column(Date)
     first_answer_due: Mapped[date] = mapped_column(Date)
@@ -234,7 +231,7 @@ class TaskEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[TaskEventKind] = mapped_column(_enum(TaskEventKind, "task_event_kind"))
+    kind: Mapped[TaskEventKind] = mapped_column(enum_column(TaskEventKind, "task_event_kind"))
     from_value: Mapped[str | None] = mapped_column(String(64))
     to_value: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
@@ -261,7 +258,7 @@ class EvidenceFile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_visits.id", ondelete="CASCADE"))
-    kind: Mapped[EvidenceKind] = mapped_column(_enum(EvidenceKind, "evidence_kind"))
+    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, "evidence_kind"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(255))
@@ -320,7 +317,7 @@ class ExtensionRequest(db.Model):
     requested_deadline: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     decision: Mapped[ExtensionDecision] = mapped_column(
-        _enum(ExtensionDecision, "extension_decision"), default=ExtensionDecision.pending
+        enum_column(ExtensionDecision, "extension_decision"), default=ExtensionDecision.pending
     )
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]

@@ -7,8 +7,9 @@ from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.auth.models import User
+from intake.core.models import enum_column
 from intake.extensions import db
-from intake.rectification.models.tasks import EvidenceFile, RectificationTask, _enum
+from intake.rectification.models.tasks import EvidenceFile, RectificationTask
 from intake.timeutil import utcnow
 
 
@@ -38,7 +39,7 @@ class VerificationVisit(db.Model):
     visited_on: Mapped[date] = mapped_column(Date)
     visitors: Mapped[str] = mapped_column(String(300))  # who went, as written by the member
     findings: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[VisitOutcome] = mapped_column(_enum(VisitOutcome, "visit_outcome"))
+    outcome: Mapped[VisitOutcome] = mapped_column(enum_column(VisitOutcome, "visit_outcome"))
     reasons: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

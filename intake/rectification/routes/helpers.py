@@ -1,6 +1,6 @@
 """What the ledger's views share: uploads from a form, stored files and the Excel export as
 downloads, the ledger filter from the query string."""
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from intake.feedback.services import UploadInput
@@ -8,7 +8,6 @@ from intake.rectification import services
 from intake.rectification.forms import LedgerFilterForm
 from intake.rectification.models.tasks import TaskStatus
 from intake.rectification.services import ledger_query
-from intake.storage import path_for
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -20,18 +19,6 @@ def _uploads(field) -> list[UploadInput]:
                     stream=f.stream)
         for f in (field.data or []) if f and getattr(f, "filename", None)
     ]
-
-
-def _send_stored(stored_name: str, content_type: str, download_name: str):
-    path = path_for(stored_name)
-    if not path.exists():
-        abort(410)
-    # Always a download and never sniffed: an uploaded HTML or SVG must not run in our origin.
-    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=download_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> ledger_query.LedgerFilter:

@@ -4,13 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.auth.models import Role
+from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.rectification import jobs, member_bp, notify, services
 from intake.rectification.forms import VisitForm
 from intake.rectification.masking import masked_file_name
 from intake.rectification.models.tasks import EvidenceFile, RectificationTask, TaskStatus
 from intake.rectification.models.visits import VisitOutcome
-from intake.rectification.routes.helpers import _send_stored, _uploads
+from intake.rectification.routes.helpers import _uploads
 from intake.rectification.services import ledger_query, verification
 from intake.security import roles_required
 
@@ -66,5 +67,5 @@ def member_file(task_id: int, file_id: int):
     evidence = db.get_or_404(EvidenceFile, file_id)
     if evidence.task_id != task_id:
         abort(404)
-    return _send_stored(evidence.stored_name, evidence.content_type,
+    return send_stored(evidence.stored_name, evidence.content_type,
                         masked_file_name(evidence.task.code, file_id, evidence.original_name))

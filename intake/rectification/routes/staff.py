@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from intake.auth.models import Role
+from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 from intake.rectification import ledger, services, staff_bp
@@ -19,7 +20,7 @@ from intake.rectification.forms import (
     RouteForm,
 )
 from intake.rectification.models.tasks import EvidenceFile, ExtensionRequest, RectificationTask
-from intake.rectification.routes.helpers import _export_name, _ledger_filter, _send_stored, _xlsx_response
+from intake.rectification.routes.helpers import _export_name, _ledger_filter, _xlsx_response
 from intake.rectification.services import (
     deadlines,
     figures_per_unit,
@@ -255,4 +256,4 @@ def save_calendar():
 @staff_required
 def staff_file(file_id: int):
     evidence = db.get_or_404(EvidenceFile, file_id)
-    return _send_stored(evidence.stored_name, evidence.content_type, evidence.original_name)
+    return send_stored(evidence.stored_name, evidence.content_type, evidence.original_name)

@@ -4,13 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.auth.models import Role
+from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.rectification import ledger, services, unit_bp
 from intake.rectification.forms import CompletionForm, ExtensionForm, ProgressForm, SignForm
 from intake.rectification.masking import masked_file_name
 from intake.rectification.models.read_audit import ReadKind
 from intake.rectification.models.tasks import EvidenceFile, EvidenceKind, RectificationTask
-from intake.rectification.routes.helpers import _export_name, _send_stored, _uploads, _xlsx_response
+from intake.rectification.routes.helpers import _export_name, _uploads, _xlsx_response
 from intake.rectification.services import ledger_query, released_attachments, unit_steps, visibility
 from intake.security import roles_required
 
@@ -118,7 +119,7 @@ def unit_file(task_id: int, file_id: int):
                               client_ip=request.remote_addr)
     db.session.commit()
     index = [f.id for f in task.files].index(file_id) + 1
-    return _send_stored(evidence.stored_name, evidence.content_type,
+    return send_stored(evidence.stored_name, evidence.content_type,
                         masked_file_name(task.code, index, evidence.original_name))
 
 
@@ -133,5 +134,5 @@ def unit_attachment(task_id: int, attachment_id: int):
                               client_ip=request.remote_addr)
     db.session.commit()
     # The original name may carry the reporter's name: the unit gets a neutral one.
-    return _send_stored(attachment.stored_name, attachment.content_type,
+    return send_stored(attachment.stored_name, attachment.content_type,
                         masked_file_name(task.code + "-att", attachment.id, attachment.original_name))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from intake.core.text import blank_to_none
 from intake.rectification.models.tasks import TASK_TRANSITIONS, RectificationTask, TaskEvent, TaskEventKind, TaskStatus
 from intake.rectification.services.visibility import mask_for_task  # noqa: F401 - notify.py reads services.mask_for_task
 
@@ -25,16 +26,10 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None
-
 
 def _event(task: RectificationTask, kind: TaskEventKind, actor_id: int | None, *, note: str | None = None,
            from_value: str | None = None, to_value: str | None = None) -> TaskEvent:
-    event = TaskEvent(kind=kind, actor_id=actor_id, note=_clean(note), from_value=from_value, to_value=to_value)
+    event = TaskEvent(kind=kind, actor_id=actor_id, note=blank_to_none(note), from_value=from_value, to_value=to_value)
     task.events.append(event)
     return event
 

@@ -3,12 +3,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from intake.core.text import blank_to_none
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 from intake.rectification.models.outbox import ReminderKind, TaskReminder
 from intake.rectification.models.ratings import ReporterRating, Satisfaction
 from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
-from intake.rectification.services import RectificationError, _clean, _event, local_today
+from intake.rectification.services import RectificationError, _event, local_today
 from intake.rectification.services.routing import tasks_of_item
 from intake.rectification.services.verification import reopen_task
 
@@ -46,7 +47,7 @@ def rate_outcome(item: FeedbackItem, grade: Satisfaction, comment: str | None = 
         raise RectificationError("nothing to rate")
     task = outcome.task
     rating = ReporterRating(task=task, item_id=item.id, closure_round=task.closure_round, grade=grade,
-                            comment=_clean(comment))
+                            comment=blank_to_none(comment))
     db.session.add(rating)
     _event(task, TaskEventKind.rating, None, to_value=grade.value)
     if grade is Satisfaction.dissatisfied:

@@ -3,11 +3,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from intake.core.text import blank_to_none
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.feedback.services import next_sequence_value
 from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus, task_items
-from intake.rectification.services import RectificationError, _clean, _event, local_today
+from intake.rectification.services import RectificationError, _event, local_today
 from intake.rectification.services.deadlines import compute_deadlines
 from intake.rectification.services.linked_items import _move_item
 
@@ -62,7 +63,7 @@ def route_items_to_unit(item_ids: list[int], unit_id: int, problem: str | None, 
         if task is None or task.unit_id != unit_id or task.status not in OPEN_FOR_ATTACHING:
             raise RectificationError("task not open for this unit")
     else:
-        problem, requirement = _clean(problem), _clean(requirement)
+        problem, requirement = blank_to_none(problem), blank_to_none(requirement)
         if not problem or not requirement:
             raise RectificationError("problem and requirement are required")
         start = today or local_today()

@@ -2,6 +2,7 @@
 (staff decide, or set the deadline by hand), report it done."""
 from datetime import date
 
+from intake.core.text import blank_to_none
 from intake.extensions import db
 from intake.feedback.models import ItemStatus
 from intake.feedback.services import UploadInput
@@ -16,7 +17,7 @@ from intake.rectification.models.tasks import (
     TaskStatus,
 )
 from intake.rectification.models.visits import VerificationVisit
-from intake.rectification.services import RectificationError, TaskTransitionError, _clean, _event, _transition
+from intake.rectification.services import RectificationError, TaskTransitionError, _event, _transition
 from intake.rectification.services.linked_items import _move_item
 from intake.rectification.workdays import current_calendar
 from intake.storage import store_stream
@@ -48,7 +49,7 @@ def sign_task(task: RectificationTask, actor_id: int, *, measures: str, responsi
               note: str | None = None) -> TaskEvent:
     """已派发 → 已签收: the unit takes the task and names its measures and the person in charge
     (the first answer, 首次答复). Linked items move to 整改中."""
-    measures, responsible_person = _clean(measures), _clean(responsible_person)
+    measures, responsible_person = blank_to_none(measures), blank_to_none(responsible_person)
     if not measures or not responsible_person:
         raise RectificationError("measures and responsible person are required")
     event = _transition(task, TaskStatus.signed, actor_id, note)
@@ -64,7 +65,7 @@ def sign_task(task: RectificationTask, actor_id: int, *, measures: str, responsi
 
 def post_progress(task: RectificationTask, actor_id: int, note: str, uploads: list[UploadInput] = ()) -> TaskEvent:
     """A progress update (整改进展), with evidence files; the first one starts 整改中."""
-    note = _clean(note)
+    note = blank_to_none(note)
     if not note:
         raise RectificationError("progress text is required")
     if task.status in (TaskStatus.signed, TaskStatus.returned):
@@ -99,7 +100,7 @@ def add_evidence(task: RectificationTask, actor_id: int, uploads: list[UploadInp
 
 def request_extension(task: RectificationTask, actor_id: int, requested_deadline: date, reason: str) -> ExtensionRequest:
     """The unit asks for more time (申请延期); one open request at a time."""
-    reason = _clean(reason)
+    reason = blank_to_none(reason)
     if not reason:
         raise RectificationError("a reason is required")
     if task.status is TaskStatus.closed or task.pending_extension is not None:
@@ -121,7 +122,7 @@ def decide_extension(request: ExtensionRequest, actor_id: int, approve: bool, no
     request.decision = ExtensionDecision.approved if approve else ExtensionDecision.rejected
     request.decided_by_id = actor_id
     request.decided_at = utcnow()
-    request.decision_note = _clean(note)
+    request.decision_note = blank_to_none(note)
     event = _event(task, TaskEventKind.extension_decided, actor_id, note=note, to_value=request.decision.value)
     if approve:
         change_deadline(task, actor_id, request.requested_deadline, note=note)
@@ -152,7 +153,7 @@ def change_deadline(task: RectificationTask, actor_id: int, deadline: date, firs
 def report_completion(task: RectificationTask, actor_id: int, completion_report: str,
                       uploads: list[UploadInput] = ()) -> TaskEvent:
     """已签收 / 整改中 / 退回重办 → 已报告完成, with what was done (完成情况)."""
-    completion_report = _clean(completion_report)
+    completion_report = blank_to_none(completion_report)
     if not completion_report:
         raise RectificationError("the completion report is required")
     event = _transition(task, TaskStatus.reported_done, actor_id, completion_report)

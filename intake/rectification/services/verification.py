@@ -2,13 +2,14 @@
 keeping a task closed after a complaint."""
 from datetime import date
 
+from intake.core.text import blank_to_none
 from intake.extensions import db
 from intake.feedback.models import ItemStatus
 from intake.feedback.services import UploadInput
 from intake.rectification.models.outbox import ClosureNotice
 from intake.rectification.models.tasks import EvidenceKind, RectificationTask, TaskEvent, TaskEventKind, TaskStatus
 from intake.rectification.models.visits import VerificationVisit, VisitOutcome
-from intake.rectification.services import RectificationError, TaskTransitionError, _clean, _event, _transition
+from intake.rectification.services import RectificationError, TaskTransitionError, _event, _transition
 from intake.rectification.services.linked_items import _move_item
 from intake.rectification.services.unit_steps import _store_files
 from intake.rectification.services.visibility import items_told_of
@@ -24,7 +25,7 @@ def record_visit(task: RectificationTask, actor_id: int, *, visited_on: date, vi
                  outcome: VisitOutcome, reasons: str | None = None,
                  photos: list[UploadInput] = ()) -> VerificationVisit:
     """A verification visit; it accepts the fix (→ 已销号) or returns it (→ 退回重办)."""
-    visitors, findings, reasons = _clean(visitors), _clean(findings), _clean(reasons)
+    visitors, findings, reasons = blank_to_none(visitors), blank_to_none(findings), blank_to_none(reasons)
     if not visitors or not findings:
         raise RectificationError("who went and what they found are required")
     if outcome is VisitOutcome.returned and not reasons:
@@ -64,7 +65,7 @@ def close_task(task: RectificationTask, actor_id: int | None, note: str | None =
 
 def return_task(task: RectificationTask, actor_id: int | None, reasons: str) -> TaskEvent:
     """→ 退回重办, with reasons: from a member's visit, or staff deciding after 不满意."""
-    reasons = _clean(reasons)
+    reasons = blank_to_none(reasons)
     if not reasons:
         raise RectificationError("reasons are required to return a task")
     event = _transition(task, TaskStatus.returned, actor_id, reasons)
@@ -84,7 +85,7 @@ def reopen_task(task: RectificationTask, note: str | None = None) -> TaskEvent:
 
 def confirm_closure(task: RectificationTask, actor_id: int, note: str) -> TaskEvent:
     """reopened → 已销号: staff looked at the complaint and keep the task closed."""
-    note = _clean(note)
+    note = blank_to_none(note)
     if not note:
         raise RectificationError("a note is required")
     event = _transition(task, TaskStatus.closed, actor_id, note)

@@ -1,10 +1,11 @@
 """One item and what staff do with it: status, classification, assignment, notes, the
 reporter's identity, merging, replies; its mail bodies, inline images and attachments."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
@@ -261,30 +262,12 @@ def _inline_image(item_id: int, attachment_id: int):
         head = f.read(16)
     if not mailbody.is_raster_image(attachment.content_type, head):
         abort(404)
-    response = send_file(path, mimetype=attachment.content_type.split(";")[0].strip().lower(), max_age=0,
-                         download_name=attachment.original_name)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(attachment.stored_name, attachment.content_type.split(";")[0].strip().lower(),
+                       attachment.original_name, inline=True)
 
 
 @bp.get("/attachments/<int:attachment_id>")
 @staff_required
 def download_attachment(attachment_id: int):
     attachment = db.get_or_404(Attachment, attachment_id)
-    path = path_for(attachment.stored_name)
-    if not path.exists():
-        abort(410)
-    # Always a download and never sniffed: an uploaded HTML or SVG must not run in our origin.
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_stored(attachment.stored_name, attachment.content_type, attachment.original_name)
