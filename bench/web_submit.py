@@ -44,6 +44,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests import servers  # noqa: E402 - the test rig's servers
+
 TARGET_RATIO = 0.5
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_BENCH_DB = "intake_bench_web"  # not intake_bench: bench/mail_ingest.py uses that one
@@ -360,7 +364,7 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="intake-bench-", dir=args.tmpdir))
-        self.servers: list[Server] = []
+        self.servers: list = []  # Server here, or the test rig's Process
         self.clients: list[tuple[multiprocessing.Process, object]] = []
         self.database_url = ""
         self.backend = ""
@@ -372,20 +376,13 @@ class Bench:
     # setup
 
     def start_redis(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise SetupError("redis-server is not installed (apt-get install redis-server)")
-        port = free_port()
-        server = Server(
-            "redis",
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)],
-            port, self.tmp / "redis.log",
-        )
+        try:
+            server = servers.start_redis(self.tmp)  # the test rig's private Redis
+        except servers.ServerUnavailable as exc:
+            raise SetupError(str(exc)) from exc
         self.servers.append(server)
-        server.start()
-        self.redis_url = f"redis://127.0.0.1:{port}/0"
-        log(f"redis-server on port {port}")
+        self.redis_url = f"redis://127.0.0.1:{server.port}/0"
+        log(f"redis-server on port {server.port}")
 
     def prepare_database(self) -> None:
         import sqlalchemy
@@ -394,20 +391,11 @@ class Bench:
             self.database_url = self.args.database_url
         elif self.args.postgres:
             admin = self.args.postgres_admin_url
-            engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
             try:
-                with engine.connect() as conn:
-                    conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)'))
-                    conn.execute(sqlalchemy.text(
-                        f"CREATE DATABASE \"{PG_BENCH_DB}\" ENCODING 'UTF8' TEMPLATE template0"))
+                self.database_url = servers.create_database(admin, PG_BENCH_DB)
             except sqlalchemy.exc.OperationalError as exc:
                 raise SetupError(f"PostgreSQL at {admin} is not reachable: {exc}") from exc
-            finally:
-                engine.dispose()
             self.created_pg_db = True
-            self.database_url = str(
-                sqlalchemy.engine.make_url(admin).set(database=PG_BENCH_DB).render_as_string(hide_password=False)
-            )
         else:
             self.database_url = f"sqlite:///{self.tmp / 'intake-bench.sqlite3'}"
         self.backend = sqlalchemy.engine.make_url(self.database_url).get_backend_name()
@@ -579,15 +567,11 @@ class Bench:
         if self.created_pg_db:
             import sqlalchemy
 
-            engine = sqlalchemy.create_engine(self.args.postgres_admin_url, isolation_level="AUTOCOMMIT")
             try:
-                with engine.connect() as conn:
-                    conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)'))
+                servers.drop_database(self.args.postgres_admin_url, PG_BENCH_DB)
                 log(f"dropped database {PG_BENCH_DB}")
             except sqlalchemy.exc.SQLAlchemyError as exc:
                 log(f"WARNING: could not drop database {PG_BENCH_DB}: {exc}")
-            finally:
-                engine.dispose()
         if self.args.keep_temp:
             log(f"kept {self.tmp} (logs, SQLite file)")
         else:

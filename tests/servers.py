@@ -149,7 +149,7 @@ def create_database(admin_url: str, name: str) -> str:
         conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
     engine.dispose()
-    return str(sqlalchemy.engine.make_url(admin_url).set(database=name))
+    return sqlalchemy.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(admin_url: str, name: str) -> None:
