@@ -2,9 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_RUN := redis-server
+# Printed documents (PDF): WeasyPrint's Pango libraries and the Noto CJK fonts it embeds.
+APT_RUN := redis-server libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
 # Debian packages the test suite talks to: databases, Redis, Dovecot, Chromium and CJK fonts.
-APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk
+# poppler-utils: pdffonts and pdftotext check the printed PDFs.
+APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test venv venv-test translations system-run system-test bench-web bench-mail bench-queue clean help
@@ -14,7 +17,7 @@ help:
 	@echo "             a demo mailbox when IMAP_HOST is not set)"
 	@echo "make test  - install what the tests need, start their servers, run the suite"
 
-run: venv translations
+run: system-run venv translations
 	$(BIN)/python -m workers.devstack
 
 test: system-test venv-test translations
