@@ -49,6 +49,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     rectification.init_app(app)
 
+    from intake import program
+
+    program.init_app(app)
+
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints
 
