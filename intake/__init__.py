@@ -49,8 +49,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     rectification.init_app(app)
 
+    from intake import program
     from intake.program import plan_web
 
+    program.init_app(app)
     plan_web.init_app(app)
 
     if app.config["BENCH_ENDPOINTS"]:

@@ -14,6 +14,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import FeedbackItem
 from intake.feedback.services import UploadInput
+from intake.program import services as program_services
 from intake.rectification import ledger, member_bp, notify, public_bp, services, staff_bp, unit_bp
 from intake.rectification.forms import (
     ActionForm,
@@ -580,14 +581,15 @@ def rate(code: str):
 
 @public_bp.get("/units/")
 def public_units():
-    units = db.session.scalars(db.select(Unit).where(Unit.is_supervised.is_(True)).order_by(Unit.sort_order, Unit.id)).all()
+    units = program_services.supervised_units()
     rows = services.unit_figures(unit_ids=[u.id for u in units]) if units else []
     return render_template("rectification/figures.html", rows=rows, year=None, public=True)
 
 
 @public_bp.get("/units/<code>")
 def public_unit(code: str):
-    unit = db.session.scalar(db.select(Unit).where(Unit.code == code, Unit.is_supervised.is_(True)))
+    unit = db.session.scalar(db.select(Unit).where(
+        Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query())))
     if unit is None:
         abort(404)
     year = request.args.get("year", type=int)

@@ -11,6 +11,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Priority, Source
 from intake.mail import lookup_url
+from intake.program.services import supervised_first
 from intake.reference.models import Category, Unit
 from intake.reference.services import category_choices, unit_choices
 from intake.security import roles_required, staff_required
@@ -448,7 +449,7 @@ def admin_rules():
         return redirect(url_for("triage.admin_rules"), code=303)
     if request.method == "GET":
         form.threshold.data = round(suggestions.auto_apply_threshold(), 2)
-    units = db.session.query(Unit).order_by(Unit.is_supervised.desc(), Unit.sort_order, Unit.id).all()
+    units = db.session.query(Unit).order_by(supervised_first(), Unit.sort_order, Unit.id).all()
     categories = db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
     status = 400 if request.method == "POST" else 200
     return render_template("triage/admin_rules.html", form=form, units=units, categories=categories), status
