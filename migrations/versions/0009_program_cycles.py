@@ -62,14 +62,17 @@ POSTGRESQL_TRIGGERS = [
        BEGIN
          RAISE EXCEPTION 'sealed: % on % refused (the lottery record cannot change)', TG_OP, TG_TABLE_NAME;
        END $$""",
-    """CREATE FUNCTION sealed_check_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION sealed_commitment_insert() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
-         IF TG_TABLE_NAME = 'lottery_commitments'
-            AND EXISTS (SELECT 1 FROM lottery_draws WHERE cycle_id = NEW.cycle_id) THEN
+         IF EXISTS (SELECT 1 FROM lottery_draws WHERE cycle_id = NEW.cycle_id) THEN
            RAISE EXCEPTION 'sealed: the lottery of this cycle has been drawn';
          END IF;
-         IF TG_TABLE_NAME = 'lottery_draws' AND NEW.commitment_id IS DISTINCT FROM
-            (SELECT id FROM lottery_commitments WHERE cycle_id = NEW.cycle_id ORDER BY sequence DESC LIMIT 1) THEN
+         RETURN NEW;
+       END $$""",
+    """CREATE FUNCTION sealed_draw_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF NEW.commitment_id IS DISTINCT FROM (SELECT id FROM lottery_commitments WHERE cycle_id = NEW.cycle_id
+                                                 ORDER BY sequence DESC LIMIT 1) THEN
            RAISE EXCEPTION 'sealed: a draw uses the latest commitment of its cycle';
          END IF;
          RETURN NEW;
@@ -77,11 +80,11 @@ POSTGRESQL_TRIGGERS = [
     """CREATE TRIGGER sealed_lottery_commitments BEFORE UPDATE OR DELETE ON lottery_commitments
        FOR EACH ROW EXECUTE PROCEDURE sealed_refuse()""",
     """CREATE TRIGGER sealed_lottery_commitments_insert BEFORE INSERT ON lottery_commitments
-       FOR EACH ROW EXECUTE PROCEDURE sealed_check_insert()""",
+       FOR EACH ROW EXECUTE PROCEDURE sealed_commitment_insert()""",
     """CREATE TRIGGER sealed_lottery_draws BEFORE UPDATE OR DELETE ON lottery_draws
        FOR EACH ROW EXECUTE PROCEDURE sealed_refuse()""",
     """CREATE TRIGGER sealed_lottery_draws_insert BEFORE INSERT ON lottery_draws
-       FOR EACH ROW EXECUTE PROCEDURE sealed_check_insert()""",
+       FOR EACH ROW EXECUTE PROCEDURE sealed_draw_insert()""",
     """CREATE TRIGGER sealed_cycle_units BEFORE UPDATE OR DELETE ON cycle_units
        FOR EACH ROW WHEN (OLD.selection = 'lottery') EXECUTE PROCEDURE sealed_refuse()""",
 ]
@@ -244,7 +247,8 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS sealed_lottery_commitments_insert ON lottery_commitments")
         op.execute("DROP TRIGGER IF EXISTS sealed_lottery_draws_insert ON lottery_draws")
         op.execute("DROP FUNCTION IF EXISTS sealed_refuse()")
-        op.execute("DROP FUNCTION IF EXISTS sealed_check_insert()")
+        op.execute("DROP FUNCTION IF EXISTS sealed_commitment_insert()")
+        op.execute("DROP FUNCTION IF EXISTS sealed_draw_insert()")
     else:
         for statement in SQLITE_TRIGGERS:
             op.execute("DROP TRIGGER IF EXISTS " + statement.split()[2])
