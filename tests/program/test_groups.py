@@ -172,3 +172,25 @@ def test_the_member_page_fits_a_phone(app, program, live_server, browser):
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(("locale", "words"), [
+    ("zh_Hans", ["实施方案", "民主监督小组"]), ("zh_Hant", ["實施方案", "民主監督小組"]), ("en", ["Implementation plan", "Supervision group"]),
+])
+def test_the_program_pages_speak_each_language(app, program, locale, words):
+    from intake.program import plans
+
+    with app.app_context():
+        plan_id = plans.start_plan(program.cu["A"], program.users["staff"]).id
+        groups.set_group(program.cu["A"], "第一小组", program.users["member"], [])
+        db.session.commit()
+    client = app.test_client()
+    AuthActions(client).login("staff")
+    html = client.get(f"/staff/program/units/{program.cu['A']}?lang={locale}").get_data(as_text=True)
+    for word in words:
+        assert word in html
+    assert client.get(f"/staff/program/plans/{plan_id}?lang={locale}").status_code == 200
+    member = app.test_client()
+    AuthActions(member).login("member")
+    assert member.get(f"/member/program/?lang={locale}").status_code == 200
