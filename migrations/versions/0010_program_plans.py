@@ -18,6 +18,26 @@ branch_labels = None
 depends_on = None
 
 
+# An approved version of a plan is the text the committee adopted: the database refuses to
+# change or delete it (named sealed_* like the lottery's, so the test cleanup sets them aside).
+SQLITE_TRIGGERS = [
+    """CREATE TRIGGER sealed_program_plan_versions_update BEFORE UPDATE ON program_plan_versions
+       WHEN OLD.approved_at IS NOT NULL
+       BEGIN SELECT RAISE(ABORT, 'sealed: an approved plan version cannot be changed'); END""",
+    """CREATE TRIGGER sealed_program_plan_versions_delete BEFORE DELETE ON program_plan_versions
+       WHEN OLD.approved_at IS NOT NULL
+       BEGIN SELECT RAISE(ABORT, 'sealed: an approved plan version cannot be deleted'); END""",
+]
+POSTGRESQL_TRIGGERS = [
+    """CREATE FUNCTION sealed_plan_version_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         RAISE EXCEPTION 'sealed: % of an approved plan version refused', TG_OP;
+       END $$""",
+    """CREATE TRIGGER sealed_program_plan_versions BEFORE UPDATE OR DELETE ON program_plan_versions
+       FOR EACH ROW WHEN (OLD.approved_at IS NOT NULL) EXECUTE PROCEDURE sealed_plan_version_refuse()""",
+]
+
+
 def _fk(table, column, target, ondelete=None):
     return sa.ForeignKeyConstraint([column], [target + '.id'], name=op.f(f'fk_{table}_{column}_{target}'),
                                    ondelete=ondelete)
@@ -143,9 +163,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_program_meeting_findings'))
     )
     op.create_index(op.f('ix_program_meeting_findings_meeting_id'), 'program_meeting_findings', ['meeting_id'])
+    for statement in (POSTGRESQL_TRIGGERS if op.get_bind().dialect.name == 'postgresql' else SQLITE_TRIGGERS):
+        op.execute(statement)
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP TRIGGER IF EXISTS sealed_program_plan_versions ON program_plan_versions')
+        op.execute('DROP FUNCTION IF EXISTS sealed_plan_version_refuse()')
     for table in ('program_meeting_findings', 'program_meeting_photos', 'program_meetings', 'program_group_members',
                   'program_groups', 'program_self_reports', 'program_plan_versions', 'program_plans'):
         op.drop_table(table)

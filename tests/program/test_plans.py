@@ -130,3 +130,22 @@ def test_the_pdf_embeds_noto_cjk_and_extracts_with_the_units_name(app, program, 
     assert "县政务服务管理局" in text
     assert "一、指导思想" in text and "七、工作要求" in text
     assert re.search(r"第\s*1\s*页\s*共\s*\d+\s*页", text)
+
+
+def test_the_database_refuses_to_change_an_approved_version(app, program):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    plan_id = approved_plan(app, program.cu["A"], program.users["staff"])
+    with app.app_context():
+        for statement in ("UPDATE program_plan_versions SET guiding_idea = '篡改' WHERE plan_id = :p",
+                          "DELETE FROM program_plan_versions WHERE plan_id = :p"):
+            with pytest.raises(DatabaseError, match="sealed"):
+                db.session.execute(text(statement), {"p": plan_id})
+            db.session.rollback()
+        # A draft is still a row like any other until approved (the service only ever adds).
+        plan = db.session.get(ImplementationPlan, plan_id)
+        draft = plans.save_plan(plan, plans.PlanContent.of(plan.latest), program.users["staff"])
+        db.session.commit()
+        db.session.execute(text("UPDATE program_plan_versions SET change_note = 'x' WHERE id = :v"), {"v": draft.id})
+        db.session.rollback()
