@@ -6,7 +6,6 @@ from flask import current_app
 
 from intake.printing.dates import chinese_date
 from intake.printing.pdf import render_pdf
-from intake.printing.word import OfficialDocument
 from intake.program.plan_models import PlanVersion
 
 # The numbered sections as the plan prints them: (heading, attribute).
@@ -43,6 +42,8 @@ def file_stem(version: PlanVersion) -> str:
 
 
 def plan_docx(version: PlanVersion) -> bytes:
+    from intake.printing.word import OfficialDocument  # python-docx: loaded when a plan is exported
+
     document = OfficialDocument(current_app.config["COMMITTEE_NAME"], _issued_on(version))
     document.title(version.title)
     for heading, attr in HEADINGS:
