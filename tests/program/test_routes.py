@@ -103,6 +103,11 @@ def test_commit_draw_and_verify_with_the_stdlib_script(app, staff_client, client
     done = subprocess.run([sys.executable, str(VERIFY), str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verified" in done.stdout and " ".join(record["selected"]) in done.stdout
+    # The README's ten lines say the same.
+    readme = (VERIFY.parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("heart is ten lines", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "verified" in done.stdout, done.stderr
     # A forged record fails.
     forged = dict(record, selected=list(reversed(record["selected"])))
     path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
