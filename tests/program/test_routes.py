@@ -151,3 +151,28 @@ def test_public_units_pages_follow_the_cycles(app, client, committed_2027):
     assert client.get(f"/jiandu/units/{selected[0]}").status_code == 200
     assert client.get("/jiandu/units/zwfw").status_code == 404  # excluded in 2027, not listed now
     assert client.get("/jiandu/units/sw").status_code == 404
+
+
+@pytest.mark.parametrize("locale, words", [
+    ("zh_Hans", ["2027 年度民主监督：抽签", "随机数来源"]),
+    ("zh_Hant", ["2027 年度民主監督：抽籤", "隨機數來源"]),
+    ("en", ["Supervision 2027: the lottery", "Source of the random value"]),
+])
+def test_the_public_page_in_each_language(client, committed_2027, locale, words):
+    page = client.get(f"/program/2027?lang={locale}").get_data(as_text=True)
+    for word in words:
+        assert word in page
+
+
+def test_staff_pages_in_each_language(staff_client, committed_2027):
+    assert "Stages" in staff_client.get("/staff/program/2027?lang=en").get_data(as_text=True)
+    assert "工作環節" in staff_client.get("/staff/program/2027?lang=zh_Hant").get_data(as_text=True)
+    assert "工作环节" in staff_client.get("/staff/program/2027?lang=zh_Hans").get_data(as_text=True)
+
+
+def test_a_year_not_yet_committed_and_the_list_of_years(client, cycle_2027):
+    page = client.get("/program/2027").get_data(as_text=True)
+    assert 'id="no-commitment"' in page
+    assert client.get("/program/2027/draw.json").get_json() == {"year": 2027, "committed": False}
+    years = client.get("/program/").get_data(as_text=True)
+    assert "/program/2027" in years and "/program/2026" in years
