@@ -176,3 +176,42 @@ def test_a_year_not_yet_committed_and_the_list_of_years(client, cycle_2027):
     assert client.get("/program/2027/draw.json").get_json() == {"year": 2027, "committed": False}
     years = client.get("/program/").get_data(as_text=True)
     assert "/program/2027" in years and "/program/2026" in years
+
+
+def test_a_draw_run_elsewhere_meanwhile_is_a_message_not_a_500(app, staff_client, committed_2027, monkeypatch):
+    token = _token(staff_client, "/staff/program/2027")
+    real = services.run_draw
+
+    def another_process_drew_first(year, beacon, actor_id=None):
+        monkeypatch.setattr(services, "run_draw", real)
+        other = app.test_cli_runner().invoke(args=["intake", "program", "draw", "run", "--year", "2027",
+                                                   "--beacon", "1 2 3"])
+        assert other.exit_code == 0, other.output
+        return real(year, beacon, actor_id)
+
+    monkeypatch.setattr(services, "run_draw", another_process_drew_first)
+    r = staff_client.post("/staff/program/2027/draw", data={"csrf_token": token, "beacon": "4 5 6"})
+    assert r.status_code == 400  # the service saw it
+    with app.app_context():
+        assert services.get_cycle(2027).draw.beacon == "1 2 3"
+
+
+def test_a_draw_run_between_the_check_and_the_insert_is_refused_by_the_database(app, staff_client, committed_2027,
+                                                                               monkeypatch):
+    from intake.program import lottery
+
+    token = _token(staff_client, "/staff/program/2027")
+    real_rank = lottery.rank
+
+    def another_process_drew_meanwhile(beacon, codes):
+        monkeypatch.setattr(lottery, "rank", real_rank)
+        other = app.test_cli_runner().invoke(args=["intake", "program", "draw", "run", "--year", "2027",
+                                                   "--beacon", "1 2 3"])
+        assert other.exit_code == 0, other.output
+        return real_rank(beacon, codes)
+
+    monkeypatch.setattr(lottery, "rank", another_process_drew_meanwhile)
+    r = staff_client.post("/staff/program/2027/draw", data={"csrf_token": token, "beacon": "4 5 6"})
+    assert r.status_code == 409 and "其他人刚刚同时更改了抽签记录" in r.get_data(as_text=True)
+    with app.app_context():
+        assert services.get_cycle(2027).draw.beacon == "1 2 3"
