@@ -215,3 +215,13 @@ def test_a_draw_run_between_the_check_and_the_insert_is_refused_by_the_database(
     assert r.status_code == 409 and "其他人刚刚同时更改了抽签记录" in r.get_data(as_text=True)
     with app.app_context():
         assert services.get_cycle(2027).draw.beacon == "1 2 3"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_script_reads_draw_json_from_a_url(app, live_server, committed_2027):
+    with app.app_context():
+        services.run_draw(2027, "3 7 2")
+        db.session.commit()
+    done = subprocess.run([sys.executable, str(VERIFY), f"{live_server}/program/2027/draw.json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "verified" in done.stdout, done.stdout + done.stderr
