@@ -2,10 +2,10 @@
 
 Staff pages (/staff/program) need an admin or staff account; the lottery's record per year
 (/program/<year>, draw.json) is public, as a lottery anyone can verify must be."""
-from flask import jsonify, redirect, render_template, request, url_for
-from flask import flash
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from intake.extensions import db
 from intake.program import public_bp, services, staff_bp
@@ -38,6 +38,14 @@ def exclusions_from(form) -> dict[str, str]:
         if reason:
             reasons[unit.code] = reason[:500]
     return reasons
+
+
+def _concurrent_change(year: int):
+    """Someone else committed or drew at the same moment: the unique keys or the sealed_*
+    triggers refused this one. The page shows what is there now."""
+    db.session.rollback()
+    flash(_("Someone else changed the lottery at the same moment. Reload the page to see it."))
+    return _render_cycle(services.get_cycle(year), 409)
 
 
 def _render_cycle(cycle: SupervisionCycle, status: int = 200, **forms):
@@ -129,11 +137,13 @@ def draw_commit(year: int):
     try:
         services.commit_draw(year, form.count.data, form.beacon_source.data, form.beacon_format.data or "",
                              exclusions_from(request.form), form.correction_reason.data, actor_id=current_user.id)
+        db.session.commit()
     except services.ProgramError as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return _render_cycle(cycle, 400, commit_form=form)
-    db.session.commit()
+    except DBAPIError:
+        return _concurrent_change(year)
     flash(_("The draw is committed and public. It can no longer be changed."))
     return redirect(url_for("program.cycle_page", year=year), code=303)
 
@@ -149,11 +159,13 @@ def draw_run(year: int):
         return _render_cycle(cycle, 400, draw_form=form)
     try:
         services.run_draw(year, form.beacon.data, actor_id=current_user.id)
+        db.session.commit()
     except services.ProgramError as exc:
         db.session.rollback()
         form.beacon.errors = [str(exc)]
         return _render_cycle(cycle, 400, draw_form=form)
-    db.session.commit()
+    except DBAPIError:
+        return _concurrent_change(year)
     flash(_("The lottery is drawn. The drawn units are this year's units under listed supervision."))
     return redirect(url_for("program.cycle_page", year=year), code=303)
 

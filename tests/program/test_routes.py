@@ -103,6 +103,11 @@ def test_commit_draw_and_verify_with_the_stdlib_script(app, staff_client, client
     done = subprocess.run([sys.executable, str(VERIFY), str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verified" in done.stdout and " ".join(record["selected"]) in done.stdout
+    # The README's ten lines say the same.
+    readme = (VERIFY.parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("heart is ten lines", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "verified" in done.stdout, done.stderr
     # A forged record fails.
     forged = dict(record, selected=list(reversed(record["selected"])))
     path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
@@ -146,3 +151,77 @@ def test_public_units_pages_follow_the_cycles(app, client, committed_2027):
     assert client.get(f"/jiandu/units/{selected[0]}").status_code == 200
     assert client.get("/jiandu/units/zwfw").status_code == 404  # excluded in 2027, not listed now
     assert client.get("/jiandu/units/sw").status_code == 404
+
+
+@pytest.mark.parametrize("locale, words", [
+    ("zh_Hans", ["2027 年度民主监督：抽签", "随机数来源"]),
+    ("zh_Hant", ["2027 年度民主監督：抽籤", "隨機數來源"]),
+    ("en", ["Supervision 2027: the lottery", "Source of the random value"]),
+])
+def test_the_public_page_in_each_language(client, committed_2027, locale, words):
+    page = client.get(f"/program/2027?lang={locale}").get_data(as_text=True)
+    for word in words:
+        assert word in page
+
+
+def test_staff_pages_in_each_language(staff_client, committed_2027):
+    assert "Stages" in staff_client.get("/staff/program/2027?lang=en").get_data(as_text=True)
+    assert "工作環節" in staff_client.get("/staff/program/2027?lang=zh_Hant").get_data(as_text=True)
+    assert "工作环节" in staff_client.get("/staff/program/2027?lang=zh_Hans").get_data(as_text=True)
+
+
+def test_a_year_not_yet_committed_and_the_list_of_years(client, cycle_2027):
+    page = client.get("/program/2027").get_data(as_text=True)
+    assert 'id="no-commitment"' in page
+    assert client.get("/program/2027/draw.json").get_json() == {"year": 2027, "committed": False}
+    years = client.get("/program/").get_data(as_text=True)
+    assert "/program/2027" in years and "/program/2026" in years
+
+
+def test_a_draw_run_elsewhere_meanwhile_is_a_message_not_a_500(app, staff_client, committed_2027, monkeypatch):
+    token = _token(staff_client, "/staff/program/2027")
+    real = services.run_draw
+
+    def another_process_drew_first(year, beacon, actor_id=None):
+        monkeypatch.setattr(services, "run_draw", real)
+        other = app.test_cli_runner().invoke(args=["intake", "program", "draw", "run", "--year", "2027",
+                                                   "--beacon", "1 2 3"])
+        assert other.exit_code == 0, other.output
+        return real(year, beacon, actor_id)
+
+    monkeypatch.setattr(services, "run_draw", another_process_drew_first)
+    r = staff_client.post("/staff/program/2027/draw", data={"csrf_token": token, "beacon": "4 5 6"})
+    assert r.status_code == 400  # the service saw it
+    with app.app_context():
+        assert services.get_cycle(2027).draw.beacon == "1 2 3"
+
+
+def test_a_draw_run_between_the_check_and_the_insert_is_refused_by_the_database(app, staff_client, committed_2027,
+                                                                               monkeypatch):
+    from intake.program import lottery
+
+    token = _token(staff_client, "/staff/program/2027")
+    real_rank = lottery.rank
+
+    def another_process_drew_meanwhile(beacon, codes):
+        monkeypatch.setattr(lottery, "rank", real_rank)
+        other = app.test_cli_runner().invoke(args=["intake", "program", "draw", "run", "--year", "2027",
+                                                   "--beacon", "1 2 3"])
+        assert other.exit_code == 0, other.output
+        return real_rank(beacon, codes)
+
+    monkeypatch.setattr(lottery, "rank", another_process_drew_meanwhile)
+    r = staff_client.post("/staff/program/2027/draw", data={"csrf_token": token, "beacon": "4 5 6"})
+    assert r.status_code == 409 and "其他人刚刚同时更改了抽签记录" in r.get_data(as_text=True)
+    with app.app_context():
+        assert services.get_cycle(2027).draw.beacon == "1 2 3"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_the_script_reads_draw_json_from_a_url(app, live_server, committed_2027):
+    with app.app_context():
+        services.run_draw(2027, "3 7 2")
+        db.session.commit()
+    done = subprocess.run([sys.executable, str(VERIFY), f"{live_server}/program/2027/draw.json"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "verified" in done.stdout, done.stdout + done.stderr

@@ -162,14 +162,23 @@ def test_a_sealed_commitment_refuses_changes_through_the_orm_too(app_ctx, commit
     db.session.rollback()
 
 
-def test_items_of_the_year_about_listed_units_belong_to_the_cycle(app_ctx, ref):
-    from intake.feedback.models import FeedbackItem
-
-    def item(unit: str, when: datetime) -> FeedbackItem:
-        row = FeedbackItem(unit_id=ref.unit[unit], received_at=when)
-        return row
+def test_items_and_tasks_of_the_year_about_listed_units_belong_to_the_cycle(app_ctx, ref, users):
+    from intake.rectification.services import route_items_to_unit
+    from tests.factories import create_item
 
     start, end = services.year_bounds(2026)
     assert start == datetime(2025, 12, 31, 16) and end == datetime(2026, 12, 31, 16)  # Asia/Shanghai
-    query = services.cycle_items_query(2026)
-    assert "feedback_items.unit_id IN" in str(query)
+    listed = create_item(unit_id=ref.unit["zwfw"])
+    other = create_item(unit_id=ref.unit["cz"])  # not under supervision in 2026
+    late = create_item(unit_id=ref.unit["gk"])
+    db.session.flush()
+    listed.received_at, other.received_at = datetime(2026, 3, 1), datetime(2026, 3, 1)
+    late.received_at = datetime(2026, 12, 31, 17)  # 1 January 2027 in the county: next year's
+    task = route_items_to_unit([listed.id], ref.unit["zwfw"], "态度生硬", "整改", users["staff"],
+                               today=date(2026, 3, 2))
+    task.created_at = datetime(2026, 3, 2, 2)
+    db.session.flush()
+    assert db.session.scalars(services.cycle_items_query(2026)).all() == [listed]
+    assert db.session.scalars(services.cycle_tasks_query(2026)).all() == [task]
+    assert services.cycle_counts(2026) == (1, 1)
+    assert services.cycle_counts(2027) == (0, 0)  # no cycle lists anyone in 2027
