@@ -2,10 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Debian packages `make run` uses: Redis and the demo mailbox's Dovecot.
-APT_RUN := redis-server dovecot-imapd
+# Debian packages `make run` uses: Redis, the demo mailbox's Dovecot, and for printed documents
+# (PDF) WeasyPrint's Pango libraries and the Noto CJK fonts it embeds.
+APT_RUN := redis-server dovecot-imapd libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
 # Debian packages the test suite talks to: databases, Redis, Dovecot, Chromium and CJK fonts.
-APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk
+# poppler-utils: pdffonts and pdftotext check the printed PDFs.
+APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint test-dates venv venv-test translations system-run system-test bench-web bench-mail bench-queue clean help

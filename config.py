@@ -103,6 +103,9 @@ class Config:
     # {"2027": {"holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}}.
     WORKDAY_CALENDAR_FILE = os.environ.get("WORKDAY_CALENDAR_FILE", "")
 
+    # The committee's name as printed on top of every document (实施方案, notifications, plaques).
+    COMMITTEE_NAME = os.environ.get("COMMITTEE_NAME", "政协XX县委员会")
+
     @property
     def MAX_CONTENT_LENGTH(self) -> int:
         # Whole-request ceiling: every file at its limit plus room for the text fields.

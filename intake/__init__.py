@@ -40,6 +40,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     for domain in (feedback, auth, triage, mailbox, rectification):
         domain.init_app(app)
 
+    from intake import program
+    from intake.program import plan_web
+
+    program.init_app(app)
+    plan_web.init_app(app)
+
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints
 

@@ -42,6 +42,9 @@ def home_for(user: User) -> str:
         return url_for("triage.queue")
     if user.role.value == "liaison":
         return url_for("unit.unit_tasks")
+    if user.role.value == "member":
+        # A member's home is their supervision work (groups, tasks, the year's calendar).
+        return url_for("member_program.home")
     return url_for("feedback.submit")
 
 

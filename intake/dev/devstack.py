@@ -99,6 +99,8 @@ def prepare_database(env: dict) -> str:
     password = demo_password()
     flask("intake", "create-user", DEMO_USER, "--role", "admin", "--name", "演示管理员",
           "--password", password, "--if-missing", env=env)
+    # Plans, a group and a meeting on top of the year's drawn units (idempotent).
+    flask("intake", "demo-program", "--password", password, env=env)
     return password
 
 
@@ -159,6 +161,7 @@ def main() -> int:
             f"  Staff sign-in:          {base}/auth/login\n"
             f"      username: {DEMO_USER}\n"
             f"      password: {password}   (kept in instance/demo-password)\n"
+            f"      a member: weiyuan, a unit liaison: lianluo (same password)\n"
             f"{mailbox_lines}"
             f"  Press Ctrl-C to stop everything.\n",
             flush=True,

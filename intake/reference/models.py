@@ -2,8 +2,9 @@
 from datetime import datetime
 
 from flask_babel import get_locale
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import true as sa_true
 
 from intake.extensions import db
 from intake.timeutil import utcnow
@@ -27,15 +28,10 @@ class LocalizedNameMixin:
 
 
 class Unit(LocalizedNameMixin, db.Model):
-    """A county department; some are drawn each year for listed supervision (挂牌监督)."""
+    """A county department or body reports can be routed to; some are drawn each year for listed
+    supervision (挂牌监督)."""
 
     __tablename__ = "units"
-    __table_args__ = (
-        CheckConstraint(
-            "supervised_year IS NULL OR supervised_year BETWEEN 2000 AND 2100",
-            name="supervised_year_range",
-        ),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -45,8 +41,10 @@ class Unit(LocalizedNameMixin, db.Model):
     short_name: Mapped[str | None] = mapped_column(String(50))
     # Comma-separated other names people use (政务大厅, 便民窗口, ...), for matching reports.
     aliases: Mapped[str] = mapped_column(Text, default="")
-    is_supervised: Mapped[bool] = mapped_column(Boolean, default=False)
-    supervised_year: Mapped[int | None] = mapped_column(Integer)
+    # May be drawn by lot (抽签): the county government's departments. Bodies under vertical
+    # management (县税务局) and people's organisations (人民团体) are not; reports still reach them.
+    # Which units are supervised in a year is the year's cycle's list (intake.program).
+    lottery_eligible: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

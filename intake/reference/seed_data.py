@@ -8,7 +8,9 @@ def _row(code: str, name: str, name_en: str, **extra) -> dict:
     return {"code": code, "name": name, "name_zh_hant": convert(name, "zh-tw"), "name_en": name_en, **extra}
 
 
-# The 28 government functional departments lots are drawn from; two under listed supervision.
+# The 28 government functional departments lots are drawn from (two listed by the seed as under
+# supervision), then bodies reports can reach that are never drawn: one under vertical
+# management (垂直管理) and the people's organisations (人民团体).
 UNITS = [
     _row(
         "zwfw", "县政务服务管理局", "County Government Service Management Bureau",
@@ -45,6 +47,11 @@ UNITS = [
     _row("cg", "县综合行政执法局", "County Comprehensive Administrative Law Enforcement Bureau", short_name="综合执法局", aliases=["城管", "综合执法局", "城管局"]),
     _row("ym", "县乡村振兴局", "County Rural Revitalization Bureau", short_name="乡村振兴局", aliases=["乡村振兴局", "扶贫办"]),
     _row("gzw", "县国有资产监督管理局", "County State-owned Assets Supervision Bureau", short_name="国资局", aliases=["国资局"]),
+    _row("sw", "国家税务总局县税务局", "County Tax Bureau (State Taxation Administration)", short_name="县税务局",
+         aliases=["税务局", "县税务局", "办税大厅", "税务窗口"], lottery_eligible=False),
+    _row("zgh", "县总工会", "County Federation of Trade Unions", short_name="总工会", aliases=["总工会", "工会"],
+         lottery_eligible=False),
+    _row("fl", "县妇女联合会", "County Women's Federation", short_name="妇联", aliases=["妇联"], lottery_eligible=False),
 ]
 
 CATEGORIES = [

@@ -12,11 +12,13 @@ from intake.reference.seed_data import CATEGORIES, UNITS
 
 
 def active_units() -> list[Unit]:
+    from intake.program.services import supervised_first
+
     return list(
         db.session.scalars(
             select(Unit)
             .where(Unit.is_active.is_(True))
-            .order_by(Unit.is_supervised.desc(), Unit.sort_order, Unit.id)
+            .order_by(supervised_first(), Unit.sort_order, Unit.id)
         )
     )
 
@@ -74,25 +76,32 @@ def category_choices(blank_label: str) -> list[tuple[int, str]]:
 
 
 def seed_reference_data(supervised_year: int) -> tuple[int, int]:
-    """Insert the county's units and the categories that are missing. Returns (units, categories) added."""
+    """Insert the county's units and the categories that are missing. Returns (units, categories)
+    added. The seed's two supervised units, when new, are listed in `supervised_year`'s cycle."""
+    from intake.program.services import list_unit
+
     units_added = 0
+    newly_supervised = []
     for order, row in enumerate(UNITS):
         if db.session.scalar(select(Unit).where(Unit.code == row["code"])) is not None:
             continue
-        db.session.add(
-            Unit(
-                code=row["code"],
-                name=row["name"],
-                name_zh_hant=row["name_zh_hant"],
-                name_en=row["name_en"],
-                short_name=row.get("short_name"),
-                aliases=",".join(row.get("aliases", [])),
-                is_supervised=row.get("supervised", False),
-                supervised_year=supervised_year if row.get("supervised") else None,
-                sort_order=order,
-            )
+        unit = Unit(
+            code=row["code"],
+            name=row["name"],
+            name_zh_hant=row["name_zh_hant"],
+            name_en=row["name_en"],
+            short_name=row.get("short_name"),
+            aliases=",".join(row.get("aliases", [])),
+            lottery_eligible=row.get("lottery_eligible", True),
+            sort_order=order,
         )
+        db.session.add(unit)
+        if row.get("supervised"):
+            newly_supervised.append(unit)
         units_added += 1
+    db.session.flush()
+    for unit in newly_supervised:
+        list_unit(supervised_year, unit.id)
     categories_added = 0
     for order, row in enumerate(CATEGORIES):
         parent = db.session.scalar(select(Category).where(Category.code == row["code"]))

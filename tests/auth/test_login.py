@@ -26,9 +26,9 @@ def test_username_is_case_insensitive(client, auth, staff):
     assert auth.login("ZhouLi").status_code == 302
 
 
-def test_member_lands_on_the_public_form(app, auth):
+def test_member_lands_on_their_supervision_work(app, auth):
     make_user(app, "weiyuan", "member")
-    assert auth.login("weiyuan").headers["Location"] == "/jiandu/"
+    assert auth.login("weiyuan").headers["Location"] == "/member/program/"
 
 
 @pytest.mark.parametrize("username, password", [("zhouli", "wrong-password"), ("nobody", PASSWORD)])

@@ -2,7 +2,6 @@
 entry or duplicate) or in quarantine, and no exception escapes it."""
 import hashlib
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select

@@ -3,7 +3,6 @@ phone. One backend: the browser does not care which database is behind the serve
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem

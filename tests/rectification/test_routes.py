@@ -11,7 +11,7 @@ from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.rectification.models.outbox import ClosureNotice
 from intake.rectification.models.ratings import ReporterRating
 from intake.rectification.models.read_audit import ReadKind, UnitReadAudit
-from intake.rectification.models.tasks import EvidenceFile, RectificationTask, TaskStatus
+from intake.rectification.models.tasks import RectificationTask, TaskStatus
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import PNG_1X1
 from tests.helpers import post_form

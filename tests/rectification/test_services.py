@@ -2,7 +2,6 @@
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus

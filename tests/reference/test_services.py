@@ -1,7 +1,8 @@
 """Reference data: the seeded units and categories, and the choices the forms offer."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from intake.extensions import db
+from intake.program.services import supervised_units
 from intake.reference.models import Category, Unit
 from intake.reference.services import category_choices, unit_choices
 
@@ -9,10 +10,19 @@ from intake.reference.services import category_choices, unit_choices
 def test_units_under_listed_supervision_come_first(app_ctx):
     choices = unit_choices("不确定")
     assert choices[0] == (0, "不确定")
-    supervised = db.session.scalars(select(Unit).where(Unit.is_supervised.is_(True))).all()
+    supervised = supervised_units(2026)
     assert {u.code for u in supervised} == {"zwfw", "gk"}
     assert {label for _id, label in choices[1:3]} == {"县政务服务管理局", "县工业商务和科学技术信息局"}
-    assert all(u.supervised_year == 2026 for u in supervised)
+    assert supervised_units() == supervised  # no year: the latest cycle that lists units
+
+
+def test_vertically_managed_and_peoples_organisations_are_units_but_never_drawn(app_ctx):
+    tax = db.session.scalar(select(Unit).where(Unit.code == "sw"))
+    assert tax.name == "国家税务总局县税务局" and not tax.lottery_eligible
+    assert tax.id in {i for i, _label in unit_choices("-")}  # reports can still be routed to it
+    ineligible = db.session.scalars(select(Unit.code).where(Unit.lottery_eligible.is_(False))).all()
+    assert set(ineligible) == {"sw", "zgh", "fl"}
+    assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.lottery_eligible.is_(True))) == 28
 
 
 def test_inactive_units_are_not_offered(app_ctx):

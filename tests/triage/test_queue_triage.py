@@ -4,7 +4,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import EventKind, FeedbackItem, ItemStatus

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from intake import ratelimit
 from intake.extensions import db
+from intake.program import services as program_services
 from intake.feedback import services as feedback_services
 from intake.rectification import jobs, notify, public_bp, services
 from intake.rectification.forms import RatingForm
@@ -47,14 +48,15 @@ def rate(code: str):
 
 @public_bp.get("/units/")
 def public_units():
-    units = db.session.scalars(db.select(Unit).where(Unit.is_supervised.is_(True)).order_by(Unit.sort_order, Unit.id)).all()
+    units = program_services.supervised_units()
     rows = figures_per_unit.unit_figures(unit_ids=[u.id for u in units]) if units else []
     return render_template("rectification/figures.html", rows=rows, year=None, public=True)
 
 
 @public_bp.get("/units/<code>")
 def public_unit(code: str):
-    unit = db.session.scalar(db.select(Unit).where(Unit.code == code, Unit.is_supervised.is_(True)))
+    unit = db.session.scalar(db.select(Unit).where(
+        Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query())))
     if unit is None:
         abort(404)
     year = request.args.get("year", type=int)

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from intake.auth.models import Role
 from intake.extensions import db
+from intake.program.services import supervised_first
 from intake.reference.models import Category, Unit
 from intake.security import roles_required
 from intake.triage import bp, suggestions
@@ -34,7 +35,7 @@ def admin_rules():
         return redirect(url_for("triage.admin_rules"), code=303)
     if request.method == "GET":
         form.threshold.data = round(suggestions.auto_apply_threshold(), 2)
-    units = db.session.query(Unit).order_by(Unit.is_supervised.desc(), Unit.sort_order, Unit.id).all()
+    units = db.session.query(Unit).order_by(supervised_first(), Unit.sort_order, Unit.id).all()
     categories = db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
     status = 400 if request.method == "POST" else 200
     return render_template("triage/admin_rules.html", form=form, units=units, categories=categories), status
