@@ -1,6 +1,7 @@
 """Who may do what in the tracker, as a table: every role × every route × every method, with
 object ownership (unit A's liaison against unit B's tasks and files)."""
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -33,7 +34,7 @@ def world(app, users, ref, liaison_b, ledger):
         services.release_attachment(ta, att_released, users["staff"])
         file_a = services.add_evidence(ta, users["liaison"], [UploadInput("a.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
         file_b = services.add_evidence(tb, liaison_b, [UploadInput("b.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
-        request_a = services.request_extension(ta, users["liaison"], ta.deadline.replace(day=28), "理由").id
+        request_a = services.request_extension(ta, users["liaison"], ta.deadline + timedelta(days=7), "理由").id
         db.session.commit()
         code = ta.items[0].tracking_code
     return dict(A=task_a, B=task_b, file_a=file_a, file_b=file_b, att=att_released, att_hidden=att_hidden,
