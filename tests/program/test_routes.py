@@ -40,6 +40,9 @@ def test_a_bad_cycle_form_keeps_what_was_typed(staff_client):
     assert 'value="1999"' in page and 'value="2027-04-01"' in page
     r = staff_client.post("/staff/program/", data={"csrf_token": token, "year": "2026"})  # exists (seed)
     assert r.status_code == 400 and 'value="2026"' in r.get_data(as_text=True)
+    assert "该年度的民主监督已存在" in r.get_data(as_text=True)
+    r = staff_client.post("/staff/program/", data={"csrf_token": token, "year": "2028", "starts_on": "2027-04-01"})
+    assert r.status_code == 400 and 'value="2027-04-01"' in r.get_data(as_text=True)
     r = staff_client.post("/staff/program/", data={"csrf_token": token, "year": "abc"})
     assert r.status_code == 400 and 'value="abc"' in r.get_data(as_text=True)
 
