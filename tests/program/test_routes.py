@@ -78,7 +78,8 @@ def test_the_dashboard_says_what_is_late(app, staff_client):
         services.create_cycle(2020, starts_on=__import__("datetime").date(2020, 4, 1))  # long past, never done
         db.session.commit()
     page = staff_client.get("/staff/").get_data(as_text=True)
-    assert 'data-late-stage="mobilisation"' in page
+    assert 'data-late-stage="mobilisation"' in page and page.count('data-late-year="2020"') == 1
+    assert "2020 年度“动员部署”应于 2020-04-01 完成" in page and "另有 7 个环节逾期" in page
     assert 'class="late"' in staff_client.get("/staff/program/2020").get_data(as_text=True)
 
 
