@@ -154,6 +154,8 @@ def test_public_units_pages_follow_the_cycles(app, client, committed_2027):
         db.session.commit()
     assert client.get(f"/jiandu/units/{selected[0]}").status_code == 200
     assert client.get("/jiandu/units/zwfw").status_code == 404  # excluded in 2027, not listed now
+    assert client.get("/jiandu/units/zwfw?year=2026").status_code == 200  # its year's figures stay public
+    assert client.get(f"/jiandu/units/{selected[0]}?year=2026").status_code == 404
     assert client.get("/jiandu/units/sw").status_code == 404
 
 
