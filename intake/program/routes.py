@@ -74,7 +74,7 @@ def cycle_list():
                 cycle = services.create_cycle(form.year.data, form.starts_on.data, actor_id=current_user.id)
             except services.ProgramError as exc:
                 db.session.rollback()
-                form.year.errors = [str(exc)]
+                form.form_errors.append(str(exc))
             else:
                 db.session.commit()
                 flash(_("The supervision cycle was created."))

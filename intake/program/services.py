@@ -68,6 +68,8 @@ def create_cycle(year: int, starts_on: date | None = None, actor_id: int | None 
         raise ProgramError(_l("The year must be between 2000 and 2100."))
     if get_cycle(year) is not None:
         raise ProgramError(_l("There is already a supervision cycle for this year."))
+    if starts_on is not None and starts_on.year != year:
+        raise ProgramError(_l("The mobilisation meeting must be in the cycle's year."))
     cycle = SupervisionCycle(year=year, state=CycleState.planning, created_by_id=actor_id)
     db.session.add(cycle)
     calendar = current_calendar()

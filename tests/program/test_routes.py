@@ -40,6 +40,9 @@ def test_a_bad_cycle_form_keeps_what_was_typed(staff_client):
     assert 'value="1999"' in page and 'value="2027-04-01"' in page
     r = staff_client.post("/staff/program/", data={"csrf_token": token, "year": "2026"})  # exists (seed)
     assert r.status_code == 400 and 'value="2026"' in r.get_data(as_text=True)
+    assert "该年度的民主监督已存在" in r.get_data(as_text=True)
+    r = staff_client.post("/staff/program/", data={"csrf_token": token, "year": "2028", "starts_on": "2027-04-01"})
+    assert r.status_code == 400 and 'value="2027-04-01"' in r.get_data(as_text=True)
     r = staff_client.post("/staff/program/", data={"csrf_token": token, "year": "abc"})
     assert r.status_code == 400 and 'value="abc"' in r.get_data(as_text=True)
 
@@ -75,7 +78,8 @@ def test_the_dashboard_says_what_is_late(app, staff_client):
         services.create_cycle(2020, starts_on=__import__("datetime").date(2020, 4, 1))  # long past, never done
         db.session.commit()
     page = staff_client.get("/staff/").get_data(as_text=True)
-    assert 'data-late-stage="mobilisation"' in page
+    assert 'data-late-stage="mobilisation"' in page and page.count('data-late-year="2020"') == 1
+    assert "2020 年度“动员部署”应于 2020-04-01 完成" in page and "另有 7 个环节逾期" in page
     assert 'class="late"' in staff_client.get("/staff/program/2020").get_data(as_text=True)
 
 
@@ -150,6 +154,8 @@ def test_public_units_pages_follow_the_cycles(app, client, committed_2027):
         db.session.commit()
     assert client.get(f"/jiandu/units/{selected[0]}").status_code == 200
     assert client.get("/jiandu/units/zwfw").status_code == 404  # excluded in 2027, not listed now
+    assert client.get("/jiandu/units/zwfw?year=2026").status_code == 200  # its year's figures stay public
+    assert client.get(f"/jiandu/units/{selected[0]}?year=2026").status_code == 404
     assert client.get("/jiandu/units/sw").status_code == 404
 
 

@@ -22,6 +22,8 @@ def test_a_cycle_has_its_eight_stages_with_due_dates_in_working_days(app_ctx):
     assert due[StageKind.lottery] == date(2025, 4, 9)
     with pytest.raises(services.ProgramError):
         services.create_cycle(2025)
+    with pytest.raises(services.ProgramError):
+        services.create_cycle(2028, starts_on=date(2027, 12, 1))  # the meeting is in the year
 
 
 def test_late_stages_are_those_pending_past_their_date(app_ctx):

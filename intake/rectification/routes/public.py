@@ -55,10 +55,12 @@ def public_units():
 
 @public_bp.get("/units/<code>")
 def public_unit(code: str):
+    # A unit's public figures exist while it is under listed supervision: in the year asked
+    # for, or (without one) in the latest cycle that lists units.
+    year = request.args.get("year", type=int)
     unit = db.session.scalar(db.select(Unit).where(
-        Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query())))
+        Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query(year))))
     if unit is None:
         abort(404)
-    year = request.args.get("year", type=int)
     rows = figures_per_unit.unit_figures(year=year, unit_ids=[unit.id])
     return render_template("rectification/figures.html", rows=rows, year=year, public=True, unit=unit)
