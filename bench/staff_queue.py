@@ -72,13 +72,15 @@ def build(url: str, items: int, seed: int) -> None:
     from intake.auth.models import Role
     from intake.auth.services import create_user
     from intake.extensions import db
+    from intake.program.services import seed_listed_units
     from intake.reference.services import seed_reference_data
 
     t0 = time.perf_counter()
     app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", CLASSIFIER_PATH="")
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-        seed_reference_data(2026)
+        seed_reference_data()
+        seed_listed_units(2026)
         create_user("bench", "bench-password-1", Role.staff, display_name="Bench")
         db.session.commit()
         unit_ids = list(db.session.scalars(sa.select(sa.text("id")).select_from(sa.text("units"))))

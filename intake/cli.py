@@ -16,9 +16,11 @@ intake_cli = AppGroup("intake", help="intake administration commands.")
 @click.option("--year", type=int, default=None, help="Year of listed supervision (default: this year).")
 def seed(year: int | None) -> None:
     """Insert the county's units and the feedback categories (idempotent)."""
+    from intake.program.services import seed_listed_units
     from intake.reference.services import seed_reference_data
 
-    units, categories = seed_reference_data(year or utcnow().year)
+    units, categories = seed_reference_data()
+    seed_listed_units(year or utcnow().year)
     db.session.commit()
     click.echo(f"seeded {units} unit(s), {categories} categor(ies)")
 
@@ -277,9 +279,11 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from intake.program.cli import program_cli
+    from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
     from intake.triage.cli import classifier_cli
 
-    for group in (rectification_cli, classifier_cli):
-        intake_cli.add_command(group)
+    for command in (program_cli, demo_program_command, rectification_cli, classifier_cli):
+        intake_cli.add_command(command)
     app.cli.add_command(intake_cli)

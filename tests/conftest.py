@@ -142,9 +142,11 @@ def app(backend, database_urls, redis_url, redis_server, tmp_path):
     redis.Redis.from_url(redis_url).flushdb()
     with app.app_context():
         _clean_tables()
+        from intake.program.services import seed_listed_units
         from intake.reference.services import seed_reference_data
 
-        seed_reference_data(2026)
+        seed_reference_data()
+        seed_listed_units(2026)
         db.session.commit()
     yield app
     with app.app_context():

@@ -9,10 +9,10 @@ public_bp = Blueprint("program_public", __name__, url_prefix="/program")
 
 
 def init_app(app: Flask) -> None:
-    from intake.cli import intake_cli
     from intake.program import models, routes  # noqa: F401 - the tables, and the views
-    from intake.program.cli import program_cli
+    from intake.program.services import supervised_first
+    from intake.reference.services import order_units_first
 
     for bp in (staff_bp, public_bp):
         app.register_blueprint(bp)
-    intake_cli.add_command(program_cli)
+    order_units_first(supervised_first)

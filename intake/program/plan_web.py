@@ -16,8 +16,3 @@ def init_app(app: Flask) -> None:
 
     for bp in (staff_plans_bp, unit_program_bp, work_bp, member_program_bp):
         app.register_blueprint(bp)
-
-    from intake.cli import intake_cli
-    from intake.program.plan_demo import demo_program_command
-
-    intake_cli.add_command(demo_program_command)

@@ -164,6 +164,21 @@ def supervised_first():
     return case((Unit.id.in_(supervised_unit_ids_query()), 0), else_=1)
 
 
+def seed_listed_units(year: int) -> int:
+    """The seed's demo supervised units (县政务服务管理局, 县工科局) listed by hand in `year`'s
+    cycle, unless that cycle lists units already (a lottery, or staff). Returns how many."""
+    from intake.reference.seed_data import UNITS
+
+    cycle = ensure_cycle(year)
+    if db.session.scalar(select(CycleUnit.id).where(CycleUnit.cycle_id == cycle.id).limit(1)) is not None:
+        return 0
+    codes = [row["code"] for row in UNITS if row.get("supervised")]
+    units = db.session.scalars(select(Unit).where(Unit.code.in_(codes))).all()
+    for unit in units:
+        list_unit(year, unit.id)
+    return len(units)
+
+
 def list_unit(year: int, unit_id: int) -> CycleUnit:
     """List a unit by hand in a year (years before intake, or the seed's demo units)."""
     cycle = ensure_cycle(year)

@@ -11,16 +11,23 @@ from intake.reference.models import Category, Unit
 from intake.reference.seed_data import CATEGORIES, UNITS
 
 
-def active_units() -> list[Unit]:
-    from intake.program.services import supervised_first
+# ORDER BY terms that put some units first in every list (the program registers "under listed
+# supervision this year"): reference data knows nothing of the layers above it.
+_UNIT_ORDER_FIRST: list = []
 
-    return list(
-        db.session.scalars(
-            select(Unit)
-            .where(Unit.is_active.is_(True))
-            .order_by(supervised_first(), Unit.sort_order, Unit.id)
-        )
-    )
+
+def order_units_first(term_factory) -> None:
+    """Register a function returning an ORDER BY term for the lists of units (once per process)."""
+    if term_factory not in _UNIT_ORDER_FIRST:
+        _UNIT_ORDER_FIRST.append(term_factory)
+
+
+def unit_order() -> list:
+    return [factory() for factory in _UNIT_ORDER_FIRST] + [Unit.sort_order, Unit.id]
+
+
+def active_units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(*unit_order())))
 
 
 def _cached_choices(kind: str, build) -> list[tuple[int, str]]:
@@ -75,13 +82,11 @@ def category_choices(blank_label: str) -> list[tuple[int, str]]:
     return [(0, blank_label)] + _cached_choices("categories", _category_choices)
 
 
-def seed_reference_data(supervised_year: int) -> tuple[int, int]:
+def seed_reference_data() -> tuple[int, int]:
     """Insert the county's units and the categories that are missing. Returns (units, categories)
-    added. The seed's two supervised units, when new, are listed in `supervised_year`'s cycle."""
-    from intake.program.services import list_unit
-
+    added. (The seed's demo supervised units are listed in a year's cycle by the program's
+    `seed_listed_units`.)"""
     units_added = 0
-    newly_supervised = []
     for order, row in enumerate(UNITS):
         if db.session.scalar(select(Unit).where(Unit.code == row["code"])) is not None:
             continue
@@ -96,12 +101,8 @@ def seed_reference_data(supervised_year: int) -> tuple[int, int]:
             sort_order=order,
         )
         db.session.add(unit)
-        if row.get("supervised"):
-            newly_supervised.append(unit)
         units_added += 1
     db.session.flush()
-    for unit in newly_supervised:
-        list_unit(supervised_year, unit.id)
     categories_added = 0
     for order, row in enumerate(CATEGORIES):
         parent = db.session.scalar(select(Category).where(Category.code == row["code"]))

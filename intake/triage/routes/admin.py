@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from intake.auth.models import Role
 from intake.extensions import db
-from intake.program.services import supervised_first
+
 from intake.reference.models import Category, Unit
+from intake.reference.services import unit_order
 from intake.security import roles_required
 from intake.triage import bp, suggestions
 from intake.triage.forms import RulesForm, TemplateForm
@@ -35,7 +36,7 @@ def admin_rules():
         return redirect(url_for("triage.admin_rules"), code=303)
     if request.method == "GET":
         form.threshold.data = round(suggestions.auto_apply_threshold(), 2)
-    units = db.session.query(Unit).order_by(supervised_first(), Unit.sort_order, Unit.id).all()
+    units = db.session.query(Unit).order_by(*unit_order()).all()
     categories = db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
     status = 400 if request.method == "POST" else 200
     return render_template("triage/admin_rules.html", form=form, units=units, categories=categories), status
