@@ -119,7 +119,7 @@ def make_webmail_message(n: int, rnd: random.Random) -> bytes:
     )
     if style == "qq":
         charset, cte = "gb18030", "base64"
-        html = ("<div>" + "</div><div>".join(l or "<br>" for l in lines) + "</div>"
+        html = ("<div>" + "</div><div>".join(line or "<br>" for line in lines) + "</div>"
                 "<div><br></div><div><sign signid=\"0\"><div style=\"color:#909090;font-family:Arial Narrow;font-size:12px\">"
                 "------------------</div><div style=\"font-size:14px;font-family:Verdana;color:#000;\"><div>张先生</div></div></sign></div>")
         head = relay + f'From: "{_word("张先生", "gb18030")}" <{sender}>\r\nTo: "jdyx" <jdyx@zxzx.gov.cn>\r\n' \
@@ -133,14 +133,14 @@ def make_webmail_message(n: int, rnd: random.Random) -> bytes:
                 "span.EmailStyle17 {mso-style-type:personal-compose;font-family:等线;color:windowtext;}\r\n"
                 ".MsoChpDefault {mso-style-type:export-only;font-family:等线;}\r\n@page WordSection1 {size:612.0pt 792.0pt;margin:72.0pt 90.0pt 72.0pt 90.0pt;}\r\n"
                 "div.WordSection1 {page:WordSection1;}\r\n--></style></head><body lang=ZH-CN link=\"#0563C1\" vlink=\"#954F72\" style='text-justify-trim:punctuation'>"
-                "<div class=WordSection1>" + "".join(f"<p class=MsoNormal><span lang=EN-US>{l or '<o:p>&nbsp;</o:p>'}</span></p>" for l in lines)
+                "<div class=WordSection1>" + "".join(f"<p class=MsoNormal><span lang=EN-US>{line or '<o:p>&nbsp;</o:p>'}</span></p>" for line in lines)
                 + "</div></body></html>")
         head = relay + f'From: "{_word("张先生", "gb2312")}" <{sender}>\r\nTo: <jdyx@zxzx.gov.cn>\r\n' \
             f"Subject: {_word(f'反映 {n}', 'gb2312')}\r\nMIME-Version: 1.0\r\nX-Mailer: Microsoft Outlook 16.0\r\nThread-Index: AdnB{n:08X}\r\nContent-Language: zh-cn\r\n"
     else:
         charset, cte = "big5", "base64"
         html = ('<html><head><meta http-equiv="content-type" content="text/html; charset=big5"></head><body dir="auto">'
-                + "".join(f"<div dir=\"ltr\">{l or '<br>'}</div>" for l in lines) + "<div dir=\"ltr\"><br><div>從我的 iPhone 傳送</div></div></body></html>")
+                + "".join(f"<div dir=\"ltr\">{line or '<br>'}</div>" for line in lines) + "<div dir=\"ltr\"><br><div>從我的 iPhone 傳送</div></div></body></html>")
         head = relay + f'From: {_word("陳先生", "big5")} <{sender}>\r\nTo: jdyx@zxzx.gov.cn\r\n' \
             f"Subject: {_word(f'反映 {n}', 'big5')}\r\nMime-Version: 1.0 (1.0)\r\nX-Mailer: iPhone Mail (21A351)\r\n"
     codec = "gb18030" if charset in ("gb2312", "gb18030") else charset

@@ -30,7 +30,6 @@ import multiprocessing
 import os
 import platform
 import re
-import urllib.parse
 import shutil
 import signal
 import socket
@@ -39,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -460,7 +460,7 @@ class Bench:
             proc = ctx.Process(target=client_main, args=(child_end, self.gunicorn.port, i), daemon=True)
             proc.start()
             self.clients.append((proc, parent_end))
-        for proc, conn in self.clients:
+        for _proc, conn in self.clients:
             if not conn.poll(30):
                 raise SetupError("a client process did not get ready in 30 s")
             message = conn.recv()
@@ -489,7 +489,7 @@ class Bench:
         if total:
             phase.machine_busy = 100.0 * busy / total
             phase.other_busy = max(0.0, 100.0 * (busy - (ours1 - ours0)) / total)
-        for proc, conn in self.clients:
+        for _proc, conn in self.clients:
             if not conn.poll(60):
                 raise RuntimeError("a client did not report back within 60 s of the phase end")
             result = conn.recv()
@@ -552,7 +552,7 @@ class Bench:
     # teardown
 
     def close(self) -> None:
-        for proc, conn in self.clients:
+        for _proc, conn in self.clients:
             try:
                 conn.send(("stop",))
             except OSError:

@@ -70,8 +70,8 @@ def demo_mail(subject: str | None, body: str | None, sender: str, sample_reply: 
     """Put a message into the demo mailbox of `make run` (IMAP APPEND), as if it had been sent."""
     from pathlib import Path
 
-    from intake.mailbox import services as mailbox_services
     from intake.dev import demo_mailbox
+    from intake.mailbox import services as mailbox_services
 
     try:
         box = demo_mailbox.DemoMailbox.load(Path(current_app.instance_path) / "demo-mailbox")
@@ -194,8 +194,8 @@ def quarantine_show(inbound_id: int, raw: bool) -> None:
 def quarantine_replay(inbound_id: int) -> None:
     """Send a quarantined message through the pipeline again; an over-size one is fetched anew
     from its mailbox (up to MAX_REPLAY_MESSAGE_MB) by a worker first."""
-    from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
     from intake.mailbox import quarantine as mailbox_quarantine
+    from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
     from intake.mailbox.models import InboundMessage, InboundState
 
     row = db.session.get(InboundMessage, inbound_id)

@@ -10,8 +10,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.redis_client import redis_connection
 from intake.feedback.models import EventKind, FeedbackItem
+from intake.redis_client import redis_connection
 from tests.helpers import post_form
 
 FORM = {"kind": "complaint", "unit_id": "0", "category_id": "0",
@@ -123,8 +123,8 @@ def replies_sent(smtp_server) -> list:
 def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
         app, client, auth, users, runner, redis_outage, smtp_server, monkeypatch):
     from intake.core.jobs import JobPolicy
-    from intake.triage import jobs
     from intake.feedback.services import ReporterInput
+    from intake.triage import jobs
     from intake.triage.models import ReplyState, StaffReply
     from tests.factories import create_item
 
@@ -187,8 +187,8 @@ def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
 def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_outage, smtp_server):
     """The follow-up of a batch of mail runs, but Redis refuses the receipt jobs it hands on:
     those items stay unmarked, and the sweeper sends their receipts once Redis is back."""
-    from intake.mailbox import receiving as mailbox_receiving
     from intake.feedback.jobs import follow_up_batch
+    from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.jobs import parse_inbound
 
     raw = ("From: =?utf-8?B?6ZKx5LiD?= <qianqi@example.cn>\r\nTo: jdyx@zxzx.gov.cn\r\n"

@@ -1,11 +1,21 @@
 """Verify a lottery record of intake (draw.json, algorithm sha256-rank-v1) with the standard library.
 Usage: python3 verify_draw.py https://example.gov.cn/program/2027/draw.json   (or a file path)"""
-import hashlib, json, re, sys, unicodedata, urllib.request
+import hashlib
+import json
+import re
+import sys
+import unicodedata
+import urllib.request
 
 src = sys.argv[1]
 raw = urllib.request.urlopen(src).read() if "://" in src else open(src, "rb").read()
 d = json.loads(raw)
-sha = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()
+
+
+def sha(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 pool = sorted(({"code": u["code"], "name": u["name"]} for u in d["pool"]), key=lambda u: u["code"])
 ok = sha(json.dumps(pool, ensure_ascii=False, separators=(",", ":"), sort_keys=True)) == d["pool_sha256"]
 print("pool_sha256", "matches" if ok else "DOES NOT MATCH")

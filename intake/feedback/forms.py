@@ -11,8 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from intake.feedback.models import KIND_LABELS, Kind
 from intake.core.forms import validate_uploads
+from intake.feedback.models import KIND_LABELS, Kind
 
 BODY_MIN = 10
 BODY_MAX = 5000

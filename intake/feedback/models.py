@@ -24,7 +24,6 @@ from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
 
-
 class ItemStatus(enum.Enum):
     pending = "pending"  # 待受理
     accepted = "accepted"  # 已受理

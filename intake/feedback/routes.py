@@ -5,12 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake import ratelimit
-from intake.feedback.jobs import dispatch_items
 from intake.auth.models import Role
-from intake.feedback import bp
 from intake.extensions import db
-from intake.feedback import services
+from intake.feedback import bp, services
 from intake.feedback.forms import LookupForm, SubmissionForm
+from intake.feedback.jobs import dispatch_items
 from intake.feedback.models import FeedbackItem, Kind, Source
 from intake.reference.services import category_choices, unit_choices
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name

@@ -19,11 +19,11 @@ from intake.mailbox.items import (
     submission_from,
 )
 from intake.mailbox.models import InboundMessage, InboundState, ThreadEntry
-from intake.mailbox.threads import mark_bouncing
 from intake.mailbox.quarantine import quarantine_inbound
 from intake.mailbox.receiving import first_copies
 from intake.mailbox.replies import find_tracking_code, split_reply
 from intake.mailbox.services import _cut
+from intake.mailbox.threads import mark_bouncing
 from intake.timeutil import utcnow
 
 log = logging.getLogger(__name__)

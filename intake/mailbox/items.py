@@ -14,7 +14,6 @@ from intake.mailbox.replies import find_tracking_code, strip_subject_prefixes
 from intake.mailbox.services import _cut
 from intake.timeutil import utcnow
 
-
 NO_SUBJECT = "—"
 
 

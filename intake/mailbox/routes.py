@@ -4,9 +4,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.extensions import db
-from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
 from intake.mailbox import bp, services
 from intake.mailbox.forms import ReplayForm
+from intake.mailbox.jobs import dispatch_inbound, dispatch_refetch
 from intake.mailbox.models import InboundMessage, InboundState
 from intake.mailbox.quarantine import ReplayError, replay_inbound
 from intake.security import staff_required

@@ -8,7 +8,7 @@ is deleted from the server. The process that runs sessions forever is `workers/w
 import logging
 import threading
 import time
-from datetime import timezone
+from datetime import UTC
 
 from flask import Flask
 from imapclient import IMAPClient
@@ -34,7 +34,7 @@ def _utc_naive(value):
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from intake.program.plan_models import MEETING_KIND_LABELS, MeetingKind
 from intake.core.forms import validate_uploads
+from intake.program.plan_models import MEETING_KIND_LABELS, MeetingKind
 from intake.uploads import extension_of
 
 REQUIRED = _l("This field is required.")

@@ -14,7 +14,6 @@ from intake.reference.models import Unit
 from intake.timeutil import utcnow
 
 
-
 class CycleState(enum.Enum):
     planning = "planning"  # created, lottery not yet drawn
     running = "running"  # units drawn, the year's work under way

@@ -14,7 +14,6 @@ from intake.extensions import db
 from intake.timeutil import utcnow
 
 
-
 class ImplementationPlan(db.Model):
     """The plan of one drawn unit in one cycle; its text lives in versions (every save is one)."""
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from intake.auth.models import Role
+from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback.services import UploadInput
 from intake.program import groups, plans
@@ -14,7 +15,6 @@ from intake.program.forms_plans import FindingTaskForm, GroupForm, MeetingForm
 from intake.program.models import CycleUnit, SupervisionCycle
 from intake.program.plan_models import Meeting, MeetingFinding, MeetingKind, MeetingPhoto
 from intake.program.plan_web import member_program_bp, staff_plans_bp, work_bp
-from intake.core.downloads import send_stored
 from intake.rectification.services import RectificationError, local_today
 from intake.security import roles_required, staff_required
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name

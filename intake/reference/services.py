@@ -10,7 +10,6 @@ from intake.extensions import db
 from intake.reference.models import Category, Unit
 from intake.reference.seed_data import CATEGORIES, UNITS
 
-
 # ORDER BY terms that put some units first in every list (the program registers "under listed
 # supervision this year"): reference data knows nothing of the layers above it.
 _UNIT_ORDER_FIRST: list = []

@@ -4,6 +4,7 @@ of queued replies to the workers.
 Each job takes ids, loads what it needs, calls services, and lets errors propagate so rq's
 retries and failed-job registry see them. The worker provides the app context."""
 import logging
+
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job

@@ -2,9 +2,9 @@
 inline images, and the links of the message listed with their real targets."""
 import html as html_lib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Callable
 from urllib.parse import unquote
 
 from flask import current_app

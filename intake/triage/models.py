@@ -25,7 +25,6 @@ from intake.feedback.models import FeedbackItem
 from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
-
 # Indexes of feedback_items that serve the triage queue: the keyset order (received_at, id)
 # alone and behind each selective filter, so a filtered page and its deep pages are one index
 # range. On PostgreSQL they carry the filter and facet columns (INCLUDE): the capped counts per

@@ -158,8 +158,8 @@ def test_search_in_chinese(app, live_server, desktop_page, users):
 
 def test_hostile_mail_runs_no_script_in_the_triage_view(app, live_server, desktop_page, users):
     from intake.mailbox import receiving as mailbox_receiving
-    from intake.mailbox.models import Direction, ThreadEntry
     from intake.mailbox.jobs import parse_inbound
+    from intake.mailbox.models import Direction, ThreadEntry
 
     with app.app_context():
         row = mailbox_receiving.store_imported((MAIL / "triage_xss_everything.eml").read_bytes())
@@ -277,8 +277,8 @@ def elsewhere():
 def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirmed(
         app, live_server, desktop_page, users, elsewhere):
     from intake.mailbox import receiving as mailbox_receiving
-    from intake.mailbox.models import Direction, ThreadEntry
     from intake.mailbox.jobs import parse_inbound
+    from intake.mailbox.models import Direction, ThreadEntry
 
     with app.app_context():
         row = mailbox_receiving.store_imported((MAIL / "triage_cid_images_and_links.eml").read_bytes())

@@ -8,13 +8,13 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
+from intake.dev import demo_mailbox
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 from intake.mailbox.models import ThreadEntry
 from intake.mailbox.services import ensure_default_mailbox, item_of_message
 from tests import servers
 from tests.mailbox.conftest import drain, ingest
-from intake.dev import demo_mailbox
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from intake.extensions import db
-from intake.redis_client import redis_connection
 from intake.feedback import services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Reporter
+from intake.redis_client import redis_connection
 from tests.conftest import csrf_token_from
 from tests.factories import EXE_HEAD, PDF_MINIMAL, PNG_1X1
 from tests.helpers import form_values, post_form

@@ -19,7 +19,6 @@ from intake.feedback.models import (
 )
 from tests.factories import ReporterInputFactory, create_item
 
-
 # --- tracking codes ----------------------------------------------------------------------
 
 def test_tracking_codes_are_sequential_within_a_year_and_restart_each_year(app_ctx, monkeypatch):

@@ -85,7 +85,7 @@ def test_normalize_charset(label, expected):
 def test_decode_chain_and_lossy_fallback():
     assert decode_bytes("镕".encode("gbk"), "gb2312").text == "镕"
     assert decode_bytes("港".encode("big5"), None).charset in ("gb18030", "big5hkscs")
-    assert decode_bytes("中文".encode("utf-8"), "us-ascii").charset == "utf-8"
+    assert decode_bytes("中文".encode(), "us-ascii").charset == "utf-8"
     broken = decode_bytes(b"\x80\xff" * 5, "utf-8", detect=False)
     assert broken.lossy is True and "\ufffd" in broken.text
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, Source
 from intake.mailbox.models import BouncingAddress, Direction, InboundMessage, InboundState, Mailbox, ThreadEntry
-from tests.mailbox.conftest import drain, flags_by_uid, imap_client, ingest, poll
 from intake.mailbox.session import INGESTED, MailboxSession
+from tests.mailbox.conftest import drain, flags_by_uid, imap_client, ingest, poll
 
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
 
@@ -377,9 +377,8 @@ def test_processed_folder_receives_ingested_mail_and_nothing_is_deleted(mail_app
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_one_failing_message_does_not_hold_back_its_batch(mail_app, mailbox_id, imap_append, tmp_path):
-    from intake.mailbox.jobs import parse_inbound_batch
-
     from intake.core.jobs import queue
+    from intake.mailbox.jobs import parse_inbound_batch
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the upload directory should be")
@@ -449,9 +448,9 @@ def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(m
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_failing_suggestion_step_does_not_hold_back_the_mail(mail_app, mailbox_id, imap_append, tmp_path):
     from intake.core.jobs import TRIAGE, queue
-    from intake.triage.models import ItemSuggestion
     from intake.feedback.jobs import follow_up_batch
     from intake.mailbox.jobs import parse_inbound_batch
+    from intake.triage.models import ItemSuggestion
 
     broken = tmp_path / "model.joblib"
     broken.write_bytes(b"this is not a model")
@@ -581,9 +580,8 @@ def test_a_message_past_its_tries_goes_to_quarantine_unparsed(app, monkeypatch):
 def test_a_copy_of_a_message_that_failed_waits_with_it(mail_app, mailbox_id, imap_append, tmp_path):
     """Same bytes twice in one batch, and the first fails: the copy is not ingested in its
     place behind the batch's back; both are retried, and end as one item and one duplicate."""
-    from intake.mailbox.jobs import parse_inbound_batch
-
     from intake.core.jobs import queue
+    from intake.mailbox.jobs import parse_inbound_batch
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the upload directory should be")

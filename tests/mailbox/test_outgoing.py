@@ -5,16 +5,16 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
+from intake.feedback.jobs import follow_up_item
 from intake.feedback.models import Source
 from intake.feedback.services import ReporterInput
 from intake.mailbox import outgoing
 from intake.mailbox.models import Direction, ThreadEntry
 from intake.timeutil import utcnow
+from intake.triage.jobs import send_staff_reply
 from intake.triage.services import reporter_replies as triage
 from tests.factories import create_item
 from tests.helpers import assert_sent_mail, sent_mail_text
-from intake.feedback.jobs import follow_up_item
-from intake.triage.jobs import send_staff_reply
 
 BODY = "政务大厅便民窗口让我白跑一趟，工作人员说系统故障。"
 

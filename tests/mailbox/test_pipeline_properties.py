@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.mailbox.models import InboundMessage, InboundState
 from intake.mailbox.jobs import parse_inbound
+from intake.mailbox.models import InboundMessage, InboundState
 
 HEADER_NAMES = ["From", "To", "Subject", "Message-ID", "In-Reply-To", "References", "Content-Type",
                 "Content-Transfer-Encoding", "Auto-Submitted", "Date", "MIME-Version", "Content-Disposition"]

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from intake.auth.models import User
 from intake.extensions import db
-from intake.redis_client import redis_connection
 from intake.feedback.models import Attachment, FeedbackItem
 from intake.feedback.services import ReporterInput
 from intake.mailbox.models import BouncingAddress
@@ -16,6 +15,7 @@ from intake.rectification import notify
 from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
 from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
 from intake.rectification.services import released_attachments
+from intake.redis_client import redis_connection
 from tests.conftest import AuthActions
 from tests.factories import upload
 from tests.helpers import post_form

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback.services import ReporterInput
 from intake.rectification import jobs, notify
-from intake.redis_client import redis_connection
 from intake.rectification.models.outbox import ClosureNotice, ReminderKind, TaskReminder
 from intake.rectification.models.tasks import RectificationTask
+from intake.redis_client import redis_connection
 from tests.conftest import make_user
 
 

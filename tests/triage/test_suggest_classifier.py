@@ -5,7 +5,16 @@ from pathlib import Path
 import pytest
 
 from intake.triage.suggest.classifier import (
-    HEADS, Example, HeadPrediction, Model, Prediction, combine, evaluate, load_jsonl, main, train,
+    HEADS,
+    Example,
+    HeadPrediction,
+    Model,
+    Prediction,
+    combine,
+    evaluate,
+    load_jsonl,
+    main,
+    train,
 )
 from intake.triage.suggest.rules import FieldSuggestion, Suggestions
 

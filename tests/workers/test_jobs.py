@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback import services
+from intake.feedback.jobs import follow_up_item
 from intake.feedback.models import Event, EventKind, FeedbackItem
 from tests.factories import ReporterInputFactory, create_item
-from intake.feedback.jobs import follow_up_item
 
 
 def received(smtp_server):

@@ -7,7 +7,6 @@ from functools import lru_cache
 
 import charset_normalizer
 
-
 # Below this size charset_normalizer guesses worse than replacement characters would.
 DETECT_MIN_BYTES = 40
 

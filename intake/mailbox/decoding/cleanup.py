@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _HEADER_CONTROLS = re.compile("[\x00-\x1f\x7f]+")
 _BODY_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

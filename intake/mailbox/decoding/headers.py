@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import binascii
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email import utils as email_utils
 from email.message import Message
 
 from intake.mailbox.decoding.charsets import _decode_unlabelled, decode_bytes, normalize_charset
 from intake.mailbox.decoding.cleanup import _clean_header_text, _raw_bytes
-
 
 MAX_MESSAGE_IDS = 200
 
@@ -161,7 +160,7 @@ def parse_date(value: str | None) -> datetime | None:
     try:
         parsed = email_utils.parsedate_to_datetime(text)
         if parsed.tzinfo is None:  # "-0000": the zone is unknown, RFC 5322 says treat as UTC
-            parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
         return parsed
     except Exception:  # parsedate raises TypeError, ValueError, IndexError, OverflowError
         pass

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import nh3
 
-
 _HTML_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},

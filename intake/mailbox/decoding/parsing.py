@@ -32,7 +32,6 @@ from intake.mailbox.decoding.parts import (
     _payload_bytes,
 )
 
-
 # tnefparse logs a warning for every property of a damaged stream (billions for a forged count);
 # a failed unpack is already visible to the caller as the winmail.dat kept as an attachment.
 logging.getLogger("tnefparse").setLevel(logging.ERROR)

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 
 from intake import ratelimit
 from intake.extensions import db
-from intake.program import services as program_services
 from intake.feedback import services as feedback_services
+from intake.program import services as program_services
 from intake.rectification import jobs, notify, public_bp, services
 from intake.rectification.forms import RatingForm
 from intake.rectification.models.ratings import Satisfaction

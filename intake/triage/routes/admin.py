@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from intake.auth.models import Role
 from intake.extensions import db
-
 from intake.reference.models import Category, Unit
 from intake.reference.services import unit_order
 from intake.security import roles_required

@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from intake.extensions import db
 from intake.feedback.models import ItemStatus, Priority, Source
-from intake.reference.models import Category, Unit
 from intake.rectification.services import RectificationError
 from intake.rectification.services.ledger_query import in_overdue_task
 from intake.rectification.services.routing import route_selection
+from intake.reference.models import Category, Unit
 from intake.reference.services import category_choices, unit_choices
 from intake.security import staff_required
 from intake.triage import bp, services, suggestions

@@ -155,9 +155,9 @@ def raw_8bit_utf8_subject() -> bytes:
     # Raw UTF-8 header bytes while the body says gb2312: the hint must not win over valid UTF-8.
     return message(
         [
-            b"From: " + "李四".encode("utf-8") + b" <lisi@example.cn>",
+            b"From: " + "李四".encode() + b" <lisi@example.cn>",
             *COMMON,
-            b"Subject: " + "你好，窗口排队太久".encode("utf-8"),
+            b"Subject: " + "你好，窗口排队太久".encode(),
             b"Content-Type: text/plain; charset=gb2312",
             b"Content-Transfer-Encoding: 8bit",
         ],
@@ -166,20 +166,20 @@ def raw_8bit_utf8_subject() -> bytes:
 
 
 def rfc2047_split_mid_character() -> bytes:
-    data = "反映窗口工作人员态度".encode("utf-8")
+    data = "反映窗口工作人员态度".encode()
     first, second = data[:4], data[4:]  # byte 4 is inside the second character
     subject = (
         b"Subject: =?UTF-8?B?" + base64.b64encode(first) + b"?=" + CRLF
         + b" =?UTF-8?B?" + base64.b64encode(second) + b"?="
     )
-    name = "王五".encode("utf-8")
+    name = "王五".encode()
     sender = (
         b"From: =?utf-8?q?" + b"".join(b"=%02X" % c for c in name[:3]) + b"?="
         b"=?UTF-8?B?" + base64.b64encode(name[3:]) + b"?= <wangwu@example.cn>"
     )
     return message(
         [sender, *COMMON, subject, b"Content-Type: text/plain; charset=utf-8"],
-        crlf("态度生硬。\n".encode("utf-8")),
+        crlf("态度生硬。\n".encode()),
     )
 
 
@@ -234,7 +234,7 @@ def rfc2231_filename_continuation() -> bytes:
         b"Content-Type: application/pdf" + CRLF
         + b"Content-Transfer-Encoding: base64" + CRLF
         + b"Content-Disposition: attachment; filename*=UTF-8''"
-        + quote_from_bytes("整改通知.pdf".encode("utf-8"), safe="").encode() + CRLF + CRLF
+        + quote_from_bytes("整改通知.pdf".encode(), safe="").encode() + CRLF + CRLF
         + b64(b"%PDF-1.4 fake")
     )
     return _mixed(
@@ -436,7 +436,7 @@ def inline_cid_image() -> bytes:
     boundary = b"related_boundary"
     body = (
         b"--" + boundary + CRLF + b"Content-Type: text/html; charset=utf-8" + CRLF + CRLF
-        + '<p>现场照片：</p><img src="cid:photo001@zxzx" alt="照片">'.encode("utf-8") + CRLF
+        + '<p>现场照片：</p><img src="cid:photo001@zxzx" alt="照片">'.encode() + CRLF
         + b"--" + boundary + CRLF
         + b'Content-Type: image/png; name="photo.png"' + CRLF
         + b"Content-Transfer-Encoding: base64" + CRLF
@@ -455,7 +455,7 @@ def auto_submitted_reply() -> bytes:
     return message(
         [b"From: Unit <unit@zx.gov.cn>", *COMMON, b"Subject: " + word("Re: 关于窗口的反映", "utf-8"),
          b"Auto-Submitted: auto-replied", b"Content-Type: text/plain; charset=utf-8"],
-        crlf("本人出差，回来后处理。\n".encode("utf-8")),
+        crlf("本人出差，回来后处理。\n".encode()),
     )
 
 
@@ -463,7 +463,7 @@ def out_of_office_subject_zh() -> bytes:
     return message(
         [b"From: Staff <staff@example.cn>", *COMMON, b"Subject: " + word("自动回复: 关于窗口的反映", "utf-8"),
          b"Content-Type: text/plain; charset=utf-8"],
-        crlf("您好，我已休假，11月10日返回。\n".encode("utf-8")),
+        crlf("您好，我已休假，11月10日返回。\n".encode()),
     )
 
 
@@ -500,7 +500,7 @@ def mailing_list() -> bytes:
          b"List-Id: County news <news.zx.gov.cn>",
          b"List-Unsubscribe: <mailto:unsubscribe@zx.gov.cn>, <https://zx.gov.cn/unsub>",
          b"Content-Type: text/plain; charset=utf-8"],
-        crlf("本周新闻摘要。\n".encode("utf-8")),
+        crlf("本周新闻摘要。\n".encode()),
     )
 
 
@@ -561,7 +561,7 @@ def empty_body() -> bytes:
 
 
 def no_subject_no_from() -> bytes:
-    return message([*COMMON, b"Content-Type: text/plain; charset=utf-8"], crlf("没有主题也没有发件人。\n".encode("utf-8")))
+    return message([*COMMON, b"Content-Type: text/plain; charset=utf-8"], crlf("没有主题也没有发件人。\n".encode()))
 
 
 CASES = [
