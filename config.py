@@ -1,5 +1,6 @@
 """Configuration classes. Every setting comes from the environment with a safe default;
 the README lists each one."""
+
 import os
 from pathlib import Path
 
@@ -23,9 +24,7 @@ class Config:
     # A random key per process would log everyone out on restart; `make run` writes a
     # persistent one to instance/secret_key when SECRET_KEY is not set.
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "intake.sqlite3")
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "intake.sqlite3"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "intake")

@@ -1,4 +1,5 @@
 """WSGI entry point: `gunicorn wsgi:app` or `flask --app wsgi ...`."""
+
 import workers.cli
 from intake import create_app
 

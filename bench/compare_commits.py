@@ -7,6 +7,7 @@ and the ratio after/before.
 
     .venv/bin/python bench/compare_commits.py --before ac337ee --after HEAD --rounds 3 -- --messages 2000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,13 @@ METRICS = ("e2e_per_s", "e2e_suggested_per_s", "parse_per_s", "fetch_per_s")
 def last_json(text: str) -> dict:
     """The JSON object the benchmark prints last (its log lines come before it)."""
     start = text.rfind("\n{")
-    return json.loads(text[start + 1 if start >= 0 else 0:])
+    return json.loads(text[start + 1 if start >= 0 else 0 :])
 
 
 def run(tree: Path, bench_args: list[str]) -> dict:
-    result = subprocess.run([sys.executable, "bench/mail_ingest.py", *bench_args], cwd=tree,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "bench/mail_ingest.py", *bench_args], cwd=tree, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise SystemExit(f"benchmark failed in {tree}:\n{result.stderr[-3000:]}")
     return last_json(result.stdout)
@@ -48,8 +50,9 @@ def main() -> int:
     trees = {}
     try:
         for label, rev in (("before", args.before), ("after", args.after)):
-            sha = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True,
-                                 check=True).stdout.strip()
+            sha = subprocess.run(
+                ["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True, check=True
+            ).stdout.strip()
             trees[label] = (temp / label, sha)
             subprocess.run(["git", "worktree", "add", "--detach", "-q", str(temp / label), sha], cwd=ROOT, check=True)
         rounds: dict[str, list[dict]] = {"before": [], "after": []}
@@ -57,13 +60,22 @@ def main() -> int:
             for label in ("before", "after"):
                 figures = run(trees[label][0], args.bench_args)
                 rounds[label].append({m: figures.get(m) for m in METRICS})
-                print(f"round {n + 1} {label:6} {trees[label][1][:9]}: "
-                      + ", ".join(f"{m}={figures.get(m)}" for m in METRICS), flush=True)
-        summary = {label: {"commit": trees[label][1], "rounds": rounds[label],
-                           "median": {m: statistics.median(r[m] for r in rounds[label]) for m in METRICS}}
-                   for label in rounds}
+                print(
+                    f"round {n + 1} {label:6} {trees[label][1][:9]}: "
+                    + ", ".join(f"{m}={figures.get(m)}" for m in METRICS),
+                    flush=True,
+                )
+        summary = {
+            label: {
+                "commit": trees[label][1],
+                "rounds": rounds[label],
+                "median": {m: statistics.median(r[m] for r in rounds[label]) for m in METRICS},
+            }
+            for label in rounds
+        }
         summary["after_over_before"] = {
-            m: round(summary["after"]["median"][m] / summary["before"]["median"][m], 3) for m in METRICS}
+            m: round(summary["after"]["median"][m] / summary["before"]["median"][m], 3) for m in METRICS
+        }
         print(json.dumps(summary, indent=2))
     finally:
         for tree, _sha in trees.values():

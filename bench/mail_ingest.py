@@ -24,6 +24,7 @@ gb2312, Big5; 20% with a ~30 KB attachment):
 Maildir++ delivery does, owned by the mail user) instead of APPENDing them one by one; Dovecot
 indexes them at the next SELECT, giving them UIDs in file-name order.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,12 +68,23 @@ def make_message(n: int, rnd: random.Random) -> bytes:
         payload = __import__("base64").encodebytes(os.urandom(30_000))
         return head + (
             b'Content-Type: multipart/mixed; boundary="bb"\r\n\r\n--bb\r\n'
-            b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-            + body + b"\r\n--bb\r\nContent-Type: image/jpeg; name=\"photo.jpg\"\r\n"
-            b"Content-Disposition: attachment; filename=\"photo.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            + payload + b"--bb--\r\n"
+            b"Content-Type: text/plain; charset="
+            + charset.encode()
+            + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            + body
+            + b'\r\n--bb\r\nContent-Type: image/jpeg; name="photo.jpg"\r\n'
+            b'Content-Disposition: attachment; filename="photo.jpg"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            + payload
+            + b"--bb--\r\n"
         )
-    return head + b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + body + b"\r\n"
+    return (
+        head
+        + b"Content-Type: text/plain; charset="
+        + charset.encode()
+        + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + body
+        + b"\r\n"
+    )
 
 
 def _b64(data: bytes) -> bytes:
@@ -102,10 +114,19 @@ def make_webmail_message(n: int, rnd: random.Random) -> bytes:
     text = TEXTS[n % 3] + f" 编号 B{n:06d}"
     if style == "iphone":
         text = TEXTS[3] + f" 編號 B{n:06d}"
-    lines = [text, "", "具体情况如下：" if style != "iphone" else "具體情況如下：",
-             "1. 上午九点到大厅取号，等了一个多小时。" if style != "iphone" else "1. 上午九點到大廳取號，等了一個多小時。",
-             "2. 窗口说材料不齐，但没有一次性告知需要哪些材料。" if style != "iphone" else "2. 窗口說材料不齊，但沒有一次性告知需要哪些材料。",
-             "", "希望有关部门核实处理，谢谢！" if style != "iphone" else "希望有關部門核實處理，謝謝！", "", "张先生" if style != "iphone" else "陳先生"]
+    lines = [
+        text,
+        "",
+        "具体情况如下：" if style != "iphone" else "具體情況如下：",
+        "1. 上午九点到大厅取号，等了一个多小时。" if style != "iphone" else "1. 上午九點到大廳取號，等了一個多小時。",
+        "2. 窗口说材料不齐，但没有一次性告知需要哪些材料。"
+        if style != "iphone"
+        else "2. 窗口說材料不齊，但沒有一次性告知需要哪些材料。",
+        "",
+        "希望有关部门核实处理，谢谢！" if style != "iphone" else "希望有關部門核實處理，謝謝！",
+        "",
+        "张先生" if style != "iphone" else "陳先生",
+    ]
     plain = "\r\n".join(lines)
     sender = f"citizen{n % 500}@" + {"qq": "qq.com", "outlook": "163.com", "iphone": "icloud.com"}[style]
     relay = (
@@ -119,50 +140,85 @@ def make_webmail_message(n: int, rnd: random.Random) -> bytes:
     )
     if style == "qq":
         charset, cte = "gb18030", "base64"
-        html = ("<div>" + "</div><div>".join(line or "<br>" for line in lines) + "</div>"
-                "<div><br></div><div><sign signid=\"0\"><div style=\"color:#909090;font-family:Arial Narrow;font-size:12px\">"
-                "------------------</div><div style=\"font-size:14px;font-family:Verdana;color:#000;\"><div>张先生</div></div></sign></div>")
-        head = relay + f'From: "{_word("张先生", "gb18030")}" <{sender}>\r\nTo: "jdyx" <jdyx@zxzx.gov.cn>\r\n' \
+        html = (
+            "<div>" + "</div><div>".join(line or "<br>" for line in lines) + "</div>"
+            '<div><br></div><div><sign signid="0"><div style="color:#909090;font-family:Arial Narrow;font-size:12px">'
+            '------------------</div><div style="font-size:14px;font-family:Verdana;color:#000;"><div>张先生</div></div></sign></div>'
+        )
+        head = (
+            relay + f'From: "{_word("张先生", "gb18030")}" <{sender}>\r\nTo: "jdyx" <jdyx@zxzx.gov.cn>\r\n'
             f"Subject: {_word(f'反映 {n}', 'gb18030')}\r\nMime-Version: 1.0\r\nX-QQ-MIME: TCMime 1.0 by Tencent\r\nX-Mailer: QQMail 2.x\r\n"
+        )
     elif style == "outlook":
         charset, cte = "gb2312", "quoted-printable"
-        html = ('<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
-                '<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><meta name=Generator content="Microsoft Word 15 (filtered medium)">'
-                "<style><!--\r\n@font-face {font-family:宋体;}\r\n@font-face {font-family:等线;}\r\n"
-                "p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm;text-align:justify;font-size:10.5pt;font-family:等线;}\r\n"
-                "span.EmailStyle17 {mso-style-type:personal-compose;font-family:等线;color:windowtext;}\r\n"
-                ".MsoChpDefault {mso-style-type:export-only;font-family:等线;}\r\n@page WordSection1 {size:612.0pt 792.0pt;margin:72.0pt 90.0pt 72.0pt 90.0pt;}\r\n"
-                "div.WordSection1 {page:WordSection1;}\r\n--></style></head><body lang=ZH-CN link=\"#0563C1\" vlink=\"#954F72\" style='text-justify-trim:punctuation'>"
-                "<div class=WordSection1>" + "".join(f"<p class=MsoNormal><span lang=EN-US>{line or '<o:p>&nbsp;</o:p>'}</span></p>" for line in lines)
-                + "</div></body></html>")
-        head = relay + f'From: "{_word("张先生", "gb2312")}" <{sender}>\r\nTo: <jdyx@zxzx.gov.cn>\r\n' \
+        html = (
+            '<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+            '<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><meta name=Generator content="Microsoft Word 15 (filtered medium)">'
+            "<style><!--\r\n@font-face {font-family:宋体;}\r\n@font-face {font-family:等线;}\r\n"
+            "p.MsoNormal, li.MsoNormal, div.MsoNormal {margin:0cm;text-align:justify;font-size:10.5pt;font-family:等线;}\r\n"
+            "span.EmailStyle17 {mso-style-type:personal-compose;font-family:等线;color:windowtext;}\r\n"
+            ".MsoChpDefault {mso-style-type:export-only;font-family:等线;}\r\n@page WordSection1 {size:612.0pt 792.0pt;margin:72.0pt 90.0pt 72.0pt 90.0pt;}\r\n"
+            'div.WordSection1 {page:WordSection1;}\r\n--></style></head><body lang=ZH-CN link="#0563C1" vlink="#954F72" style=\'text-justify-trim:punctuation\'>'
+            "<div class=WordSection1>"
+            + "".join(f"<p class=MsoNormal><span lang=EN-US>{line or '<o:p>&nbsp;</o:p>'}</span></p>" for line in lines)
+            + "</div></body></html>"
+        )
+        head = (
+            relay + f'From: "{_word("张先生", "gb2312")}" <{sender}>\r\nTo: <jdyx@zxzx.gov.cn>\r\n'
             f"Subject: {_word(f'反映 {n}', 'gb2312')}\r\nMIME-Version: 1.0\r\nX-Mailer: Microsoft Outlook 16.0\r\nThread-Index: AdnB{n:08X}\r\nContent-Language: zh-cn\r\n"
+        )
     else:
         charset, cte = "big5", "base64"
-        html = ('<html><head><meta http-equiv="content-type" content="text/html; charset=big5"></head><body dir="auto">'
-                + "".join(f"<div dir=\"ltr\">{line or '<br>'}</div>" for line in lines) + "<div dir=\"ltr\"><br><div>從我的 iPhone 傳送</div></div></body></html>")
-        head = relay + f'From: {_word("陳先生", "big5")} <{sender}>\r\nTo: jdyx@zxzx.gov.cn\r\n' \
+        html = (
+            '<html><head><meta http-equiv="content-type" content="text/html; charset=big5"></head><body dir="auto">'
+            + "".join(f'<div dir="ltr">{line or "<br>"}</div>' for line in lines)
+            + '<div dir="ltr"><br><div>從我的 iPhone 傳送</div></div></body></html>'
+        )
+        head = (
+            relay + f"From: {_word('陳先生', 'big5')} <{sender}>\r\nTo: jdyx@zxzx.gov.cn\r\n"
             f"Subject: {_word(f'反映 {n}', 'big5')}\r\nMime-Version: 1.0 (1.0)\r\nX-Mailer: iPhone Mail (21A351)\r\n"
+        )
     codec = "gb18030" if charset in ("gb2312", "gb18030") else charset
     encode = _b64 if cte == "base64" else _qp
     head += f"Date: Tue, 03 Nov 2026 10:20:00 +0800\r\nMessage-ID: <webmail-{n}@example.cn>\r\n"
     alternative = (
         b'Content-Type: multipart/alternative;\r\n\tboundary="----=_Alt_' + str(n).encode() + b'"\r\n\r\n'
-        b"------=_Alt_" + str(n).encode() + b"\r\nContent-Type: text/plain;\r\n\tcharset=\"" + charset.encode()
-        + b"\"\r\nContent-Transfer-Encoding: " + cte.encode() + b"\r\n\r\n" + encode(plain.encode(codec)) + b"\r\n"
-        b"------=_Alt_" + str(n).encode() + b"\r\nContent-Type: text/html;\r\n\tcharset=\"" + charset.encode()
-        + b"\"\r\nContent-Transfer-Encoding: " + cte.encode() + b"\r\n\r\n" + encode(html.encode(codec)) + b"\r\n"
+        b"------=_Alt_"
+        + str(n).encode()
+        + b'\r\nContent-Type: text/plain;\r\n\tcharset="'
+        + charset.encode()
+        + b'"\r\nContent-Transfer-Encoding: '
+        + cte.encode()
+        + b"\r\n\r\n"
+        + encode(plain.encode(codec))
+        + b"\r\n"
+        b"------=_Alt_"
+        + str(n).encode()
+        + b'\r\nContent-Type: text/html;\r\n\tcharset="'
+        + charset.encode()
+        + b'"\r\nContent-Transfer-Encoding: '
+        + cte.encode()
+        + b"\r\n\r\n"
+        + encode(html.encode(codec))
+        + b"\r\n"
         b"------=_Alt_" + str(n).encode() + b"--\r\n"
     )
     if rnd.random() >= 0.2:
         return head.encode() + alternative
     name = _word(f"现场照片{n}.jpg", "gb2312")
     return head.encode() + (
-        b'Content-Type: multipart/mixed;\r\n\tboundary="----=_Mix_' + str(n).encode() + b'"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n'
+        b'Content-Type: multipart/mixed;\r\n\tboundary="----=_Mix_'
+        + str(n).encode()
+        + b'"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n'
         b"------=_Mix_" + str(n).encode() + b"\r\n" + alternative + b"\r\n"
         b"------=_Mix_" + str(n).encode() + b'\r\nContent-Type: image/jpeg;\r\n\tname="' + name.encode() + b'"\r\n'
-        b'Content-Disposition: attachment;\r\n\tfilename="' + name.encode() + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-        + _b64(b"\xff\xd8\xff\xe0" + os.urandom(30_000)) + b"\r\n------=_Mix_" + str(n).encode() + b"--\r\n"
+        b'Content-Disposition: attachment;\r\n\tfilename="'
+        + name.encode()
+        + b'"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + _b64(b"\xff\xd8\xff\xe0" + os.urandom(30_000))
+        + b"\r\n------=_Mix_"
+        + str(n).encode()
+        + b"--\r\n"
     )
 
 
@@ -172,12 +228,18 @@ MIXES = {"plain": make_message, "webmail": make_webmail_message}
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--postgres", action="store_true", help="use the PostgreSQL at TEST_DATABASE_URL (db intake_bench)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="use the PostgreSQL at TEST_DATABASE_URL (db intake_bench)"
+    )
     parser.add_argument("--only", choices=["all", "empty", "memory"], default="all")
     parser.add_argument("--idle-samples", type=int, default=40)
-    parser.add_argument("--mix", choices=sorted(MIXES), default="plain",
-                        help="plain: short text/plain messages (UTF-8, GBK labelled gb2312, Big5); webmail: "
-                             "multipart/alternative with HTML as QQ Mail, Outlook and iPhone write it")
+    parser.add_argument(
+        "--mix",
+        choices=sorted(MIXES),
+        default="plain",
+        help="plain: short text/plain messages (UTF-8, GBK labelled gb2312, Big5); webmail: "
+        "multipart/alternative with HTML as QQ Mail, Outlook and iPhone write it",
+    )
     parser.add_argument("--maildir", action="store_true", help="write the Maildir files directly instead of APPEND")
     parser.add_argument("--max-seconds", type=float, default=600, help="memory: stop feeding after this long")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temp dir (Maildir, logs, SQLite file)")
@@ -187,8 +249,10 @@ def main() -> int:
     os.environ.setdefault("INTAKE_CONFIG", "test")
     users = workdir / "dovecot" / "users"
     users.parent.mkdir(parents=True)
-    users.write_text(f"bench:{{PLAIN}}{PASSWORD}:8:8::{workdir / 'dovecot' / 'mail' / 'bench'}::\n"
-                     f"idle:{{PLAIN}}{PASSWORD}:8:8::{workdir / 'dovecot' / 'mail' / 'idle'}::\n")
+    users.write_text(
+        f"bench:{{PLAIN}}{PASSWORD}:8:8::{workdir / 'dovecot' / 'mail' / 'bench'}::\n"
+        f"idle:{{PLAIN}}{PASSWORD}:8:8::{workdir / 'dovecot' / 'mail' / 'idle'}::\n"
+    )
     dovecot = servers.start_dovecot(workdir / "dovecot")
     redis = servers.start_redis(workdir)
     admin_url = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -196,7 +260,11 @@ def main() -> int:
         db_url = servers.create_database(admin_url, "intake_bench")
     else:
         db_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    results: dict = {"messages": args.messages, "database": "postgresql" if args.postgres else "sqlite", "mix": args.mix}
+    results: dict = {
+        "messages": args.messages,
+        "database": "postgresql" if args.postgres else "sqlite",
+        "mix": args.mix,
+    }
     procs: list[subprocess.Popen] = []
     try:
         from flask_migrate import upgrade
@@ -207,9 +275,15 @@ def main() -> int:
         from intake.mailbox import services
 
         overrides = dict(
-            SQLALCHEMY_DATABASE_URI=db_url, REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
-            UPLOAD_DIR=str(workdir / "uploads"), IMAP_HOST="127.0.0.1", IMAP_PORT=dovecot.port, IMAP_SSL=False,
-            IMAP_USER="bench", IMAP_PASSWORD=PASSWORD, SMTP_HOST="",
+            SQLALCHEMY_DATABASE_URI=db_url,
+            REDIS_URL=f"redis://127.0.0.1:{redis.port}/0",
+            UPLOAD_DIR=str(workdir / "uploads"),
+            IMAP_HOST="127.0.0.1",
+            IMAP_PORT=dovecot.port,
+            IMAP_SSL=False,
+            IMAP_USER="bench",
+            IMAP_PASSWORD=PASSWORD,
+            SMTP_HOST="",
         )
         app = create_app("test", **overrides)
         with app.app_context():
@@ -241,7 +315,7 @@ def main() -> int:
                 started = time.perf_counter()
                 fetched = 0
                 for i in range(0, len(uids), 100):
-                    fetched += len(client.fetch(uids[i:i + 100], ["BODY.PEEK[]"]))
+                    fetched += len(client.fetch(uids[i : i + 100], ["BODY.PEEK[]"]))
                 results["fetch_per_s"] = round(fetched / (time.perf_counter() - started), 1)
 
                 from intake.mailbox.decoding.parsing import parse_message
@@ -304,7 +378,9 @@ def main() -> int:
     print(json.dumps(results, indent=2, ensure_ascii=False))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / f"mail_ingest-{args.messages}-{results['database']}-{int(time.time())}.json").write_text(json.dumps(results, indent=2))
+    (out / f"mail_ingest-{args.messages}-{results['database']}-{int(time.time())}.json").write_text(
+        json.dumps(results, indent=2)
+    )
     return 0
 
 
@@ -323,7 +399,7 @@ def write_floor(app, raws: list[bytes], parse_per_s: float) -> dict:
     elapsed = 0.0
     with app.app_context():
         for start in range(0, len(parsed), 100):
-            submissions = [submission_from(p) for p in parsed[start:start + 100]]
+            submissions = [submission_from(p) for p in parsed[start : start + 100]]
             began = time.perf_counter()
             submit_many(submissions, tracking_prefix="FLOOR")
             db.session.commit()
@@ -331,15 +407,28 @@ def write_floor(app, raws: list[bytes], parse_per_s: float) -> dict:
         db.session.remove()
     write_ms = elapsed * 1000 / len(raws)
     parse_ms = 1000 / parse_per_s
-    return {"floor_write_ms": round(write_ms, 3), "parse_ms": round(parse_ms, 3),
-            "ceiling_over_parse": round(parse_ms / (parse_ms + write_ms), 2)}
+    return {
+        "floor_write_ms": round(write_ms, 3),
+        "parse_ms": round(parse_ms, 3),
+        "ceiling_over_parse": round(parse_ms / (parse_ms + write_ms), 2),
+    }
 
 
 def process_env(overrides, dovecot, user: str) -> dict:
     env = dict(os.environ)
-    env.update(INTAKE_CONFIG="test", DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"], REDIS_URL=overrides["REDIS_URL"],
-               UPLOAD_DIR=overrides["UPLOAD_DIR"], IMAP_HOST="127.0.0.1", IMAP_PORT=str(dovecot.port), IMAP_SSL="0",
-               IMAP_USER=user, IMAP_PASSWORD=PASSWORD, IMAP_POLL_SECONDS="60", SMTP_HOST="")
+    env.update(
+        INTAKE_CONFIG="test",
+        DATABASE_URL=overrides["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=overrides["REDIS_URL"],
+        UPLOAD_DIR=overrides["UPLOAD_DIR"],
+        IMAP_HOST="127.0.0.1",
+        IMAP_PORT=str(dovecot.port),
+        IMAP_SSL="0",
+        IMAP_USER=user,
+        IMAP_PASSWORD=PASSWORD,
+        IMAP_POLL_SECONDS="60",
+        SMTP_HOST="",
+    )
     return env
 
 
@@ -380,8 +469,13 @@ def end_to_end(app, workdir, overrides, dovecot, mailbox_id, n, procs) -> dict:
 
     flask = str(Path(sys.executable).with_name("flask"))
     log = open(workdir / "e2e-worker.log", "ab")
-    worker = subprocess.Popen([flask, "--app", "wsgi", "intake", "worker"], cwd=ROOT,
-                              env=process_env(overrides, dovecot, "bench"), stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [flask, "--app", "wsgi", "intake", "worker"],
+        cwd=ROOT,
+        env=process_env(overrides, dovecot, "bench"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     procs.append(worker)
     with app.app_context():
         connection = redis_connection()
@@ -419,8 +513,11 @@ def idle_latency(app, workdir, overrides, dovecot, samples, procs) -> dict:
     flask = str(Path(sys.executable).with_name("flask"))
     log = open(workdir / "idle-procs.log", "ab")
     for args in (["watch"], ["worker"]):
-        procs.append(subprocess.Popen([flask, "--app", "wsgi", "intake", *args], cwd=ROOT, env=env,
-                                      stdout=log, stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                [flask, "--app", "wsgi", "intake", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
     client = IMAPClient("127.0.0.1", port=dovecot.port, ssl=False)
     client.login("idle", PASSWORD)
     time.sleep(4)  # both processes up and the watcher idling
@@ -443,8 +540,10 @@ def idle_latency(app, workdir, overrides, dovecot, samples, procs) -> dict:
         time.sleep(0.2)
     client.logout()
     latencies.sort()
-    return {"idle_p50_s": round(statistics.median(latencies), 3),
-            "idle_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3)}
+    return {
+        "idle_p50_s": round(statistics.median(latencies), 3),
+        "idle_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3),
+    }
 
 
 def write_maildir(maildir: Path, raws: list[bytes], start: int = 0) -> None:
@@ -483,8 +582,12 @@ def memory(app, workdir, overrides, dovecot, total, max_seconds, procs) -> dict:
     env = process_env(overrides, dovecot, "bench")
     flask = str(Path(sys.executable).with_name("flask"))
     log = open(workdir / "memory-procs.log", "ab")
-    watcher = subprocess.Popen([flask, "--app", "wsgi", "intake", "watch"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    worker = subprocess.Popen([flask, "--app", "wsgi", "intake", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    watcher = subprocess.Popen(
+        [flask, "--app", "wsgi", "intake", "watch"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    worker = subprocess.Popen(
+        [flask, "--app", "wsgi", "intake", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     procs += [watcher, worker]
     maildir = workdir / "dovecot" / "mail" / "bench"
     rnd = random.Random(5)
@@ -493,8 +596,11 @@ def memory(app, workdir, overrides, dovecot, total, max_seconds, procs) -> dict:
 
     def done() -> int:
         with app.app_context():
-            n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed,
-                                                             InboundMessage.marked_at.is_not(None)))
+            n = db.session.scalar(
+                select(func.count()).where(
+                    InboundMessage.state == InboundState.parsed, InboundMessage.marked_at.is_not(None)
+                )
+            )
             db.session.remove()
         return n
 
@@ -505,17 +611,25 @@ def memory(app, workdir, overrides, dovecot, total, max_seconds, procs) -> dict:
             if watcher.poll() is not None or worker.poll() is not None:
                 raise RuntimeError("watcher or worker died; see memory-procs.log")
             time.sleep(0.5)
-        samples.append({"messages": fed, "s": round(time.perf_counter() - started, 1),
-                        "watcher_kb": rss_kb(watcher.pid), "worker_kb": rss_kb(worker.pid)})
+        samples.append(
+            {
+                "messages": fed,
+                "s": round(time.perf_counter() - started, 1),
+                "watcher_kb": rss_kb(watcher.pid),
+                "worker_kb": rss_kb(worker.pid),
+            }
+        )
         print(json.dumps(samples[-1]), flush=True)
     first, last = samples[0], samples[-1]
     return {
         "memory_messages": fed,
         "memory_seconds": last["s"],
         "memory_per_s": round(fed / last["s"], 1),
-        "watcher_rss_kb_first_chunk": first["watcher_kb"], "watcher_rss_kb_end": last["watcher_kb"],
+        "watcher_rss_kb_first_chunk": first["watcher_kb"],
+        "watcher_rss_kb_end": last["watcher_kb"],
         "watcher_growth": round(last["watcher_kb"] / first["watcher_kb"] - 1, 3),
-        "worker_rss_kb_first_chunk": first["worker_kb"], "worker_rss_kb_end": last["worker_kb"],
+        "worker_rss_kb_first_chunk": first["worker_kb"],
+        "worker_rss_kb_end": last["worker_kb"],
         "worker_growth": round(last["worker_kb"] / first["worker_kb"] - 1, 3),
         "memory_samples": samples,
     }

@@ -21,6 +21,7 @@ own `SELECT 1` round trip over the same engine, in the same run:
 
 Targets: page p95 <= 100 ms, search p95 <= 200 ms. Prints p50/p95 and the ratio to SELECT 1.
 """
+
 from __future__ import annotations
 
 import sys
@@ -42,14 +43,53 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DB_NAME = "intake_bench_queue"
 
-PLACES = ["政务大厅", "便民窗口", "政务服务中心", "工科局", "社保窗口", "户籍窗口", "医保窗口", "不动产登记窗口",
-          "税务窗口", "公积金窗口", "婚姻登记处", "住建局", "市场监管局", "交通局", "自然资源局"]
-PROBLEMS = ["工作人员态度很差，说话冲", "排队等了两个多小时", "材料交了三次还说不全", "要我们来回跑了好几趟",
-            "审批拖了一个多月没有结果", "窗口中午不办业务", "电话一直打不通", "说系统故障让明天再来",
-            "收费标准不公开", "办事员一直玩手机", "不给一次性告知", "推诿扯皮，让我们去找别的部门",
-            "服务态度差，不耐烦", "企业补贴迟迟不兑现", "检查太多影响正常生产", "效率很高，点赞"]
-TAILS = ["希望有关部门重视。", "请尽快解决。", "群众意见很大。", "已经不是第一次了。", "建议增加窗口。",
-         "联系电话138****0000。", "感谢政协关注。", "", "", ""]
+PLACES = [
+    "政务大厅",
+    "便民窗口",
+    "政务服务中心",
+    "工科局",
+    "社保窗口",
+    "户籍窗口",
+    "医保窗口",
+    "不动产登记窗口",
+    "税务窗口",
+    "公积金窗口",
+    "婚姻登记处",
+    "住建局",
+    "市场监管局",
+    "交通局",
+    "自然资源局",
+]
+PROBLEMS = [
+    "工作人员态度很差，说话冲",
+    "排队等了两个多小时",
+    "材料交了三次还说不全",
+    "要我们来回跑了好几趟",
+    "审批拖了一个多月没有结果",
+    "窗口中午不办业务",
+    "电话一直打不通",
+    "说系统故障让明天再来",
+    "收费标准不公开",
+    "办事员一直玩手机",
+    "不给一次性告知",
+    "推诿扯皮，让我们去找别的部门",
+    "服务态度差，不耐烦",
+    "企业补贴迟迟不兑现",
+    "检查太多影响正常生产",
+    "效率很高，点赞",
+]
+TAILS = [
+    "希望有关部门重视。",
+    "请尽快解决。",
+    "群众意见很大。",
+    "已经不是第一次了。",
+    "建议增加窗口。",
+    "联系电话138****0000。",
+    "感谢政协关注。",
+    "",
+    "",
+    "",
+]
 OPEN = ["pending", "accepted", "routed", "rectifying"]
 FINAL = ["closed", "closed", "closed", "rejected", "duplicate", "invalid"]
 SOURCES = ["web"] * 5 + ["email"] * 4 + ["visit", "inspection", "questionnaire", "symposium", "petition", "member"]
@@ -100,8 +140,10 @@ def build(url: str, items: int, seed: int) -> None:
             cur.execute("DROP INDEX IF EXISTS ix_feedback_items_subject_trgm")
             cur.execute("DROP INDEX IF EXISTS ix_feedback_items_body_trgm")
             cur.execute("DROP INDEX IF EXISTS ix_feedback_items_grams")
-            columns = ("id, year, number, tracking_code, lookup_secret, source, kind, status, priority, unit_id, "
-                       "category_id, assignee_id, subject, body, received_at, updated_at, dispatched_at, locale, is_auto")
+            columns = (
+                "id, year, number, tracking_code, lookup_secret, source, kind, status, priority, unit_id, "
+                "category_id, assignee_id, subject, body, received_at, updated_at, dispatched_at, locale, is_auto"
+            )
             with cur.copy(f"COPY feedback_items ({columns}) FROM STDIN") as copy:
                 for n in range(1, items + 1):
                     received = start + timedelta(seconds=span * n / items)
@@ -114,22 +156,42 @@ def build(url: str, items: int, seed: int) -> None:
                     body = f"{received:%m月%d日}在{place}办事，{problem}。{rng.choice(PROBLEMS)}。{rng.choice(TAILS)}"
                     if rng.random() < RARE_SHARE:
                         body += RARE_SENTENCE
-                    copy.write_row((
-                        n, received.year, n, f"JD-{received.year}-{n:07d}", "BENCHSECRET", rng.choice(SOURCES),
-                        "complaint", status, rng.choice(PRIORITIES), rng.choice(unit_ids),
-                        rng.choice(category_ids) if rng.random() < 0.8 else None,
-                        staff_id if rng.random() < 0.05 else None, subject, body, received, received, received,
-                        "zh_Hans", rng.random() < 0.03,
-                    ))
+                    copy.write_row(
+                        (
+                            n,
+                            received.year,
+                            n,
+                            f"JD-{received.year}-{n:07d}",
+                            "BENCHSECRET",
+                            rng.choice(SOURCES),
+                            "complaint",
+                            status,
+                            rng.choice(PRIORITIES),
+                            rng.choice(unit_ids),
+                            rng.choice(category_ids) if rng.random() < 0.8 else None,
+                            staff_id if rng.random() < 0.05 else None,
+                            subject,
+                            body,
+                            received,
+                            received,
+                            received,
+                            "zh_Hans",
+                            rng.random() < 0.03,
+                        )
+                    )
             cur.execute("SELECT setval('feedback_items_id_seq', %s)", (items,))
         conn.commit()
         t2 = time.perf_counter()
         print(f"copied {items:,} items in {t2 - t1:.1f} s", flush=True)
         with conn.cursor() as cur:
             cur.execute("SET maintenance_work_mem = '512MB'")
-            cur.execute("CREATE INDEX ix_feedback_items_subject_trgm ON feedback_items USING gin (subject gin_trgm_ops)")
+            cur.execute(
+                "CREATE INDEX ix_feedback_items_subject_trgm ON feedback_items USING gin (subject gin_trgm_ops)"
+            )
             cur.execute("CREATE INDEX ix_feedback_items_body_trgm ON feedback_items USING gin (body gin_trgm_ops)")
-            cur.execute("CREATE INDEX ix_feedback_items_grams ON feedback_items USING gin (feedback_grams(subject, body))")
+            cur.execute(
+                "CREATE INDEX ix_feedback_items_grams ON feedback_items USING gin (feedback_grams(subject, body))"
+            )
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE feedback_items")
@@ -159,8 +221,9 @@ def measure(url: str, runs: int) -> dict:
     from intake import create_app
     from intake.extensions import db
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", WTF_CSRF_ENABLED=False,
-                     CLASSIFIER_PATH="")
+    app = create_app(
+        "production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", WTF_CSRF_ENABLED=False, CLASSIFIER_PATH=""
+    )
     client = app.test_client()
     response = client.post("/auth/login", data={"username": "bench", "password": "bench-password-1"})
     assert response.status_code == 302, response.status_code

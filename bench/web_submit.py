@@ -20,6 +20,7 @@ Exit code: 0 when the run was clean (PASS or FAIL of the target is only printed)
 request failed or the row check did not add up, 2 when the servers could not be set up.
 See bench/README.md for how to read the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,6 +75,7 @@ class SetupError(RuntimeError):
 
 # --- small helpers -------------------------------------------------------------------------
 
+
 def log(msg: str) -> None:
     print(f"[bench] {msg}", flush=True)
 
@@ -118,8 +120,13 @@ class Server:
     def start(self, timeout: float = 30.0) -> None:
         with open(self.logfile, "ab") as out:
             self.proc = subprocess.Popen(
-                self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, cwd=REPO, start_new_session=True,
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                cwd=REPO,
+                start_new_session=True,
             )
         if not wait_for_port(self.port, timeout, self.proc):
             self.stop()
@@ -176,6 +183,7 @@ def cpu_model() -> str:
 
 
 # --- the load generator (runs in child processes; standard library only) -----------------
+
 
 def _multipart(fields: list[tuple[str, str]]) -> bytes:
     """The body a browser sends for this form: multipart, with the empty file input included."""
@@ -244,29 +252,35 @@ class Client:
     def form_body(self) -> bytes:
         n = self.sent
         self.sent += 1
-        return _multipart([
-            ("csrf_token", self.csrf_token),
-            ("kind", "complaint"),
-            ("unit_id", self.unit_ids[n % len(self.unit_ids)]),
-            ("category_id", self.category_ids[n % len(self.category_ids)]),
-            ("subject", "不动产登记窗口办事难"),
-            ("body", f"{BODY_TEXT}（编号 {self.client_id}-{n}）"),
-            ("location", "县政务服务中心一楼3号窗口，11月2日上午"),
-            ("name", "张三"),
-            ("phone", "13800138000"),
-            ("email", "zhangsan@example.com"),
-            ("website", ""),
-        ])
+        return _multipart(
+            [
+                ("csrf_token", self.csrf_token),
+                ("kind", "complaint"),
+                ("unit_id", self.unit_ids[n % len(self.unit_ids)]),
+                ("category_id", self.category_ids[n % len(self.category_ids)]),
+                ("subject", "不动产登记窗口办事难"),
+                ("body", f"{BODY_TEXT}（编号 {self.client_id}-{n}）"),
+                ("location", "县政务服务中心一楼3号窗口，11月2日上午"),
+                ("name", "张三"),
+                ("phone", "13800138000"),
+                ("email", "zhangsan@example.com"),
+                ("website", ""),
+            ]
+        )
 
     def post(self, kind: str) -> str | None:
         """One POST; returns None when the answer is the expected one, else what went wrong."""
         try:
             if kind == "form":
                 response, data = self._request(
-                    "POST", FORM_PATH, self.form_body(),
-                    {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-                     "Origin": f"http://127.0.0.1:{self.port}",
-                     "Referer": f"http://127.0.0.1:{self.port}{FORM_PATH}"},
+                    "POST",
+                    FORM_PATH,
+                    self.form_body(),
+                    {
+                        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+                        "Origin": f"http://127.0.0.1:{self.port}",
+                        "Referer": f"http://127.0.0.1:{self.port}{FORM_PATH}",
+                    },
                 )
                 location = response.getheader("Location", "")
                 if response.status != 303 or not location.endswith(FORM_REDIRECT):
@@ -317,13 +331,20 @@ def client_main(conn, port: int, client_id: int) -> None:
                     latencies.append(t1 - t0)
             else:
                 errors.append(problem)
-        conn.send({
-            "ok": ok, "in_window": in_window, "errors": len(errors), "error_samples": errors[:5],
-            "latencies": latencies, "cpu": time.process_time() - cpu0,
-        })
+        conn.send(
+            {
+                "ok": ok,
+                "in_window": in_window,
+                "errors": len(errors),
+                "error_samples": errors[:5],
+                "latencies": latencies,
+                "cpu": time.process_time() - cpu0,
+            }
+        )
 
 
 # --- the benchmark --------------------------------------------------------------------------
+
 
 @dataclass
 class Phase:
@@ -418,9 +439,21 @@ class Bench:
         log("migrated (flask --app wsgi db upgrade) and seeded (flask --app wsgi intake seed)")
 
     def gunicorn_argv(self, port: int) -> list[str]:
-        argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(self.args.workers), "--backlog", "256",
-                "--error-logfile", str(self.tmp / "gunicorn.log"), "--log-level", "warning"]
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(self.args.workers),
+            "--backlog",
+            "256",
+            "--error-logfile",
+            str(self.tmp / "gunicorn.log"),
+            "--log-level",
+            "warning",
+        ]
         if not self.args.no_access_log:
             argv += ["--access-logfile", str(self.tmp / "access.log")]
         if self.args.threads > 1:
@@ -534,7 +567,7 @@ class Bench:
             "reporters": "SELECT count(*) FROM reporters",
             "events": "SELECT count(*) FROM events",
             "undispatched": "SELECT count(*) FROM feedback_items "
-                            "WHERE dispatched_at IS NULL AND tracking_code NOT LIKE 'BENCH-%'",
+            "WHERE dispatched_at IS NULL AND tracking_code NOT LIKE 'BENCH-%'",
         }
         try:
             with engine.connect() as conn:
@@ -585,22 +618,28 @@ class Bench:
 def print_report(bench: Bench, phases: list[Phase], args) -> dict:
     measured = [p for p in phases if not p.warmup]
     print()
-    print(f"{'phase':<8} {'endpoint':<25} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'srv CPU ms/req':>14} {'cli CPU ms/req':>14} {'machine CPU':>11} {'other CPU':>9} {'errors':>6}")
+    print(
+        f"{'phase':<8} {'endpoint':<25} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'srv CPU ms/req':>14} {'cli CPU ms/req':>14} {'machine CPU':>11} {'other CPU':>9} {'errors':>6}"
+    )
     for p in phases:
         label = "warm-up" if p.warmup else f"round {1 + measured.index(p) // 2}"
         if p.disturbed:
             label += "*"
         endpoint = f"POST {FORM_PATH}" if p.kind == "form" else f"POST {BARE_PATH}"
-        print(f"{label:<8} {p.kind + ' ' + endpoint:<25} {p.rps:>8.1f} {p.latency_ms(0.5):>7.1f} "
-              f"{p.latency_ms(0.95):>7.1f} {p.server_cpu_ms_per_req:>14.2f} {p.client_cpu_ms_per_req:>14.2f} "
-              f"{p.machine_busy:>10.0f}% {p.other_busy:>8.0f}% {p.errors:>6}")
+        print(
+            f"{label:<8} {p.kind + ' ' + endpoint:<25} {p.rps:>8.1f} {p.latency_ms(0.5):>7.1f} "
+            f"{p.latency_ms(0.95):>7.1f} {p.server_cpu_ms_per_req:>14.2f} {p.client_cpu_ms_per_req:>14.2f} "
+            f"{p.machine_busy:>10.0f}% {p.other_busy:>8.0f}% {p.errors:>6}"
+        )
     counted = [p for p in measured if not p.disturbed]
     if any(p.disturbed for p in measured):
-        print(f"* disturbed: other processes used more than {args.max_other:g}% of the machine's CPU "
-              "during the round; left out of the medians" if counted else
-              "* every round was disturbed by other processes: the medians below use them all, "
-              "read them with care")
+        print(
+            f"* disturbed: other processes used more than {args.max_other:g}% of the machine's CPU "
+            "during the round; left out of the medians"
+            if counted
+            else "* every round was disturbed by other processes: the medians below use them all, read them with care"
+        )
     if not counted:
         counted = measured
     bare = [p.rps for p in counted if p.kind == "bare"]
@@ -611,51 +650,79 @@ def print_report(bench: Bench, phases: list[Phase], args) -> dict:
     cpu_bare = statistics.median(p.server_cpu_ms_per_req for p in counted if p.kind == "bare")
     cpu_form = statistics.median(p.server_cpu_ms_per_req for p in counted if p.kind == "form")
     print()
-    print(f"bare  POST {BARE_PATH:<15} median {bare_med:8.1f} req/s   "
-          f"(phases: {', '.join(f'{x:.1f}' for x in bare)}; server CPU {cpu_bare:.2f} ms/req)")
-    print(f"form  POST {FORM_PATH:<15} median {form_med:8.1f} req/s   "
-          f"(phases: {', '.join(f'{x:.1f}' for x in form)}; server CPU {cpu_form:.2f} ms/req)")
+    print(
+        f"bare  POST {BARE_PATH:<15} median {bare_med:8.1f} req/s   "
+        f"(phases: {', '.join(f'{x:.1f}' for x in bare)}; server CPU {cpu_bare:.2f} ms/req)"
+    )
+    print(
+        f"form  POST {FORM_PATH:<15} median {form_med:8.1f} req/s   "
+        f"(phases: {', '.join(f'{x:.1f}' for x in form)}; server CPU {cpu_form:.2f} ms/req)"
+    )
     print(f"per-round ratios form/bare: {', '.join(f'{r:.2f}' for r in per_round)}")
-    print(f"server CPU per request bare/form: {cpu_bare / cpu_form:.2f} "
-          "(the ratio the CPU cost alone would allow; less sensitive to other load)")
+    print(
+        f"server CPU per request bare/form: {cpu_bare / cpu_form:.2f} "
+        "(the ratio the CPU cost alone would allow; less sensitive to other load)"
+    )
     return {
-        "rounds_counted": len(counted) // 2, "rounds_disturbed": sum(p.disturbed for p in measured) // 2,
+        "rounds_counted": len(counted) // 2,
+        "rounds_disturbed": sum(p.disturbed for p in measured) // 2,
         "cpu_ratio": cpu_bare / cpu_form,
-        "bare_rps": bare_med, "form_rps": form_med, "ratio": ratio, "per_round_ratios": per_round,
-        "bare_phases": bare, "form_phases": form,
+        "bare_rps": bare_med,
+        "form_rps": form_med,
+        "ratio": ratio,
+        "per_round_ratios": per_round,
+        "bare_phases": bare,
+        "form_phases": form,
         "server_cpu_ms_per_req": {"bare": cpu_bare, "form": cpu_form},
     }
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description="Requests/s of the public form POST vs the bare insert endpoint (issue 2).")
+        description="Requests/s of the public form POST vs the bare insert endpoint (issue 2)."
+    )
     db = parser.add_mutually_exclusive_group()
-    db.add_argument("--postgres", action="store_true",
-                    help=f"create (and afterwards drop) the database {PG_BENCH_DB} on --postgres-admin-url")
-    db.add_argument("--database-url", help="use this existing database (migrated and seeded here; "
-                                           "rows are added and not removed)")
-    parser.add_argument("--postgres-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL),
-                        help="PostgreSQL URL used to create/drop the database with --postgres "
-                             f"(default {DEFAULT_PG_ADMIN_URL})")
+    db.add_argument(
+        "--postgres",
+        action="store_true",
+        help=f"create (and afterwards drop) the database {PG_BENCH_DB} on --postgres-admin-url",
+    )
+    db.add_argument(
+        "--database-url", help="use this existing database (migrated and seeded here; rows are added and not removed)"
+    )
+    parser.add_argument(
+        "--postgres-admin-url",
+        default=os.environ.get("BENCH_PG_ADMIN_URL", DEFAULT_PG_ADMIN_URL),
+        help=f"PostgreSQL URL used to create/drop the database with --postgres (default {DEFAULT_PG_ADMIN_URL})",
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase (default 10)")
-    parser.add_argument("--warmup", type=float, default=3.0,
-                        help="warm-up seconds per endpoint before measuring (default 3)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="measured rounds, each a bare phase then a form phase (default 3)")
-    parser.add_argument("--clients", type=int, default=4,
-                        help="client processes, one connection each (default 4)")
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="warm-up seconds per endpoint before measuring (default 3)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="measured rounds, each a bare phase then a form phase (default 3)"
+    )
+    parser.add_argument("--clients", type=int, default=4, help="client processes, one connection each (default 4)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, as in the Procfile)")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per worker: >1 uses the gthread worker class, 1 the sync one "
-                             "(default 4, as in the Procfile)")
-    parser.add_argument("--no-access-log", action="store_true",
-                        help="do not write gunicorn's access log (the Procfile writes one)")
-    parser.add_argument("--max-other", type=float, default=10.0,
-                        help="a round during which other processes used more than this %% of the machine's "
-                             "CPU is left out and repeated (default 10)")
-    parser.add_argument("--max-retries", type=int, default=3,
-                        help="how many disturbed rounds may be repeated (default 3)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per worker: >1 uses the gthread worker class, 1 the sync one (default 4, as in the Procfile)",
+    )
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="do not write gunicorn's access log (the Procfile writes one)"
+    )
+    parser.add_argument(
+        "--max-other",
+        type=float,
+        default=10.0,
+        help="a round during which other processes used more than this %% of the machine's "
+        "CPU is left out and repeated (default 10)",
+    )
+    parser.add_argument(
+        "--max-retries", type=int, default=3, help="how many disturbed rounds may be repeated (default 3)"
+    )
     parser.add_argument("--tmpdir", default=None, help="where to make the temp dir (default: system temp)")
     parser.add_argument("--keep-temp", action="store_true", help="keep the temp dir (logs, SQLite file)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
@@ -695,8 +762,10 @@ def main(argv=None) -> int:
         except SetupError as exc:
             print(f"\nSETUP FAILED: {exc}", file=sys.stderr)
             return 2
-        log(f"warm-up {args.warmup:g} s per endpoint, then {args.rounds} x (bare {args.seconds:g} s, "
-            f"form {args.seconds:g} s)")
+        log(
+            f"warm-up {args.warmup:g} s per endpoint, then {args.rounds} x (bare {args.seconds:g} s, "
+            f"form {args.seconds:g} s)"
+        )
         if args.warmup > 0:
             for kind in ("bare", "form"):
                 phase = bench.run_phase(kind, args.warmup, warmup=True)
@@ -709,8 +778,10 @@ def main(argv=None) -> int:
             disturbed = max(p.other_busy for p in pair) > args.max_other
             for p in pair:
                 p.disturbed = disturbed
-                log(f"phase {p.kind}: {p.rps:.1f} req/s, {p.errors} error(s), other processes "
-                    f"{p.other_busy:.0f}% CPU{' (disturbed)' if disturbed else ''}")
+                log(
+                    f"phase {p.kind}: {p.rps:.1f} req/s, {p.errors} error(s), other processes "
+                    f"{p.other_busy:.0f}% CPU{' (disturbed)' if disturbed else ''}"
+                )
             if not disturbed:
                 clean += 1
             elif extra < args.max_retries:
@@ -751,20 +822,34 @@ def main(argv=None) -> int:
             print(f"(server log: {bench.tmp / 'gunicorn.log'}; use --keep-temp to keep it)", file=sys.stderr)
         verdict = "PASS" if summary["ratio"] >= TARGET_RATIO else "FAIL"
         print()
-        print(f"setup: {bench.backend}, gunicorn {args.workers} "
-              f"{'gthread x' + str(args.threads) if args.threads > 1 else 'sync'} worker(s), "
-              f"{args.clients} client process(es), {args.rounds} x {args.seconds:g} s per endpoint, "
-              f"{os.cpu_count()} CPU(s)")
+        print(
+            f"setup: {bench.backend}, gunicorn {args.workers} "
+            f"{'gthread x' + str(args.threads) if args.threads > 1 else 'sync'} worker(s), "
+            f"{args.clients} client process(es), {args.rounds} x {args.seconds:g} s per endpoint, "
+            f"{os.cpu_count()} CPU(s)"
+        )
         print(f"ratio form/bare = {summary['ratio']:.2f} (target >= {TARGET_RATIO}): {verdict}")
         if args.json:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.json).write_text(json.dumps({
-                "date": started.isoformat(timespec="seconds"), "backend": bench.backend,
-                "machine_busy_before_start": idle_busy,
-                "nproc": os.cpu_count(), "cpu": cpu_model(), "args": vars(args),
-                **summary, "verdict": verdict, "errors": errors,
-                "checks": {name.strip(): {"got": got, "expected": exp} for name, got, exp in checks},
-            }, indent=2, ensure_ascii=False) + "\n")
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "date": started.isoformat(timespec="seconds"),
+                        "backend": bench.backend,
+                        "machine_busy_before_start": idle_busy,
+                        "nproc": os.cpu_count(),
+                        "cpu": cpu_model(),
+                        "args": vars(args),
+                        **summary,
+                        "verdict": verdict,
+                        "errors": errors,
+                        "checks": {name.strip(): {"got": got, "expected": exp} for name, got, exp in checks},
+                    },
+                    indent=2,
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         if errors or check_failed:
             print("RUN NOT CLEAN: requests failed or rows do not add up (see above)", file=sys.stderr)
             return 1

@@ -1,4 +1,5 @@
 """intake: the supervision mailbox and feedback tracker of a county CPPCC committee."""
+
 import os
 import secrets
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Baseline endpoints for bench/ (registered only with BENCH_ENDPOINTS=1): the same app and
 server doing the least work a submission must do, one insert and a commit."""
+
 from flask import Blueprint, request
 
 from intake.extensions import csrf, db

@@ -1,4 +1,5 @@
 """`flask --app wsgi intake ...`: thin commands over the services."""
+
 import time
 
 import click
@@ -50,9 +51,7 @@ def create_user(username, role, password, display_name, email, unit_code, if_mis
             raise click.BadParameter(f"no unit with code {unit_code}", param_hint="--unit")
         unit_id = unit.id
     try:
-        services.create_user(
-            username, password, Role(role), display_name=display_name, email=email, unit_id=unit_id
-        )
+        services.create_user(username, password, Role(role), display_name=display_name, email=email, unit_id=unit_id)
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
@@ -63,8 +62,11 @@ def create_user(username, role, password, display_name, email, unit_code, if_mis
 @click.argument("subject", required=False)
 @click.argument("body", required=False)
 @click.option("--from", "sender", default="citizen@example.cn", show_default=True)
-@click.option("--sample-reply", is_flag=True,
-              help="Append the sample reporter's reply by tracking code, once the first sample is an item.")
+@click.option(
+    "--sample-reply",
+    is_flag=True,
+    help="Append the sample reporter's reply by tracking code, once the first sample is an item.",
+)
 @click.option("--wait", type=float, default=120, show_default=True, help="--sample-reply: seconds to wait for it.")
 def demo_mail(subject: str | None, body: str | None, sender: str, sample_reply: bool, wait: float) -> None:
     """Put a message into the demo mailbox of `make run` (IMAP APPEND), as if it had been sent."""
@@ -106,8 +108,10 @@ def mailbox_list() -> None:
     mailbox_services.ensure_default_mailbox(current_app.config)
     db.session.commit()
     for m in db.session.scalars(db.select(Mailbox).order_by(Mailbox.id)):
-        click.echo(f"{m.id}\t{m.name}\t{m.username}@{m.host}:{m.port}/{m.folder}\tactive={m.is_active}"
-                   f"\tuidvalidity={m.uidvalidity}\tlast_uid={m.last_uid}\tlast_poll={m.last_poll_at}")
+        click.echo(
+            f"{m.id}\t{m.name}\t{m.username}@{m.host}:{m.port}/{m.folder}\tactive={m.is_active}"
+            f"\tuidvalidity={m.uidvalidity}\tlast_uid={m.last_uid}\tlast_poll={m.last_poll_at}"
+        )
         if m.last_error:
             click.echo(f"\tlast error ({m.last_error_at}): {m.last_error}")
         if m.alert:
@@ -129,8 +133,15 @@ def mailbox_add(name, host, port, username, password_env, use_ssl, starttls, fol
     from intake.mailbox import services as mailbox_services
 
     mailbox_services.add_mailbox(
-        name, host=host, port=port, username=username, password_env=password_env, use_ssl=use_ssl,
-        use_starttls=starttls, folder=folder, processed_folder=processed_folder,
+        name,
+        host=host,
+        port=port,
+        username=username,
+        password_env=password_env,
+        use_ssl=use_ssl,
+        use_starttls=starttls,
+        folder=folder,
+        processed_folder=processed_folder,
     )
     db.session.commit()
     click.echo(f"added mailbox {name}")
@@ -166,8 +177,10 @@ def quarantine_list(show_all: bool) -> None:
     click.echo("  ".join(f"{state.value}={count}" for state, count in counts.items()))
     states = (InboundState.quarantined, InboundState.oversize) if show_all else (InboundState.quarantined,)
     for row in mailbox_services.set_aside(states):
-        click.echo(f"{row.id}\t{row.state.value}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.size}\t"
-                   f"{row.from_addr or '-'}\t{row.subject or '-'}\t{(row.error or '').splitlines()[0][:120] if row.error else ''}")
+        click.echo(
+            f"{row.id}\t{row.state.value}\t{row.received_at:%Y-%m-%d %H:%M}\t{row.size}\t"
+            f"{row.from_addr or '-'}\t{row.subject or '-'}\t{(row.error or '').splitlines()[0][:120] if row.error else ''}"
+        )
 
 
 @quarantine_cli.command("show")
@@ -183,9 +196,11 @@ def quarantine_show(inbound_id: int, raw: bool) -> None:
     if raw:
         click.get_binary_stream("stdout").write(row.raw or b"")
         return
-    click.echo(f"id: {row.id}\nstate: {row.state.value}\nreason: {row.error or '-'}\nattempts: {row.attempts}"
-               f"\nsize: {row.size}\nsha256: {row.sha256}\nmailbox: {row.mailbox_id} uidvalidity={row.uidvalidity}"
-               f" uid={row.uid}\nreceived: {row.received_at}\n")
+    click.echo(
+        f"id: {row.id}\nstate: {row.state.value}\nreason: {row.error or '-'}\nattempts: {row.attempts}"
+        f"\nsize: {row.size}\nsha256: {row.sha256}\nmailbox: {row.mailbox_id} uidvalidity={row.uidvalidity}"
+        f" uid={row.uid}\nreceived: {row.received_at}\n"
+    )
     click.echo(row.headers_text)
 
 
@@ -202,8 +217,10 @@ def quarantine_replay(inbound_id: int) -> None:
     if row is not None and row.state is InboundState.oversize:
         if not dispatch_refetch(inbound_id):
             raise click.ClickException("Redis unavailable: try again when it is back")
-        click.echo(f"fetching {inbound_id} anew from its mailbox "
-                   f"(up to {current_app.config['MAX_REPLAY_MESSAGE_MB']} MB), then replaying it")
+        click.echo(
+            f"fetching {inbound_id} anew from its mailbox "
+            f"(up to {current_app.config['MAX_REPLAY_MESSAGE_MB']} MB), then replaying it"
+        )
         return
     try:
         mailbox_quarantine.replay_inbound(inbound_id)
@@ -249,7 +266,7 @@ def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
     outcomes: dict[str, int] = {}
     with click.progressbar(length=len(raws), label="importing", show_pos=True) as bar:
         for start in range(0, len(raws), size):
-            chunk = raws[start:start + size]
+            chunk = raws[start : start + size]
             # Stored and committed first, like fetched mail: an import killed half-way leaves
             # stored rows, which the sweeper's workers finish.
             row_ids = [mailbox_receiving.store_imported(raw, acknowledge=acknowledge).id for raw in chunk]
@@ -263,10 +280,19 @@ def import_mail(paths: tuple[str, ...], acknowledge: bool) -> None:
 
 @intake_cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Output file (default: standard output; required for xlsx).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
-              help="Only items received on or after this date (UTC).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Output file (default: standard output; required for xlsx).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Only items received on or after this date (UTC).",
+)
 def export_items(fmt: str, out_path: str | None, since) -> None:
     """Export feedback items, one record per item."""
     from intake.mailbox.export import export

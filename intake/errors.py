@@ -1,4 +1,5 @@
 """Error pages in the user's language, and the security headers every response carries."""
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -7,16 +8,22 @@ from flask_wtf.csrf import CSRFError
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        message = _("This form has expired or was sent from another page. Please go back, reload the page and submit again. What you typed is kept by the back button.")
+        message = _(
+            "This form has expired or was sent from another page. Please go back, reload the page and submit again. What you typed is kept by the back button."
+        )
         return render_template("error.html", code=400, title=_("Form expired"), message=message), 400
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_template("error.html", code=403, title=_("Not allowed"), message=_("Your account may not open this page.")), 403
+        return render_template(
+            "error.html", code=403, title=_("Not allowed"), message=_("Your account may not open this page.")
+        ), 403
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("error.html", code=404, title=_("Not found"), message=_("This page does not exist.")), 404
+        return render_template(
+            "error.html", code=404, title=_("Not found"), message=_("This page does not exist.")
+        ), 404
 
     @app.errorhandler(413)
     def too_large(error):
@@ -31,7 +38,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        return render_template("error.html", code=500, title=_("Something went wrong"), message=_("Please try again in a moment.")), 500
+        return render_template(
+            "error.html", code=500, title=_("Something went wrong"), message=_("Please try again in a moment.")
+        ), 500
 
     @app.after_request
     def security_headers(response):

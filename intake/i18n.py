@@ -1,6 +1,7 @@
 """UI language: Simplified Chinese by default, Traditional Chinese and English on request.
 
 The choice is made by `?lang=`, then a cookie, then the browser's Accept-Language."""
+
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 

@@ -2,6 +2,7 @@
 
 zh_Hans/messages.po is written by hand; zh_Hant is derived from it with zhconv (zh-tw
 vocabulary) at build time, so the two never drift apart. English is the source language."""
+
 import sys
 from pathlib import Path
 

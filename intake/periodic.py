@@ -1,6 +1,7 @@
 """The periodic work of the service, declared in one place: what runs, how often. `flask --app
 wsgi intake periodic` runs it all in one process (the Procfile's `periodic`); each task is
 idempotent, so an overlap or a second runner only repeats a no-op."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,8 +27,12 @@ class Periodic:
 
 PERIODIC = (
     Periodic("sweep", 30, sweep, "re-enqueue what Redis never got or lost"),
-    Periodic("rectification-tick", 300, rectification_jobs.tick,
-             "reminders and escalations of the ledger, lost closure notices"),
+    Periodic(
+        "rectification-tick",
+        300,
+        rectification_jobs.tick,
+        "reminders and escalations of the ledger, lost closure notices",
+    ),
 )
 
 

@@ -2,6 +2,7 @@
 
 When Redis is unreachable the limit is not enforced: a citizen must never be locked out of
 their own report because the job queue is down."""
+
 import logging
 
 from redis.exceptions import RedisError

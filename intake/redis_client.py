@@ -1,4 +1,5 @@
 """One Redis client per app, created on first use with short timeouts so an outage fails fast."""
+
 from flask import current_app
 from redis import Redis
 

@@ -1,4 +1,5 @@
 """Role checks for views: who may see a page is decided here, once, per route."""
+
 from functools import wraps
 
 from flask import abort

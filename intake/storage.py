@@ -1,4 +1,5 @@
 """Files on disk under generated names: the original name only ever lives in the database."""
+
 import hashlib
 import os
 import secrets

@@ -1,4 +1,5 @@
 """Time helpers: the database stores naive UTC; pages show the county's local time."""
+
 from datetime import UTC, datetime
 
 

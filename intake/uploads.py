@@ -1,4 +1,5 @@
 """What the public may upload: a small allow-list of types, checked by name and by content."""
+
 import os
 import unicodedata
 

@@ -2,6 +2,7 @@
 
 Each test gets a fresh app bound to clean tables on one backend; `backend` is parametrized so
 model and route tests run on both SQLite and PostgreSQL."""
+
 import os
 import re
 import threading
@@ -20,6 +21,7 @@ PASSWORD = "correct-horse-battery"
 
 # --- the clock ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session", autouse=True)
 def test_clock():
     """INTAKE_TEST_TODAY=YYYY-MM-DD runs the suite as if it were that day (noon in the county,
@@ -35,6 +37,7 @@ def test_clock():
 
 
 # --- servers (one of each per test session) ---------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def workdir():
@@ -96,6 +99,7 @@ def database_urls(workdir, postgres_admin_url):
 
 # --- per-test app ----------------------------------------------------------------------
 
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request):
     return request.param
@@ -111,7 +115,8 @@ def _clean_tables() -> None:
         db.session.execute(text("SET LOCAL session_replication_role = replica"))
     else:
         sealed = db.session.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sealed%'")).all()
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sealed%'")
+        ).all()
         for name, _sql in sealed:
             db.session.execute(text(f'DROP TRIGGER "{name}"'))
     tables = [t for t in db.metadata.sorted_tables]
@@ -176,6 +181,7 @@ def runner(app):
 
 # --- accounts and helpers ----------------------------------------------------------------
 
+
 def make_user(app, username: str, role: str, unit_code: str | None = None):
     from sqlalchemy import select
 
@@ -219,9 +225,7 @@ class AuthActions:
 
     def login(self, username: str, password: str = PASSWORD):
         token = csrf_token_from(self.client.get("/auth/login").get_data(as_text=True))
-        return self.client.post(
-            "/auth/login", data={"csrf_token": token, "username": username, "password": password}
-        )
+        return self.client.post("/auth/login", data={"csrf_token": token, "username": username, "password": password})
 
     def logout(self):
         token = csrf_token_from(self.client.get("/staff/").get_data(as_text=True))
@@ -234,6 +238,7 @@ def auth(client):
 
 
 # --- live server, browser, SMTP ----------------------------------------------------------
+
 
 @pytest.fixture
 def live_server(app):
@@ -249,14 +254,24 @@ def live_server(app):
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        servers.fail("chromium", f"{CHROMIUM} not found (apt-get install chromium chromium-driver; `make test` does this)")
+        servers.fail(
+            "chromium", f"{CHROMIUM} not found (apt-get install chromium chromium-driver; `make test` does this)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -268,11 +283,15 @@ def browser():
         browser.close()
 
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
-         "has_touch": True,
-         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-                       "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN",
-         "locale": "zh-CN"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50(0x1800323c) NetType/WIFI Language/zh_CN",
+    "locale": "zh-CN",
+}
 
 
 @pytest.fixture
@@ -317,6 +336,7 @@ def smtp_server(app):
 
 
 # --- speed -------------------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch):

@@ -1,5 +1,6 @@
 """factory_boy factories for the service inputs, and a helper that runs them through the
 service, so tests build items the way production does (sequence, reporter, first event)."""
+
 import io
 
 import factory

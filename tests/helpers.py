@@ -1,4 +1,5 @@
 """Small helpers shared by the tests: reading back what a form shows and what mail was sent."""
+
 import difflib
 import email
 import email.policy
@@ -40,7 +41,7 @@ class _FormValues(HTMLParser):
             value = self.values[self._textarea]
             for newline in ("\r\n", "\n"):
                 if value.startswith(newline):
-                    value = value[len(newline):]
+                    value = value[len(newline) :]
                     break
             self.values[self._textarea] = value
             self._textarea = None

@@ -1,5 +1,6 @@
 """Real servers for the test suite: started privately on free loopback ports, or reused when
 the environment names one. A server that cannot be had fails the tests with the reason."""
+
 import glob
 import os
 import shutil
@@ -85,8 +86,7 @@ def start_redis(workdir: Path) -> Process:
     port = free_port()
     server = Process(
         "redis",
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
         port,
         workdir,
     )
@@ -103,7 +103,9 @@ def start_private_postgres(workdir: Path) -> tuple[Process, str]:
     """A throwaway PostgreSQL cluster with trust auth, for machines without a running one."""
     initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
     if not initdb or not postgres:
-        raise ServerUnavailable("PostgreSQL server binaries not found (apt-get install postgresql; `make test` does this)")
+        raise ServerUnavailable(
+            "PostgreSQL server binaries not found (apt-get install postgresql; `make test` does this)"
+        )
     datadir = workdir / "pgdata"
     user = "postgres" if os.geteuid() == 0 else None
     if user:
@@ -117,8 +119,19 @@ def start_private_postgres(workdir: Path) -> tuple[Process, str]:
     port = free_port()
     server = Process(
         "postgres",
-        [postgres, "-D", str(datadir), "-p", str(port), "-c", "listen_addresses=127.0.0.1",
-         "-c", f"unix_socket_directories={workdir}", "-c", "fsync=off"],
+        [
+            postgres,
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={workdir}",
+            "-c",
+            "fsync=off",
+        ],
         port,
         workdir,
         user=user,
@@ -147,7 +160,7 @@ def create_database(admin_url: str, name: str) -> str:
     engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+        conn.execute(sqlalchemy.text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     engine.dispose()
     return sqlalchemy.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
@@ -203,7 +216,8 @@ def start_dovecot(workdir: Path) -> Dovecot:
     conf = workdir / "dovecot.conf"
     # The same config as `make run`'s demo mailbox; tests need no fsync of mail files.
     conf.write_text(dovecot_conf(binary, workdir, port, "mail", extra="mail_fsync = never\n"))
-    server = Dovecot("dovecot", [binary, "-F", "-c", str(conf)], port, workdir,
-                     users_file=users, mail_root=workdir / "mail")
+    server = Dovecot(
+        "dovecot", [binary, "-F", "-c", str(conf)], port, workdir, users_file=users, mail_root=workdir / "mail"
+    )
     server.start()
     return server

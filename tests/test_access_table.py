@@ -4,6 +4,7 @@ A route added without an entry here fails `test_every_route_has_a_decided_role`;
 then tried by every role (and nobody signed in) against the role gate. Ownership (unit A's
 liaison against unit B's task) is tested with real objects beside each domain's tests
 (tests/rectification/test_authorization.py, tests/triage/test_triage_access.py)."""
+
 import re
 
 import pytest
@@ -132,8 +133,7 @@ GATED = [(method, rule, allowed) for method, rule, allowed in ACCESS if allowed 
 
 
 def _app_routes(app) -> set[tuple[str, str]]:
-    return {(method, rule.rule) for rule in app.url_map.iter_rules()
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
 def test_every_route_has_a_decided_role(app):

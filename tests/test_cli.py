@@ -1,4 +1,5 @@
 """`flask --app wsgi intake ...` commands, run through Flask's CLI runner against the test app."""
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -15,37 +16,77 @@ def user(app, username):
 
 
 def test_create_user_with_every_option(app, runner):
-    result = runner.invoke(args=["intake", "create-user", "liuyang", "--role", "staff", "--password", "a-long-password",
-                                 "--name", "刘洋", "--email", "liuyang@zxzx.gov.cn"])
+    result = runner.invoke(
+        args=[
+            "intake",
+            "create-user",
+            "liuyang",
+            "--role",
+            "staff",
+            "--password",
+            "a-long-password",
+            "--name",
+            "刘洋",
+            "--email",
+            "liuyang@zxzx.gov.cn",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "created staff liuyang" in result.output
     created = user(app, "liuyang")
     assert (created.role, created.display_name, created.email, created.unit_id) == (
-        Role.staff, "刘洋", "liuyang@zxzx.gov.cn", None
+        Role.staff,
+        "刘洋",
+        "liuyang@zxzx.gov.cn",
+        None,
     )
     assert created.password_hash.startswith("$argon2id$")
     PasswordHasher().verify(created.password_hash, "a-long-password")
 
 
 def test_create_user_prompts_for_the_password_twice(app, runner):
-    result = runner.invoke(args=["intake", "create-user", "admin2", "--role", "admin"],
-                           input="a-long-password\na-long-password\n")
+    result = runner.invoke(
+        args=["intake", "create-user", "admin2", "--role", "admin"], input="a-long-password\na-long-password\n"
+    )
     assert result.exit_code == 0, result.output
     assert "a-long-password" not in result.output  # hidden input
     assert user(app, "admin2").role is Role.admin
 
 
 def test_create_liaison_needs_an_existing_unit(app, runner, ref):
-    ok = runner.invoke(args=["intake", "create-user", "lianluo", "--role", "liaison", "--unit", "zwfw",
-                             "--password", "a-long-password"])
+    ok = runner.invoke(
+        args=[
+            "intake",
+            "create-user",
+            "lianluo",
+            "--role",
+            "liaison",
+            "--unit",
+            "zwfw",
+            "--password",
+            "a-long-password",
+        ]
+    )
     assert ok.exit_code == 0, ok.output
     assert user(app, "lianluo").unit_id == ref.unit["zwfw"]
 
-    bad = runner.invoke(args=["intake", "create-user", "lianluo2", "--role", "liaison", "--unit", "nope",
-                              "--password", "a-long-password"])
+    bad = runner.invoke(
+        args=[
+            "intake",
+            "create-user",
+            "lianluo2",
+            "--role",
+            "liaison",
+            "--unit",
+            "nope",
+            "--password",
+            "a-long-password",
+        ]
+    )
     assert bad.exit_code != 0 and "no unit with code nope" in bad.output
-    missing = runner.invoke(args=["intake", "create-user", "lianluo3", "--role", "liaison",
-                                  "--password", "a-long-password"])
+    missing = runner.invoke(
+        args=["intake", "create-user", "lianluo3", "--role", "liaison", "--password", "a-long-password"]
+    )
     assert missing.exit_code != 0 and "needs a unit" in missing.output
     assert user(app, "lianluo2") is None and user(app, "lianluo3") is None
 

@@ -1,5 +1,6 @@
 """Translations: every message in the code has a Simplified translation, the Traditional catalog
 is derived from it, and pages render in all three languages."""
+
 from pathlib import Path
 
 import pytest
@@ -130,9 +131,18 @@ def test_reference_names_follow_the_language(client):
 @pytest.mark.parametrize(
     "tag, locale",
     [
-        ("zh-CN", "zh_Hans"), ("zh", "zh_Hans"), ("zh-Hans-CN", "zh_Hans"), ("zh_SG", "zh_Hans"),
-        ("zh-TW", "zh_Hant"), ("zh-HK", "zh_Hant"), ("zh-MO", "zh_Hant"), ("zh-Hant", "zh_Hant"),
-        ("en-US", "en"), ("EN", "en"), ("fr-FR", None), ("", None),
+        ("zh-CN", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-Hans-CN", "zh_Hans"),
+        ("zh_SG", "zh_Hans"),
+        ("zh-TW", "zh_Hant"),
+        ("zh-HK", "zh_Hant"),
+        ("zh-MO", "zh_Hant"),
+        ("zh-Hant", "zh_Hant"),
+        ("en-US", "en"),
+        ("EN", "en"),
+        ("fr-FR", None),
+        ("", None),
     ],
 )
 def test_browser_language_tags(tag, locale):

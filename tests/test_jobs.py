@@ -1,6 +1,7 @@
 """Handing work to rq: a Redis outage delays the receipt but loses nothing.
 
 Redis is stopped for real; the sweeper and a burst worker finish the job once it is back."""
+
 import email
 import email.policy
 import re
@@ -14,8 +15,12 @@ from intake.feedback.models import EventKind, FeedbackItem
 from intake.redis_client import redis_connection
 from tests.helpers import post_form
 
-FORM = {"kind": "complaint", "unit_id": "0", "category_id": "0",
-        "body": "县政务服务大厅社保窗口中午十二点就关门了，下午两点半才开，群众排队等了很久。"}
+FORM = {
+    "kind": "complaint",
+    "unit_id": "0",
+    "category_id": "0",
+    "body": "县政务服务大厅社保窗口中午十二点就关门了，下午两点半才开，群众排队等了很久。",
+}
 
 
 def _redis_running(server) -> bool:
@@ -43,7 +48,9 @@ def item_by_code(code: str) -> FeedbackItem:
     return db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code))
 
 
-def test_submission_during_a_redis_outage_is_kept_and_acknowledged_later(app, client, runner, redis_outage, smtp_server):
+def test_submission_during_a_redis_outage_is_kept_and_acknowledged_later(
+    app, client, runner, redis_outage, smtp_server
+):
     rq_queue = app.config["RQ_QUEUE"]
     # One submission while Redis is up: the app's connection pool now holds a live connection,
     # which the restart below turns stale.
@@ -116,12 +123,16 @@ def test_sweep_with_nothing_to_do_says_nothing(runner):
 
 def replies_sent(smtp_server) -> list:
     """Staff replies among the captured mail (the receipt of the item goes too)."""
-    return [m for m in smtp_server.messages
-            if "您的反映已受理" in email.message_from_bytes(m.original_content, policy=email.policy.default)["Subject"]]
+    return [
+        m
+        for m in smtp_server.messages
+        if "您的反映已受理" in email.message_from_bytes(m.original_content, policy=email.policy.default)["Subject"]
+    ]
 
 
 def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
-        app, client, auth, users, runner, redis_outage, smtp_server, monkeypatch):
+    app, client, auth, users, runner, redis_outage, smtp_server, monkeypatch
+):
     from intake.core.jobs import JobPolicy
     from intake.feedback.services import ReporterInput
     from intake.triage import jobs
@@ -173,15 +184,20 @@ def test_a_reply_sent_during_a_redis_outage_is_swept_and_a_failed_one_resent(
     page = client.get(f"/staff/items/{item_id}").get_data(as_text=True)
     assert "Sending failed" in page or "发送失败" in page
     assert runner.invoke(args=["intake", "sweep"]).output == ""  # failed jobs wait for staff
-    response = post_form(client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {},
-                         get_url=f"/staff/items/{item_id}")
+    response = post_form(
+        client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {}, get_url=f"/staff/items/{item_id}"
+    )
     assert response.status_code == 303
     assert runner.invoke(args=["intake", "worker", "--burst"]).exit_code == 0
     with app.app_context():
         assert db.session.get(StaffReply, failed.id).state is ReplyState.sent
     assert len(replies_sent(smtp_server)) == 2
-    assert post_form(client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {},
-                     get_url=f"/staff/items/{item_id}").status_code == 404  # sent: nothing to resend
+    assert (
+        post_form(
+            client, f"/staff/items/{item_id}/replies/{failed.id}/resend", {}, get_url=f"/staff/items/{item_id}"
+        ).status_code
+        == 404
+    )  # sent: nothing to resend
 
 
 def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_outage, smtp_server):
@@ -191,10 +207,12 @@ def test_mail_receipts_refused_by_redis_wait_for_the_sweeper(app, runner, redis_
     from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.jobs import parse_inbound
 
-    raw = ("From: =?utf-8?B?6ZKx5LiD?= <qianqi@example.cn>\r\nTo: jdyx@zxzx.gov.cn\r\n"
-           "Subject: =?utf-8?B?56qX5Y+j5o6o6K+/?=\r\nMessage-ID: <receipt-later@example.cn>\r\n"
-           "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-           "社保窗口推诿，让我找别的部门。\r\n").encode()
+    raw = (
+        "From: =?utf-8?B?6ZKx5LiD?= <qianqi@example.cn>\r\nTo: jdyx@zxzx.gov.cn\r\n"
+        "Subject: =?utf-8?B?56qX5Y+j5o6o6K+/?=\r\nMessage-ID: <receipt-later@example.cn>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "社保窗口推诿，让我找别的部门。\r\n"
+    ).encode()
     with app.app_context():
         row_id = mailbox_receiving.store_imported(raw, acknowledge=True).id
         db.session.commit()

@@ -1,4 +1,5 @@
 """Files on disk: generated names, whole files only, hash and size recorded."""
+
 import hashlib
 import io
 import os

@@ -1,4 +1,5 @@
 """The upload allow-list: names cleaned, content sniffed (pure logic, no server)."""
+
 import io
 
 import pytest

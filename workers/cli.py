@@ -2,6 +2,7 @@
 worker, the mailbox watcher (and its one-pass form, `poll`) and the periodic runner. `wsgi.py`
 adds them to the `intake` group, so nothing in `intake/` imports this package. What a command
 needs is imported when it runs: `flask` and gunicorn start without the jobs' imports."""
+
 import threading
 import time
 
@@ -78,8 +79,9 @@ def periodic(names: tuple[str, ...], once: bool) -> None:
     try:
         tasks = [by_name(n) for n in names] if names else list(PERIODIC)
     except KeyError as exc:
-        raise click.BadParameter(f"no periodic task {exc}; known: {', '.join(p.name for p in PERIODIC)}",
-                                 param_hint="--only") from exc
+        raise click.BadParameter(
+            f"no periodic task {exc}; known: {', '.join(p.name for p in PERIODIC)}", param_hint="--only"
+        ) from exc
     due = {task.name: 0.0 for task in tasks}
     while True:
         for task in tasks:

@@ -1,5 +1,6 @@
 """The mailbox watcher process (`intake watch`, `intake poll`): one thread per mailbox running
 sessions (`intake/mailbox/session.py`) forever, reconnecting with backoff after any error."""
+
 import logging
 import random
 import signal
@@ -43,8 +44,14 @@ def watch_mailbox(app: Flask, mailbox_id: int, stop: threading.Event, *, poll_se
         except Exception as exc:  # noqa: BLE001 - network, server and database errors alike
             failures += 1
             delay = min(MAX_BACKOFF_SECONDS, 2 ** min(failures - 1, 10)) * random.uniform(0.5, 1.0)
-            log.warning("mailbox %s: %s: %s; reconnecting in %.1fs (failure %d)",
-                        mailbox_id, type(exc).__name__, exc, delay, failures)
+            log.warning(
+                "mailbox %s: %s: %s; reconnecting in %.1fs (failure %d)",
+                mailbox_id,
+                type(exc).__name__,
+                exc,
+                delay,
+                failures,
+            )
             session.close()
             _record_error(app, mailbox_id, exc)
             stop.wait(delay)
@@ -103,9 +110,11 @@ def _mailboxes_to_watch(app: Flask, mailbox_name: str | None, stop: threading.Ev
         if ids:
             return ids
         if not told:
-            log.warning("no active mailbox to watch (set IMAP_HOST or add one with `intake mailbox add`); "
-                        "idle, looking again every %ss", NO_MAILBOX_RECHECK_SECONDS)
+            log.warning(
+                "no active mailbox to watch (set IMAP_HOST or add one with `intake mailbox add`); "
+                "idle, looking again every %ss",
+                NO_MAILBOX_RECHECK_SECONDS,
+            )
             told = True
         stop.wait(NO_MAILBOX_RECHECK_SECONDS)
     return []
-

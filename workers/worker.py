@@ -1,4 +1,5 @@
 """An rq worker that runs each job inside a fresh app context of one app built per process."""
+
 import logging
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Accounts and login for staff, members and unit liaisons."""
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

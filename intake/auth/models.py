@@ -1,4 +1,5 @@
 """Accounts of committee staff, members and unit liaisons."""
+
 import enum
 from datetime import datetime
 
@@ -64,9 +65,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, create_constraint=True, length=16, name="role")
-    )
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, create_constraint=True, length=16, name="role"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

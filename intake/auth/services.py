@@ -1,4 +1,5 @@
 """Account operations shared by the login page and the CLI."""
+
 from sqlalchemy import func, select
 
 from intake.auth.models import Role, User, burn_password_check

@@ -1,4 +1,5 @@
 """Form pieces every domain's forms share."""
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
@@ -17,11 +18,15 @@ def validate_uploads(form, field) -> None:
     for storage in files:
         ext = extension_of(storage.filename)
         if ext not in ALLOWED_TYPES:
-            raise ValidationError(_l(
-                "“%(name)s” is not an accepted file type. Accepted: photos, PDF, Word, Excel, text.",
-                name=storage.filename))
+            raise ValidationError(
+                _l(
+                    "“%(name)s” is not an accepted file type. Accepted: photos, PDF, Word, Excel, text.",
+                    name=storage.filename,
+                )
+            )
         if stream_size(storage) > max_mb * 1024 * 1024:
             raise ValidationError(_l("“%(name)s” is larger than %(mb)d MB.", name=storage.filename, mb=max_mb))
         if not content_matches(storage, ext):
-            raise ValidationError(_l("“%(name)s” does not look like a real %(ext)s file.",
-                                     name=storage.filename, ext=ext.upper()))
+            raise ValidationError(
+                _l("“%(name)s” does not look like a real %(ext)s file.", name=storage.filename, ext=ext.upper())
+            )

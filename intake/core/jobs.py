@@ -5,6 +5,7 @@ retries); it is enqueued by reference with `enqueue(func, *args)`, so a reader c
 enqueue to the job and a rename fails loudly. The database is the source of truth: a job is
 enqueued only after its rows are committed, and what could not be enqueued is picked up by the
 periodic sweep (`intake/periodic.py`)."""
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Column helpers every domain's models share."""
+
 import enum
 
 from sqlalchemy import Enum

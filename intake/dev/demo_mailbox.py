@@ -1,6 +1,7 @@
 """The demo mailbox of `make run` when no IMAP_HOST is set: a private Dovecot (Debian's
 dovecot-imapd) on a free loopback port, configured under instance/demo-mailbox/, holding a few
 sample messages from its first start, so mail can be seen arriving in the staff queue."""
+
 import base64
 import json
 import os
@@ -75,8 +76,15 @@ class DemoMailbox:
 
     def env(self) -> dict[str, str]:
         """The IMAP_* settings that point the app's default mailbox here."""
-        return {"IMAP_HOST": self.host, "IMAP_PORT": str(self.port), "IMAP_SSL": "0", "IMAP_STARTTLS": "0",
-                "IMAP_USER": self.user, "IMAP_PASSWORD": self.password, "IMAP_FOLDER": "INBOX"}
+        return {
+            "IMAP_HOST": self.host,
+            "IMAP_PORT": str(self.port),
+            "IMAP_SSL": "0",
+            "IMAP_STARTTLS": "0",
+            "IMAP_USER": self.user,
+            "IMAP_PASSWORD": self.password,
+            "IMAP_FOLDER": "INBOX",
+        }
 
     @classmethod
     def load(cls, directory: Path) -> "DemoMailbox":
@@ -91,16 +99,22 @@ def dovecot_binary(*, install: bool) -> str:
     binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
     if binary is None and install and os.geteuid() == 0:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "dovecot-imapd"], check=True,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "dovecot-imapd"],
+            check=True,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     if binary is None or not os.path.exists(binary):
-        raise DemoMailboxUnavailable("Dovecot is not installed: `sudo apt-get install dovecot-imapd` "
-                                     "(or set IMAP_HOST to a real mailbox)")
+        raise DemoMailboxUnavailable(
+            "Dovecot is not installed: `sudo apt-get install dovecot-imapd` (or set IMAP_HOST to a real mailbox)"
+        )
     if os.geteuid() != 0:
         # Dovecot's master runs as root and hands mail to an unprivileged user.
-        raise DemoMailboxUnavailable("the demo mailbox needs root (Dovecot switches to the `mail` user); "
-                                     "run `make run` as root or set IMAP_HOST to a real mailbox")
+        raise DemoMailboxUnavailable(
+            "the demo mailbox needs root (Dovecot switches to the `mail` user); "
+            "run `make run` as root or set IMAP_HOST to a real mailbox"
+        )
     return binary
 
 
@@ -128,10 +142,17 @@ def dovecot_conf(binary: str, directory: Path, port: int, mail_user: str, *, ext
     """A Dovecot config for a private server: loopback only, no TLS, passwd-file users and
     Maildir under `directory`. The test rig uses it too (with `extra` settings of its own)."""
     cleartext = "auth_allow_cleartext = yes" if _dovecot_version(binary) >= (2, 4) else "disable_plaintext_auth = no"
-    return CONF.format(
-        dir=directory, port=port, cleartext=cleartext, mail_user=mail_user,
-        internal_user=_user_or("dovecot", mail_user), login_user=_user_or("dovenull", mail_user),
-    ) + extra
+    return (
+        CONF.format(
+            dir=directory,
+            port=port,
+            cleartext=cleartext,
+            mail_user=mail_user,
+            internal_user=_user_or("dovecot", mail_user),
+            login_user=_user_or("dovenull", mail_user),
+        )
+        + extra
+    )
 
 
 def _stop_stale(directory: Path) -> None:
@@ -175,8 +196,12 @@ def start(directory: Path, *, install: bool = False) -> tuple[subprocess.Popen, 
     _stop_stale(directory)
     # Its own session: Ctrl-C in the terminal reaches honcho, which stops the watcher first;
     # Dovecot is stopped after it.
-    proc = subprocess.Popen([binary, "-F", "-c", str(conf)], stdout=open(directory / "dovecot.out", "ab"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [binary, "-F", "-c", str(conf)],
+        stdout=open(directory / "dovecot.out", "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     mailbox = DemoMailbox(host="127.0.0.1", port=port, user=USER, password=password)
     deadline = time.monotonic() + 15
     while not _answers(mailbox):

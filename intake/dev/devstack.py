@@ -4,6 +4,7 @@ Prepares the database (migrate, seed, a demo staff account), makes sure a Redis 
 (the configured one, or a private redis-server), starts a demo mailbox when no IMAP_HOST is set
 (a private Dovecot with sample mail, intake/dev/demo_mailbox.py), then runs the Procfile with
 honcho. Ctrl-C stops everything it started."""
+
 import os
 import secrets
 import shutil
@@ -62,19 +63,25 @@ def ensure_redis(env: dict) -> subprocess.Popen | None:
         if os.geteuid() == 0:
             say("installing Debian's redis-server package")
             subprocess.run(["apt-get", "update", "-qq"], check=True)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "redis-server"], check=True,
-                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            subprocess.run(
+                ["apt-get", "install", "-y", "-qq", "redis-server"],
+                check=True,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
             binary = shutil.which("redis-server")
         if binary is None:
-            sys.exit("[make run] no Redis: install it with `sudo apt-get install redis-server` "
-                     "or set REDIS_URL to a running one")
+            sys.exit(
+                "[make run] no Redis: install it with `sudo apt-get install redis-server` "
+                "or set REDIS_URL to a running one"
+            )
     data_dir = INSTANCE / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     say(f"starting a private redis-server on {host}:{port} (data in {data_dir})")
     proc = subprocess.Popen(
-        [binary, "--bind", host, "--port", str(port), "--dir", str(data_dir), "--appendonly", "yes",
-         "--save", "60 1"],
-        stdout=open(data_dir / "redis.log", "ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        [binary, "--bind", host, "--port", str(port), "--dir", str(data_dir), "--appendonly", "yes", "--save", "60 1"],
+        stdout=open(data_dir / "redis.log", "ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     for _ in range(100):
         if redis_answers(url):
@@ -97,8 +104,19 @@ def prepare_database(env: dict) -> str:
     flask("db", "upgrade", "--directory", str(ROOT / "migrations"), env=env)
     flask("intake", "seed", env=env)
     password = demo_password()
-    flask("intake", "create-user", DEMO_USER, "--role", "admin", "--name", "演示管理员",
-          "--password", password, "--if-missing", env=env)
+    flask(
+        "intake",
+        "create-user",
+        DEMO_USER,
+        "--role",
+        "admin",
+        "--name",
+        "演示管理员",
+        "--password",
+        password,
+        "--if-missing",
+        env=env,
+    )
     # Plans, a group and a meeting on top of the year's drawn units (idempotent).
     flask("intake", "demo-program", "--password", password, env=env)
     return password
@@ -122,15 +140,21 @@ def start_demo_mailbox(env: dict, started: list[subprocess.Popen]) -> str:
     if seeded:
         say(f"put {seeded} sample messages into the demo mailbox; a sample reply follows once the first is an item")
         log = open(DEMO_MAILBOX_DIR / "sample-reply.log", "ab")
-        started.append(subprocess.Popen(
-            [str(VENV_BIN / "flask"), "--app", "wsgi", "intake", "demo-mail", "--sample-reply"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        ))
+        started.append(
+            subprocess.Popen(
+                [str(VENV_BIN / "flask"), "--app", "wsgi", "intake", "demo-mail", "--sample-reply"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
     return (
         f"  Demo mailbox (民主监督邮箱): IMAP {box.host}:{box.port}, no TLS\n"
         f"      username: {box.user}\n"
         f"      password: {box.password}   (kept in instance/demo-mailbox/password)\n"
-        f"  Send it a mail:         {VENV_BIN / 'flask'} --app wsgi intake demo-mail \"主题\" \"正文\"\n"
+        f'  Send it a mail:         {VENV_BIN / "flask"} --app wsgi intake demo-mail "主题" "正文"\n'
         f"      (or APPEND to its INBOX with any mail client using the login above)\n"
     )
 
@@ -166,8 +190,7 @@ def main() -> int:
             f"  Press Ctrl-C to stop everything.\n",
             flush=True,
         )
-        honcho = subprocess.Popen([str(VENV_BIN / "honcho"), "start", "-f", str(ROOT / "Procfile")],
-                                  cwd=ROOT, env=env)
+        honcho = subprocess.Popen([str(VENV_BIN / "honcho"), "start", "-f", str(ROOT / "Procfile")], cwd=ROOT, env=env)
         started.append(honcho)
         try:
             return honcho.wait()

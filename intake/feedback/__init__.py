@@ -1,4 +1,5 @@
 """The public 民主监督 pages: submit a report, look up its status."""
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("feedback", __name__)

@@ -1,4 +1,5 @@
 """Forms of the public 民主监督 pages."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (

@@ -3,6 +3,7 @@ reporter's receipt, 回执), one item at a time or a batch of new mail at once.
 
 Each job takes ids, loads what it needs, calls services, and lets errors propagate so rq's
 retries and failed-job registry see them. The worker provides the app context."""
+
 import logging
 import uuid
 
@@ -71,9 +72,11 @@ def follow_up_batch(item_ids: list[int]) -> str:
     if not item_ids:
         return "nothing to do"
     _suggest_or_hand_over(item_ids)
-    receipts = [] if not outgoing.mail_configured() else [
-        item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None
-    ]
+    receipts = (
+        []
+        if not outgoing.mail_configured()
+        else [item_id for item_id in item_ids if receipt_blocker(db.session.get(FeedbackItem, item_id)) is None]
+    )
     # The receipt jobs mark their items themselves; when Redis refuses them, their items stay
     # unmarked for the sweeper.
     queued = bool(receipts) and dispatch_items(receipts)
@@ -113,6 +116,7 @@ def _suggest_or_hand_over(item_ids: list[int]) -> bool:
 
 # --- handing items to the workers -------------------------------------------------------------
 
+
 def dispatch_items(item_ids: list[int]) -> bool:
     """Enqueue the follow-up job of committed items, once each (unique: a job still queued,
     running or just finished is not queued again, whether the sweeper or a request gets there
@@ -128,8 +132,11 @@ def dispatch_received(item_ids: list[int]) -> bool:
     if not item_ids:
         return True
     try:
-        enqueue(follow_up_batch, sorted(item_ids),
-                job_id=f"{BATCH_JOB_PREFIX}{min(item_ids)}-{len(item_ids)}-{uuid.uuid4().hex[:8]}")
+        enqueue(
+            follow_up_batch,
+            sorted(item_ids),
+            job_id=f"{BATCH_JOB_PREFIX}{min(item_ids)}-{len(item_ids)}-{uuid.uuid4().hex[:8]}",
+        )
     except RedisError as exc:
         log.warning("Redis unavailable, %d item(s) left for the sweeper: %s", len(item_ids), exc)
         return False

@@ -1,4 +1,5 @@
 """Feedback items (反映), their reporters, attachments and audit trail."""
+
 import enum
 from datetime import datetime
 
@@ -57,9 +58,7 @@ STATUS_LABELS = {
 # The lifecycle of a 12345-style desk: 受理 → 分办 → 办理 → 办结, with exits for what is not
 # taken up. A closed item may be reopened (e.g. the reporter is not satisfied).
 ALLOWED_TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
-    ItemStatus.pending: frozenset(
-        {ItemStatus.accepted, ItemStatus.rejected, ItemStatus.duplicate, ItemStatus.invalid}
-    ),
+    ItemStatus.pending: frozenset({ItemStatus.accepted, ItemStatus.rejected, ItemStatus.duplicate, ItemStatus.invalid}),
     ItemStatus.accepted: frozenset(
         {ItemStatus.routed, ItemStatus.closed, ItemStatus.rejected, ItemStatus.duplicate, ItemStatus.pending}
     ),

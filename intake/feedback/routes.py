@@ -1,4 +1,5 @@
 """Public routes: the submission form, its confirmation and the status lookup."""
+
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -23,8 +24,15 @@ LOOKUP_WINDOW_SECONDS = 15 * 60
 # What a signed-in member or staff member may record as the channel of a finding.
 RECORDED_SOURCES = {
     Role.member: [Source.member, Source.visit, Source.inspection, Source.questionnaire, Source.symposium],
-    Role.staff: [Source.petition, Source.member, Source.visit, Source.inspection, Source.questionnaire,
-                 Source.symposium, Source.web],
+    Role.staff: [
+        Source.petition,
+        Source.member,
+        Source.visit,
+        Source.inspection,
+        Source.questionnaire,
+        Source.symposium,
+        Source.web,
+    ],
 }
 RECORDED_SOURCES[Role.admin] = RECORDED_SOURCES[Role.staff]
 

@@ -1,6 +1,7 @@
 """Write operations on feedback items: submission, status changes, lookup.
 
 Services take plain values, flush, and leave the commit to the caller (request or job)."""
+
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -101,7 +102,6 @@ def subject_from_body(body: str) -> str:
     return first_line[:SUBJECT_FROM_BODY_CHARS] + "…"
 
 
-
 def submit_feedback(data: SubmissionInput, *, tracking_prefix: str, actor_id: int | None = None) -> FeedbackItem:
     """Create an item with its reporter and files and the first audit event."""
     [item_id] = submit_many([data], tracking_prefix=tracking_prefix, actor_id=actor_id)
@@ -127,27 +127,29 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
     item_rows = []
     for number, data in enumerate(submissions, start=last - len(submissions) + 1):
         body = data.body.strip()
-        item_rows.append(dict(
-            year=now.year,
-            number=number,
-            tracking_code=format_tracking_code(tracking_prefix, now.year, number),
-            lookup_secret=new_lookup_secret(),
-            source=data.source,
-            kind=data.kind,
-            status=ItemStatus.pending,
-            priority=Priority.normal,
-            unit_id=data.unit_id,
-            category_id=data.category_id,
-            reporter_id=next(reporter_ids) if data.reporter is not None else None,
-            subject=blank_to_none(data.subject) or subject_from_body(body),
-            body=body,
-            location=blank_to_none(data.location),
-            received_at=now,
-            updated_at=now,
-            client_ip=data.client_ip,
-            locale=data.locale,
-            is_auto=data.is_auto,
-        ))
+        item_rows.append(
+            dict(
+                year=now.year,
+                number=number,
+                tracking_code=format_tracking_code(tracking_prefix, now.year, number),
+                lookup_secret=new_lookup_secret(),
+                source=data.source,
+                kind=data.kind,
+                status=ItemStatus.pending,
+                priority=Priority.normal,
+                unit_id=data.unit_id,
+                category_id=data.category_id,
+                reporter_id=next(reporter_ids) if data.reporter is not None else None,
+                subject=blank_to_none(data.subject) or subject_from_body(body),
+                body=body,
+                location=blank_to_none(data.location),
+                received_at=now,
+                updated_at=now,
+                client_ip=data.client_ip,
+                locale=data.locale,
+                is_auto=data.is_auto,
+            )
+        )
     item_ids = _insert_returning_ids(FeedbackItem, item_rows)
     attachment_rows = [
         _attachment_row(item_id, upload, stored, now)
@@ -156,11 +158,19 @@ def submit_many(submissions: list[SubmissionInput], *, tracking_prefix: str, act
     ]
     if attachment_rows:
         db.session.execute(insert(Attachment), attachment_rows)
-    db.session.execute(insert(Event), [
-        dict(item_id=item_id, kind=EventKind.created, actor_id=actor_id, to_value=ItemStatus.pending.value,
-             created_at=now)
-        for item_id in item_ids
-    ])
+    db.session.execute(
+        insert(Event),
+        [
+            dict(
+                item_id=item_id,
+                kind=EventKind.created,
+                actor_id=actor_id,
+                to_value=ItemStatus.pending.value,
+                created_at=now,
+            )
+            for item_id in item_ids
+        ],
+    )
     return item_ids
 
 
@@ -170,9 +180,9 @@ def add_attachments(item_id: int, uploads: list[UploadInput]) -> int:
         return 0
     now = utcnow()
     stored = store_many([upload.stream for upload in uploads])
-    db.session.execute(insert(Attachment), [
-        _attachment_row(item_id, upload, file, now) for upload, file in zip(uploads, stored)
-    ])
+    db.session.execute(
+        insert(Attachment), [_attachment_row(item_id, upload, file, now) for upload, file in zip(uploads, stored)]
+    )
     return len(uploads)
 
 
@@ -209,7 +219,9 @@ def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
     return list(db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
 
 
-def change_status(item: FeedbackItem, new_status: ItemStatus, *, actor_id: int | None, note: str | None = None) -> Event:
+def change_status(
+    item: FeedbackItem, new_status: ItemStatus, *, actor_id: int | None, note: str | None = None
+) -> Event:
     """The one way an item's status changes; it always leaves an audit event."""
     old_status = item.status
     if new_status not in ALLOWED_TRANSITIONS[old_status]:
@@ -241,9 +253,7 @@ def find_by_tracking(code: str, secret: str) -> FeedbackItem | None:
 
 
 def mark_dispatched(item_ids: list[int]) -> None:
-    db.session.execute(
-        update(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).values(dispatched_at=utcnow())
-    )
+    db.session.execute(update(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).values(dispatched_at=utcnow()))
 
 
 def undispatched(item_ids: list[int]) -> list[int]:

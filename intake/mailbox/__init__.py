@@ -1,4 +1,5 @@
 """The democratic supervision mailbox (民主监督邮箱): turning received mail into feedback items."""
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("mailbox", __name__, url_prefix="/staff/quarantine")

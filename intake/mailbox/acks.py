@@ -1,6 +1,7 @@
 """Receipts (回执): whether an item may get one, and at most one acknowledgement per sender
 address per ACK_WINDOW_HOURS, enforced in Redis so that every worker sees the same window (a
 mail loop or a flood never becomes a reply storm)."""
+
 import hashlib
 
 from redis import Redis

@@ -1,5 +1,6 @@
 """Recognise mail no person wrote (auto-replies, lists, bounces) so it never becomes a feedback item
 and never gets an auto-reply back (RFC 3834)."""
+
 from __future__ import annotations
 
 import email.header
@@ -163,8 +164,12 @@ def bounce_recipients(msg: Message) -> list[str]:
         if _content_type(part) not in _DSN_TYPES:
             continue
         if part.is_multipart():  # the parser splits a delivery-status body into header blocks
-            values = [_header(block, name) for block in part.get_payload() if isinstance(block, Message)
-                      for name in ("Final-Recipient", "Original-Recipient")]
+            values = [
+                _header(block, name)
+                for block in part.get_payload()
+                if isinstance(block, Message)
+                for name in ("Final-Recipient", "Original-Recipient")
+            ]
         else:
             values = _RECIPIENT_FIELD.findall(_leaf_text(part))
         found.extend(address for address in map(_dsn_address, filter(None, values)) if address)

@@ -1,5 +1,6 @@
 """Exports of feedback items for staff to hand to leaders: JSON Lines, CSV and Excel (xlsx),
 one record per item, Chinese intact in Excel and WPS."""
+
 import csv
 import io
 import json
@@ -13,8 +14,21 @@ from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 
 FIELDS = [
-    "tracking_code", "source", "status", "received_at", "subject", "body_text", "reporter_name",
-    "reporter_email", "unit", "category", "message_id", "charset", "is_auto", "attachments", "thread_messages",
+    "tracking_code",
+    "source",
+    "status",
+    "received_at",
+    "subject",
+    "body_text",
+    "reporter_name",
+    "reporter_email",
+    "unit",
+    "category",
+    "message_id",
+    "charset",
+    "is_auto",
+    "attachments",
+    "thread_messages",
 ]
 BATCH = 500
 # Excel refuses cells longer than this.
@@ -36,8 +50,12 @@ def item_records(since: datetime | None = None) -> Iterator[dict]:
         query = (
             select(FeedbackItem)
             .where(FeedbackItem.id > last_id)
-            .options(selectinload(FeedbackItem.reporter), selectinload(FeedbackItem.unit),
-                     selectinload(FeedbackItem.category), selectinload(FeedbackItem.attachments))
+            .options(
+                selectinload(FeedbackItem.reporter),
+                selectinload(FeedbackItem.unit),
+                selectinload(FeedbackItem.category),
+                selectinload(FeedbackItem.attachments),
+            )
             .order_by(FeedbackItem.id)
             .limit(BATCH)
         )
@@ -47,9 +65,13 @@ def item_records(since: datetime | None = None) -> Iterator[dict]:
         if not items:
             return
         ids = [i.id for i in items]
-        threads = dict(db.session.execute(
-            select(ThreadEntry.item_id, func.count()).where(ThreadEntry.item_id.in_(ids)).group_by(ThreadEntry.item_id)
-        ).all())
+        threads = dict(
+            db.session.execute(
+                select(ThreadEntry.item_id, func.count())
+                .where(ThreadEntry.item_id.in_(ids))
+                .group_by(ThreadEntry.item_id)
+            ).all()
+        )
         first_mail = {}
         for item_id, message_id, charset in db.session.execute(
             select(InboundMessage.item_id, InboundMessage.message_id, InboundMessage.charset)
@@ -89,7 +111,9 @@ def _flat(record: dict) -> list:
     for name in FIELDS:
         value = record[name]
         if name == "attachments":
-            value = "; ".join(f"{a['filename']} ({a['content_type']}, {a['size']} B, sha256 {a['sha256']})" for a in value)
+            value = "; ".join(
+                f"{a['filename']} ({a['content_type']}, {a['size']} B, sha256 {a['sha256']})" for a in value
+            )
         row.append(value)
     return row
 
@@ -125,7 +149,6 @@ def _xlsx_cell(value):
     value = _defuse(value)
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 
         value = ILLEGAL_CHARACTERS_RE.sub("", value)[:XLSX_CELL_LIMIT]
     return value

@@ -1,4 +1,5 @@
 """Staff forms of the mailbox."""
+
 from flask_wtf import FlaskForm
 
 

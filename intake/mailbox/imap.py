@@ -1,5 +1,6 @@
 """The IMAP client of the supervision mailbox: a logged-in session, and one message fetched
 anew by staff's request. The watcher's pass over a folder is `session.py`."""
+
 import ssl
 
 from flask import Flask
@@ -15,7 +16,10 @@ def open_client(s: services.ImapSettings, timeout: float) -> IMAPClient:
 
     context = ssl.create_default_context() if (s.ssl or s.starttls) else None
     client = IMAPClient(
-        s.host, port=s.port, ssl=s.ssl, ssl_context=context if s.ssl else None,
+        s.host,
+        port=s.port,
+        ssl=s.ssl,
+        ssl_context=context if s.ssl else None,
         timeout=SocketTimeout(connect=15, read=timeout),
     )
     try:

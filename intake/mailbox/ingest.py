@@ -1,5 +1,6 @@
 """The parse job's side of the mailbox: each try counted before it is made, then a batch of stored
 messages turned into new items, thread entries, duplicates or quarantine entries."""
+
 import logging
 from dataclasses import dataclass
 
@@ -55,8 +56,9 @@ def start_batch_attempt(inbound_ids: list[int]) -> bool:
     workers is not charged to its neighbours."""
     tried_before = db.session.scalar(
         select(InboundMessage.id)
-        .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored,
-               InboundMessage.attempts > 0)
+        .where(
+            InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored, InboundMessage.attempts > 0
+        )
         .limit(1)
     )
     if tried_before is not None:
@@ -95,7 +97,9 @@ def _lock(inbound_ids: list[int]) -> list[InboundMessage]:
     )
 
 
-def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: int) -> tuple[list[IngestOutcome], list[tuple[int, Exception]]]:
+def ingest_batch(
+    inbound_ids: list[int], *, tracking_prefix: str, max_attempts: int
+) -> tuple[list[IngestOutcome], list[tuple[int, Exception]]]:
     """Turn stored messages into feedback items, thread entries of existing items, duplicates
     of earlier messages or quarantine entries. Idempotent: a message already handled is left
     as it is.
@@ -113,16 +117,21 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
     parsed = {
         row_id: _parse_bytes(raw)
         for row_id, raw in db.session.execute(
-            select(InboundMessage.id, InboundMessage.raw)
-            .where(InboundMessage.id.in_(inbound_ids), InboundMessage.state == InboundState.stored,
-                   # Past its tries it goes to quarantine unparsed: parsing it may be what kills
-                   # the worker every time (the try is counted and committed before this).
-                   InboundMessage.attempts <= max_attempts)
+            select(InboundMessage.id, InboundMessage.raw).where(
+                InboundMessage.id.in_(inbound_ids),
+                InboundMessage.state == InboundState.stored,
+                # Past its tries it goes to quarantine unparsed: parsing it may be what kills
+                # the worker every time (the try is counted and committed before this).
+                InboundMessage.attempts <= max_attempts,
+            )
         )
     }
     rows = _lock(inbound_ids)
-    parsed = {row.id: parsed[row.id] for row in rows
-              if row.id in parsed and row.state is InboundState.stored and row.attempts <= max_attempts}
+    parsed = {
+        row.id: parsed[row.id]
+        for row in rows
+        if row.id in parsed and row.state is InboundState.stored and row.attempts <= max_attempts
+    }
     seen = _Seen.load(rows, parsed, tracking_prefix)
     outcomes: list[IngestOutcome] = []
     errors: list[tuple[int, Exception]] = []
@@ -163,8 +172,11 @@ def ingest_batch(inbound_ids: list[int], *, tracking_prefix: str, max_attempts: 
         write_plain()
         try:
             with db.session.begin_nested():
-                outcomes.append(_ingest_one(row, message, tracking_prefix, max_attempts,
-                                            failed_ids={row_id for row_id, _ in errors}))
+                outcomes.append(
+                    _ingest_one(
+                        row, message, tracking_prefix, max_attempts, failed_ids={row_id for row_id, _ in errors}
+                    )
+                )
         except Exception as exc:  # noqa: BLE001
             failed(row, exc)
     write_plain()
@@ -201,17 +213,26 @@ class _Seen:
         return cls(
             tracking_prefix=tracking_prefix,
             earliest_copy=first_copies({row.sha256 for row in rows}),
-            message_ids=set(db.session.scalars(
-                select(InboundMessage.message_id)
-                .where(InboundMessage.message_id.in_(message_ids),
-                       InboundMessage.state.in_((InboundState.parsed, InboundState.duplicate)))
-            )) if message_ids else set(),
-            thread_ids=set(db.session.scalars(
-                select(ThreadEntry.message_id).where(ThreadEntry.message_id.in_(references))
-            )) if references else set(),
-            codes=set(db.session.scalars(
-                select(FeedbackItem.tracking_code).where(FeedbackItem.tracking_code.in_(codes))
-            )) if codes else set(),
+            message_ids=set(
+                db.session.scalars(
+                    select(InboundMessage.message_id).where(
+                        InboundMessage.message_id.in_(message_ids),
+                        InboundMessage.state.in_((InboundState.parsed, InboundState.duplicate)),
+                    )
+                )
+            )
+            if message_ids
+            else set(),
+            thread_ids=set(
+                db.session.scalars(select(ThreadEntry.message_id).where(ThreadEntry.message_id.in_(references)))
+            )
+            if references
+            else set(),
+            codes=set(
+                db.session.scalars(select(FeedbackItem.tracking_code).where(FeedbackItem.tracking_code.in_(codes)))
+            )
+            if codes
+            else set(),
             in_batch=set(),
         )
 
@@ -234,8 +255,13 @@ class _Seen:
         return plain
 
 
-def _ingest_one(row: InboundMessage, message: ParsedMessage | MailParseError | None, tracking_prefix: str,
-                max_attempts: int, failed_ids: set[int] = frozenset()) -> IngestOutcome:
+def _ingest_one(
+    row: InboundMessage,
+    message: ParsedMessage | MailParseError | None,
+    tracking_prefix: str,
+    max_attempts: int,
+    failed_ids: set[int] = frozenset(),
+) -> IngestOutcome:
     """One message that may refer to earlier ones (or be beyond its tries, or unparseable).
     `failed_ids`: messages of this batch that raised; a copy of one waits for its retry."""
     if row.state is not InboundState.stored:
@@ -353,8 +379,13 @@ def _create_items(messages: list[tuple[InboundMessage, ParsedMessage]], tracking
         new_text, quoted = split_reply(parsed.text)
         entries.append(_thread_entry(row, parsed, item_id, new_text, quoted))
         if row.message_id_conflict:
-            conflicts.append(dict(item_id=item_id, kind=EventKind.note,
-                                  note=f"Message-ID {row.message_id} reused with different content"))
+            conflicts.append(
+                dict(
+                    item_id=item_id,
+                    kind=EventKind.note,
+                    note=f"Message-ID {row.message_id} reused with different content",
+                )
+            )
         _mark_parsed(row, item_id)
     db.session.execute(insert(ThreadEntry), entries)
     if conflicts:

@@ -1,5 +1,6 @@
 """From parsed mail to items: the submission (with uploads) a new report makes, the thread entry a
 message adds, the item a reply belongs to, and what the parse found, on the message's row."""
+
 import hashlib
 import io
 
@@ -43,9 +44,16 @@ def _describe_parsed(row: InboundMessage, parsed: ParsedMessage) -> None:
 
 def _thread_entry(row: InboundMessage, parsed: ParsedMessage, item_id: int, new_text: str, quoted: str) -> dict:
     return dict(
-        item_id=item_id, direction=Direction.inbound, inbound_message_id=row.id,
-        message_id=row.message_id, sender=row.from_addr, subject=row.subject,
-        text=new_text or "", quoted_text=quoted or None, html=parsed.html, is_auto=parsed.is_auto,
+        item_id=item_id,
+        direction=Direction.inbound,
+        inbound_message_id=row.id,
+        message_id=row.message_id,
+        sender=row.from_addr,
+        subject=row.subject,
+        text=new_text or "",
+        quoted_text=quoted or None,
+        html=parsed.html,
+        is_auto=parsed.is_auto,
         created_at=utcnow(),
     )
 
@@ -62,9 +70,7 @@ def submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput:
     body = parsed.text.strip() or subject or NO_SUBJECT
     reporter = None
     if parsed.from_addr:
-        reporter = feedback_services.ReporterInput(
-            name=_cut(parsed.from_name, 100), email=_cut(parsed.from_addr, 254)
-        )
+        reporter = feedback_services.ReporterInput(name=_cut(parsed.from_name, 100), email=_cut(parsed.from_addr, 254))
     return feedback_services.SubmissionInput(
         source=Source.email,
         subject=_cut(subject, 300) or None,

@@ -3,6 +3,7 @@ batch), and an over-size message fetched anew when staff ask for it.
 
 Each job takes ids, loads what it needs, calls services, and lets errors propagate so rq's
 retries and failed-job registry see them. The worker provides the app context."""
+
 import collections
 import functools
 import logging
@@ -80,8 +81,9 @@ def _raise_first(details: list[str], errors: list[tuple[int, Exception]]) -> lis
 def _parse(inbound_ids: list[int], *, follow_up: bool = True) -> tuple[list[str], list[tuple[int, Exception]]]:
     inbound_ids = sorted(set(inbound_ids))
     config = current_app.config
-    ingest = functools.partial(mailbox_ingest.ingest_batch, tracking_prefix=config["TRACKING_PREFIX"],
-                               max_attempts=config["MAIL_MAX_ATTEMPTS"])
+    ingest = functools.partial(
+        mailbox_ingest.ingest_batch, tracking_prefix=config["TRACKING_PREFIX"], max_attempts=config["MAIL_MAX_ATTEMPTS"]
+    )
     outcomes: list[mailbox_ingest.IngestOutcome] = []
     errors: list[tuple[int, Exception]] = []
     one_by_one = not mailbox_ingest.start_batch_attempt(inbound_ids)
@@ -136,6 +138,7 @@ def refetch_oversize(inbound_id: int) -> str:
 
 # --- handing stored mail to the workers -------------------------------------------------------
 
+
 def dispatch_inbound(inbound_ids: list[int]) -> bool:
     """Enqueue the parse jobs of stored inbound mail, one job per IMAP_BATCH_MESSAGES messages,
     and mark the rows enqueued. Returns False when Redis is unreachable; the rows wait for the
@@ -143,14 +146,18 @@ def dispatch_inbound(inbound_ids: list[int]) -> bool:
     if not inbound_ids:
         return True
     size = max(1, current_app.config["IMAP_BATCH_MESSAGES"])
-    batches = [sorted(inbound_ids[i:i + size]) for i in range(0, len(inbound_ids), size)]
+    batches = [sorted(inbound_ids[i : i + size]) for i in range(0, len(inbound_ids), size)]
     try:
         with queue().connection.pipeline() as pipe:
             for batch in batches:
                 # Readable in rq's registries; unique, so a re-enqueued batch never takes over
                 # the id of a job a dead worker left behind.
-                enqueue(parse_inbound_batch, batch, pipeline=pipe,
-                        job_id=f"{PARSE_JOB_PREFIX}{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}")
+                enqueue(
+                    parse_inbound_batch,
+                    batch,
+                    pipeline=pipe,
+                    job_id=f"{PARSE_JOB_PREFIX}{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}",
+                )
             pipe.execute()
     except RedisError as exc:
         log.warning("Redis unavailable, %d inbound mail(s) left for the sweeper: %s", len(inbound_ids), exc)

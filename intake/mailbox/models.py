@@ -1,5 +1,6 @@
 """The mailbox side of intake: the IMAP mailboxes we watch, every message received from them
 (raw bytes first), the mail thread of each feedback item, and addresses that bounce."""
+
 import enum
 from datetime import datetime
 
@@ -104,8 +105,14 @@ class InboundMessage(db.Model):
         Index("ix_inbound_messages_state", "state", "enqueued_at"),
         # What the watcher must still mark on the server: only the rows waiting, however large
         # the mailbox.
-        Index("ix_inbound_messages_to_mark", "mailbox_id", "uidvalidity", "uid",
-              postgresql_where=text("marked_at IS NULL"), sqlite_where=text("marked_at IS NULL")),
+        Index(
+            "ix_inbound_messages_to_mark",
+            "mailbox_id",
+            "uidvalidity",
+            "uid",
+            postgresql_where=text("marked_at IS NULL"),
+            sqlite_where=text("marked_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,6 +4,7 @@ the ledger's outcome and reminders) and the one place that sends it over SMTP.
 Callers say what to send (a kind, a recipient, the item or task code, template context); the
 headers, threading, auto-reply marks, language and rendering are decided here, the same way for
 every kind."""
+
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -35,12 +36,19 @@ class MailKind:
     threaded: bool = False
 
 
-RECEIPT = MailKind("mail/acknowledgement.txt", _l("We have received your report"),
-                   auto_submitted="auto-replied", suppress_auto_responses=True, threaded=True)
+RECEIPT = MailKind(
+    "mail/acknowledgement.txt",
+    _l("We have received your report"),
+    auto_submitted="auto-replied",
+    suppress_auto_responses=True,
+    threaded=True,
+)
 STAFF_REPLY = MailKind("mail/staff_reply.txt", threaded=True)
-CLOSURE_OUTCOME = MailKind("mail/rectification_outcome.txt",
-                           _l("The problem you reported has been rectified: please rate the outcome"),
-                           auto_submitted="auto-generated")
+CLOSURE_OUTCOME = MailKind(
+    "mail/rectification_outcome.txt",
+    _l("The problem you reported has been rectified: please rate the outcome"),
+    auto_submitted="auto-generated",
+)
 TASK_REMINDER = MailKind("mail/rectification_reminder.txt", auto_submitted="auto-generated")
 
 
@@ -73,9 +81,17 @@ def lookup_url(item: FeedbackItem) -> str:
     return external_url("feedback.status", code=item.tracking_code, s=item.lookup_secret)
 
 
-def compose(kind: MailKind, *, item: FeedbackItem | None = None, to: tuple[str | None, str] | None = None,
-            code: str | None = None, subject=None, locale: str | None = None, message_id: str | None = None,
-            **context) -> EmailMessage:
+def compose(
+    kind: MailKind,
+    *,
+    item: FeedbackItem | None = None,
+    to: tuple[str | None, str] | None = None,
+    code: str | None = None,
+    subject=None,
+    locale: str | None = None,
+    message_id: str | None = None,
+    **context,
+) -> EmailMessage:
     """One mail of `kind` about `item` (or, without an item, about whatever `code` names: a
     rectification task), rendered from the kind's template with `context` (plus `item` and its
     `lookup_url`).

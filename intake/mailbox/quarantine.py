@@ -1,5 +1,6 @@
 """Mail set aside: quarantine with its reason, and the way back into the pipeline (a replay after a
 fix, or an over-size message fetched anew at staff's request)."""
+
 import hashlib
 import logging
 

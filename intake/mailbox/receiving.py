@@ -1,5 +1,6 @@
 """The watcher's side of the mailbox: the UID checkpoint and its alerts, raw storage of fetched and
 imported mail (identical bytes kept once), and marking stored mail on the server."""
+
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -82,15 +83,33 @@ def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage]
     for m in batch:
         if m.oversize:
             header = _header_block(m.raw)
-            rows.append(dict(
-                common, uid=m.uid, raw=header, sha256=hashlib.sha256(header).hexdigest(), size=m.size,
-                internaldate=m.internaldate, state=InboundState.oversize, enqueued_at=now, processed_at=now,
-                error=f"larger than the limit ({m.size} bytes)", **_described_from_headers(header),
-            ))
+            rows.append(
+                dict(
+                    common,
+                    uid=m.uid,
+                    raw=header,
+                    sha256=hashlib.sha256(header).hexdigest(),
+                    size=m.size,
+                    internaldate=m.internaldate,
+                    state=InboundState.oversize,
+                    enqueued_at=now,
+                    processed_at=now,
+                    error=f"larger than the limit ({m.size} bytes)",
+                    **_described_from_headers(header),
+                )
+            )
             continue
         sha = digests[m.uid]
-        row = dict(common, uid=m.uid, raw=m.raw, sha256=sha, size=len(m.raw), internaldate=m.internaldate,
-                   state=InboundState.stored, duplicate_of_id=known.get(sha))
+        row = dict(
+            common,
+            uid=m.uid,
+            raw=m.raw,
+            sha256=sha,
+            size=len(m.raw),
+            internaldate=m.internaldate,
+            state=InboundState.stored,
+            duplicate_of_id=known.get(sha),
+        )
         if sha in known:
             row["raw"] = None
             rows.append(row)
@@ -106,16 +125,30 @@ def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage]
         copy["duplicate_of_id"] = id_of[first_in_batch[copy["sha256"]]["uid"]]
     ids += _insert_inbound(copies)
     db.session.execute(
-        update(Mailbox)
-        .where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid)
-        .values(last_uid=last_uid)
+        update(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid).values(last_uid=last_uid)
     )
     return sorted(row_id for row, row_id in zip(rows + copies, ids) if row["state"] is InboundState.stored)
 
 
-_INBOUND_COLUMNS = ("mailbox_id", "uidvalidity", "uid", "raw", "sha256", "size", "internaldate", "state",
-                    "attempts", "received_at", "duplicate_of_id", "enqueued_at", "processed_at", "error",
-                    "subject", "from_addr", "message_id")
+_INBOUND_COLUMNS = (
+    "mailbox_id",
+    "uidvalidity",
+    "uid",
+    "raw",
+    "sha256",
+    "size",
+    "internaldate",
+    "state",
+    "attempts",
+    "received_at",
+    "duplicate_of_id",
+    "enqueued_at",
+    "processed_at",
+    "error",
+    "subject",
+    "from_addr",
+    "message_id",
+)
 
 
 def first_copies(digests: set[str]) -> dict[str, int]:
@@ -123,21 +156,26 @@ def first_copies(digests: set[str]) -> dict[str, int]:
     those bytes (an over-size row holds only headers: it is no copy of anything)."""
     if not digests:
         return {}
-    return dict(db.session.execute(
-        select(InboundMessage.sha256, func.min(InboundMessage.id))
-        .where(InboundMessage.sha256.in_(digests), InboundMessage.raw.is_not(None),
-               InboundMessage.state != InboundState.oversize)
-        .group_by(InboundMessage.sha256)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(InboundMessage.sha256, func.min(InboundMessage.id))
+            .where(
+                InboundMessage.sha256.in_(digests),
+                InboundMessage.raw.is_not(None),
+                InboundMessage.state != InboundState.oversize,
+            )
+            .group_by(InboundMessage.sha256)
+        ).all()
+    )
 
 
 def _insert_inbound(rows: list[dict]) -> list[int]:
     if not rows:
         return []
     rows = [{name: row.get(name) for name in _INBOUND_COLUMNS} for row in rows]  # one shape: one statement
-    return list(db.session.scalars(
-        insert(InboundMessage).returning(InboundMessage.id, sort_by_parameter_order=True), rows
-    ))
+    return list(
+        db.session.scalars(insert(InboundMessage).returning(InboundMessage.id, sort_by_parameter_order=True), rows)
+    )
 
 
 def _described_from_headers(header: bytes) -> dict:
@@ -146,8 +184,11 @@ def _described_from_headers(header: bytes) -> dict:
         parsed = parse_message(header)
     except MailParseError:
         return {}
-    return dict(subject=_cut(parsed.subject, 300), from_addr=_cut(parsed.from_addr, 254),
-                message_id=_cut(parsed.message_id, 998))
+    return dict(
+        subject=_cut(parsed.subject, 300),
+        from_addr=_cut(parsed.from_addr, 254),
+        message_id=_cut(parsed.message_id, 998),
+    )
 
 
 def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
@@ -156,8 +197,14 @@ def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
     sha = hashlib.sha256(raw).hexdigest()
     original = first_copies({sha}).get(sha)
     row = InboundMessage(
-        raw=None if original else raw, duplicate_of_id=original, sha256=sha, size=len(raw),
-        state=InboundState.stored, attempts=0, acknowledge=acknowledge, received_at=utcnow(),
+        raw=None if original else raw,
+        duplicate_of_id=original,
+        sha256=sha,
+        size=len(raw),
+        state=InboundState.stored,
+        attempts=0,
+        acknowledge=acknowledge,
+        received_at=utcnow(),
         enqueued_at=utcnow(),  # processed in-process by the command, not by a worker
     )
     db.session.add(row)
@@ -191,6 +238,4 @@ def unmarked_messages(mailbox_id: int, uidvalidity: int, limit: int = 500) -> li
 
 def record_marked(row_ids: list[int]) -> None:
     if row_ids:
-        db.session.execute(
-            update(InboundMessage).where(InboundMessage.id.in_(row_ids)).values(marked_at=utcnow())
-        )
+        db.session.execute(update(InboundMessage).where(InboundMessage.id.in_(row_ids)).values(marked_at=utcnow()))

@@ -1,5 +1,6 @@
 """Link replies to their feedback item: tracking codes (JD-2026-000123) in subjects, and the
 citizen's new words separated from the quoted earlier mail."""
+
 from __future__ import annotations
 
 import functools
@@ -42,12 +43,10 @@ def strip_subject_prefixes(subject: str | None) -> str:
         match = _SUBJECT_PREFIX.match(text)
         if not match:
             return text.strip()
-        text = text[match.end():]
+        text = text[match.end() :]
 
 
-_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:原始邮件|原始郵件|邮件原件|郵件原件|Original Message)\s*-{2,}\s*$", re.I
-)
+_SEPARATOR = re.compile(r"^\s*-{2,}\s*(?:原始邮件|原始郵件|邮件原件|郵件原件|Original Message)\s*-{2,}\s*$", re.I)
 _FROM_LINE = re.compile(r"^\s*\**\s*(?:发件人|發件人|寄件者|From)\s*\**\s*[:：]", re.I)
 _HEADER_FOLLOWS = re.compile(
     r"^\s*\**\s*(?:发送时间|發送時間|寄件日期|日期|Sent|Date|主题|主題|主旨|Subject)\s*\**\s*[:：]", re.I
@@ -78,7 +77,7 @@ def _quote_header_at(lines: list[str], index: int) -> bool:
     if _SEPARATOR.match(line):
         return True
     if _FROM_LINE.match(line):
-        following = lines[index + 1:index + 1 + _HEADER_LOOKAHEAD]
+        following = lines[index + 1 : index + 1 + _HEADER_LOOKAHEAD]
         if any(_HEADER_FOLLOWS.match(candidate) for candidate in following):
             return True
     if _is_attribution(line):

@@ -1,4 +1,5 @@
 """Staff routes of the mailbox: quarantined and over-size mail, operator alerts, replay."""
+
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,8 +41,12 @@ def replay(inbound_id: int):
         return render_template("mailbox/message.html", message=row, form=form), 400
     if row.state is InboundState.oversize:
         if dispatch_refetch(inbound_id):
-            flash(_("The message is being fetched anew from the mailbox (up to %(mb)s MB), then processed.",
-                    mb=current_app.config["MAX_REPLAY_MESSAGE_MB"]))
+            flash(
+                _(
+                    "The message is being fetched anew from the mailbox (up to %(mb)s MB), then processed.",
+                    mb=current_app.config["MAX_REPLAY_MESSAGE_MB"],
+                )
+            )
         else:
             flash(_("The message cannot be fetched now; try again later."))
         return redirect(url_for("mailbox.message", inbound_id=inbound_id), code=303)
@@ -54,6 +59,3 @@ def replay(inbound_id: int):
     dispatch_inbound([inbound_id])
     flash(_("The message was sent through the mailbox pipeline again."))
     return redirect(url_for("mailbox.quarantine"), code=303)
-
-
-

@@ -5,6 +5,7 @@ and replayed) and `outgoing` (bounces and the thread of the mail we send).
 
 Services take plain values and ids, flush, and leave the commit to the caller (job, watcher,
 command or request)."""
+
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ def _cut(value: str | None, length: int) -> str | None:
 
 
 # --- mailboxes and their settings -----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImapSettings:
@@ -78,9 +80,17 @@ def add_mailbox(
 ) -> Mailbox:
     """A further mailbox; its password is read from the environment variable `password_env`."""
     mailbox = Mailbox(
-        name=name, host=host, port=port, username=username, password_env=password_env,
-        use_ssl=use_ssl, use_starttls=use_starttls, folder=folder,
-        processed_folder=processed_folder or None, is_active=True, last_uid=0,
+        name=name,
+        host=host,
+        port=port,
+        username=username,
+        password_env=password_env,
+        use_ssl=use_ssl,
+        use_starttls=use_starttls,
+        folder=folder,
+        processed_folder=processed_folder or None,
+        is_active=True,
+        last_uid=0,
     )
     db.session.add(mailbox)
     db.session.flush()
@@ -100,13 +110,19 @@ def imap_settings(mailbox: Mailbox, config) -> ImapSettings:
     else:
         password = config.get("IMAP_PASSWORD", "")
     return ImapSettings(
-        host=mailbox.host, port=mailbox.port, ssl=mailbox.use_ssl, starttls=mailbox.use_starttls,
-        username=mailbox.username, password=password, folder=mailbox.folder,
+        host=mailbox.host,
+        port=mailbox.port,
+        ssl=mailbox.use_ssl,
+        starttls=mailbox.use_starttls,
+        username=mailbox.username,
+        password=password,
+        folder=mailbox.folder,
         processed_folder=mailbox.processed_folder,
     )
 
 
 # --- the outbox of parse jobs -------------------------------------------------------------------
+
 
 def inbound_to_enqueue(requeue_before: datetime, limit: int = 500, *, after_id: int = 0) -> list[int]:
     """Stored messages whose parse job never reached Redis, or was enqueued so long ago that its
@@ -126,17 +142,14 @@ def inbound_to_enqueue(requeue_before: datetime, limit: int = 500, *, after_id: 
 
 
 def mark_enqueued(row_ids: list[int]) -> None:
-    db.session.execute(
-        update(InboundMessage).where(InboundMessage.id.in_(row_ids)).values(enqueued_at=utcnow())
-    )
+    db.session.execute(update(InboundMessage).where(InboundMessage.id.in_(row_ids)).values(enqueued_at=utcnow()))
 
 
 # --- reading, for staff ------------------------------------------------------------------------
 
+
 def state_counts() -> dict[InboundState, int]:
-    counts = dict(
-        db.session.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all()
-    )
+    counts = dict(db.session.execute(select(InboundMessage.state, func.count()).group_by(InboundMessage.state)).all())
     return {state: counts.get(state, 0) for state in InboundState}
 
 

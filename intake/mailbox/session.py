@@ -5,6 +5,7 @@ Order of durability: raw bytes and the advanced checkpoint are committed togethe
 parse job is enqueued (or left for the sweeper); only when the message's item is committed is
 the message marked on the server ($Ingested keyword, or moved to the processed folder). Nothing
 is deleted from the server. The process that runs sessions forever is `workers/watcher.py`."""
+
 import logging
 import threading
 import time
@@ -79,8 +80,15 @@ class MailboxSession:
         with self.app.app_context():
             receiving.open_checkpoint(self.mailbox_id, self.uidvalidity)
             db.session.commit()
-        log.info("mailbox %s: connected to %s:%s/%s (uidvalidity %s, idle %s)",
-                 name, s.host, s.port, s.folder, self.uidvalidity, self.can_idle)
+        log.info(
+            "mailbox %s: connected to %s:%s/%s (uidvalidity %s, idle %s)",
+            name,
+            s.host,
+            s.port,
+            s.folder,
+            self.uidvalidity,
+            self.can_idle,
+        )
 
     def close(self) -> None:
         if self.client is not None:
@@ -112,7 +120,7 @@ class MailboxSession:
     def _store(self, uids: list[int]) -> int:
         sizes: dict[int, tuple[int, object]] = {}
         for start in range(0, len(uids), SIZE_FETCH_CHUNK):
-            chunk = uids[start:start + SIZE_FETCH_CHUNK]
+            chunk = uids[start : start + SIZE_FETCH_CHUNK]
             for uid, data in self.client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"]).items():
                 sizes[uid] = (int(data[b"RFC822.SIZE"]), data.get(b"INTERNALDATE"))
         stored = 0
@@ -142,13 +150,22 @@ class MailboxSession:
                 raw = data.get(b"BODY[]")
                 if raw is None:
                     continue
-                fetched.append(receiving.FetchedMessage(
-                    uid=uid, raw=bytes(raw), size=sizes[uid][0], internaldate=_utc_naive(sizes[uid][1])))
+                fetched.append(
+                    receiving.FetchedMessage(
+                        uid=uid, raw=bytes(raw), size=sizes[uid][0], internaldate=_utc_naive(sizes[uid][1])
+                    )
+                )
         if large:
             for uid, data in self.client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
-                fetched.append(receiving.FetchedMessage(
-                    uid=uid, raw=bytes(data.get(b"BODY[HEADER]") or b""), size=sizes[uid][0],
-                    internaldate=_utc_naive(sizes[uid][1]), oversize=True))
+                fetched.append(
+                    receiving.FetchedMessage(
+                        uid=uid,
+                        raw=bytes(data.get(b"BODY[HEADER]") or b""),
+                        size=sizes[uid][0],
+                        internaldate=_utc_naive(sizes[uid][1]),
+                        oversize=True,
+                    )
+                )
         # Messages expunged since the search are simply absent; the checkpoint passes them.
         ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
         db.session.commit()

@@ -1,5 +1,6 @@
 """The thread of mail with a reporter, and the addresses that bounce: whether a reporter's mail
 may be acknowledged, and the headers and thread entry that let replies find their item."""
+
 from email.message import EmailMessage
 from email.utils import parseaddr
 
@@ -29,9 +30,10 @@ def mark_bouncing(address: str, inbound_id: int | None = None) -> None:
 def is_bouncing(address: str | None) -> bool:
     if not address:
         return False
-    return db.session.scalar(
-        select(BouncingAddress.id).where(BouncingAddress.address == address.strip().lower())
-    ) is not None
+    return (
+        db.session.scalar(select(BouncingAddress.id).where(BouncingAddress.address == address.strip().lower()))
+        is not None
+    )
 
 
 def asked_for_receipt(item_id: int) -> bool:

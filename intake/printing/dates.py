@@ -1,4 +1,5 @@
 """Dates the way an official document (公文) writes them: 二〇二六年十二月六日."""
+
 from datetime import date
 
 DIGITS = "〇一二三四五六七八九"

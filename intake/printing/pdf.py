@@ -1,6 +1,7 @@
 """HTML → A4 PDF with WeasyPrint. Every document extends templates/printing/base.html, which
 sets the page (A4, the committee's name on top, "第 N 页 共 M 页" below) and the Noto CJK
 fonts, so the PDF embeds them and prints the same on any machine."""
+
 from datetime import date
 
 from flask import current_app, render_template

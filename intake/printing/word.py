@@ -1,6 +1,7 @@
 """Word documents (.docx) that open the same in Word and WPS: A4 with the margins of an official
 document (公文), CJK fonts named in w:eastAsia (without it Word shows Chinese text in its Latin
 font's fallback), the committee's name in the header and "第 N 页 共 M 页" in the footer."""
+
 import io
 from datetime import date
 

@@ -1,5 +1,6 @@
 """The annual supervision program (挂牌监督): the year's cycle and stages, and the lottery (抽签)
 that draws the supervised units, verifiable by anyone."""
+
 from flask import Blueprint, Flask
 
 # Staff: cycles, their timeline, the lottery.

@@ -1,4 +1,5 @@
 """`flask --app wsgi intake program ...`: the year's cycle and its lottery from the command line."""
+
 import click
 from flask.cli import AppGroup
 
@@ -19,8 +20,12 @@ def _fail(exc: services.ProgramError) -> None:
 
 @cycle_cli.command("create")
 @click.option("--year", type=int, required=True)
-@click.option("--starts-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Date of the mobilisation meeting; stage due dates are counted in working days from it.")
+@click.option(
+    "--starts-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date of the mobilisation meeting; stage due dates are counted in working days from it.",
+)
 def cycle_create(year: int, starts_on) -> None:
     """Create the year's cycle with its eight stages."""
     try:
@@ -49,13 +54,16 @@ def draw_commit(year, count, beacon_source, beacon_format, excludes, reason) -> 
     """Publish (commit) the pool, count, source and format of the year's draw. Sealed once done."""
     exclusions = dict(_exclusion(value) for value in excludes)
     try:
-        commitment = services.commit_draw(year, count, beacon_source, beacon_format, exclusions,
-                                          correction_reason=reason)
+        commitment = services.commit_draw(
+            year, count, beacon_source, beacon_format, exclusions, correction_reason=reason
+        )
     except services.ProgramError as exc:
         _fail(exc)
     db.session.commit()
-    click.echo(f"committed draw {year} #{commitment.sequence}: {count} of {len(commitment.pool)} units, "
-               f"pool_sha256 {commitment.pool_sha256}")
+    click.echo(
+        f"committed draw {year} #{commitment.sequence}: {count} of {len(commitment.pool)} units, "
+        f"pool_sha256 {commitment.pool_sha256}"
+    )
 
 
 @draw_cli.command("run")

@@ -1,4 +1,5 @@
 """Forms of the plans, reports, groups and meetings. Each keeps what the user typed on error."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -50,6 +51,7 @@ def _only(types: set[str], message):
         for storage in _as_list(field):
             if storage and getattr(storage, "filename", None) and extension_of(storage.filename) not in types:
                 raise ValidationError(message)
+
     return check
 
 
@@ -78,29 +80,39 @@ class ApproveForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    report = FileField(_l("Self-inspection report (PDF, Word or text)"), validators=[
-        FileRequired(message=_l("Choose the report file.")),
-        _only(REPORT_TYPES, _l("The report must be a PDF, Word, WPS or text file.")), _checked_uploads])
+    report = FileField(
+        _l("Self-inspection report (PDF, Word or text)"),
+        validators=[
+            FileRequired(message=_l("Choose the report file.")),
+            _only(REPORT_TYPES, _l("The report must be a PDF, Word, WPS or text file.")),
+            _checked_uploads,
+        ],
+    )
     note = _text(_l("Note (optional)"), 2000, required=False)
 
 
 class GroupForm(FlaskForm):
     name = StringField(_l("Group name"), validators=[InputRequired(message=REQUIRED), Length(max=100)])
-    leader_id = SelectField(_l("Group leader (组长)"), coerce=int,
-                            validators=[InputRequired(message=_l("Choose the group leader."))])
+    leader_id = SelectField(
+        _l("Group leader (组长)"), coerce=int, validators=[InputRequired(message=_l("Choose the group leader."))]
+    )
     member_ids = SelectMultipleField(_l("Members"), coerce=int)
 
 
 class MeetingForm(FlaskForm):
-    kind = RadioField(_l("Kind"), choices=[(k.value, MEETING_KIND_LABELS[k]) for k in MeetingKind],
-                      validators=[InputRequired(message=_l("Choose the kind of meeting."))])
+    kind = RadioField(
+        _l("Kind"),
+        choices=[(k.value, MEETING_KIND_LABELS[k]) for k in MeetingKind],
+        validators=[InputRequired(message=_l("Choose the kind of meeting."))],
+    )
     held_on = DateField(_l("Date"), validators=[InputRequired(message=REQUIRED)])
     place = StringField(_l("Place"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
     participants = _text(_l("Participants"), 2000)
     minutes = _text(_l("Minutes"), 20000)
     findings = _text(_l("Findings: one problem a paragraph (optional)"), 20000, required=False)
-    photos = MultipleFileField(_l("Photos"), validators=[
-        _only(IMAGES, _l("Only photos can be attached to a meeting.")), _checked_uploads])
+    photos = MultipleFileField(
+        _l("Photos"), validators=[_only(IMAGES, _l("Only photos can be attached to a meeting.")), _checked_uploads]
+    )
 
 
 class FindingTaskForm(FlaskForm):

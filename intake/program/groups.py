@@ -1,6 +1,7 @@
 """Supervision groups (民主监督小组) and their meetings (座谈会, 现场考察): who is in which group,
 what a meeting recorded, and where its findings go: a feedback item (明察), or straight into
 the unit's rectification tasks. Services flush; the caller commits."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,10 +33,16 @@ class GroupError(ValueError):
 
 # --- groups --------------------------------------------------------------------------------
 
+
 def member_choices() -> list[User]:
     """The committee's member list (政协委员) with an active account."""
-    return list(db.session.scalars(select(User).where(User.role == Role.member, User.is_active_account.is_(True))
-                                   .order_by(User.display_name, User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.member, User.is_active_account.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+    )
 
 
 def group_of(cycle_unit_id: int) -> SupervisionGroup | None:
@@ -70,19 +77,27 @@ def set_group(cycle_unit_id: int, name: str, leader_id: int, member_ids: list[in
 
 def groups_of_user(user_id: int) -> list[SupervisionGroup]:
     """The groups a member belongs to, newest cycle first."""
-    return list(db.session.scalars(
-        select(SupervisionGroup)
-        .join(GroupMember, GroupMember.group_id == SupervisionGroup.id)
-        .join(CycleUnit, CycleUnit.id == SupervisionGroup.cycle_unit_id)
-        .join(SupervisionCycle, SupervisionCycle.id == CycleUnit.cycle_id)
-        .where(GroupMember.user_id == user_id)
-        .order_by(SupervisionCycle.year.desc(), SupervisionGroup.id)))
+    return list(
+        db.session.scalars(
+            select(SupervisionGroup)
+            .join(GroupMember, GroupMember.group_id == SupervisionGroup.id)
+            .join(CycleUnit, CycleUnit.id == SupervisionGroup.cycle_unit_id)
+            .join(SupervisionCycle, SupervisionCycle.id == CycleUnit.cycle_id)
+            .where(GroupMember.user_id == user_id)
+            .order_by(SupervisionCycle.year.desc(), SupervisionGroup.id)
+        )
+    )
 
 
 def is_in_group(user_id: int, cycle_unit_id: int) -> bool:
-    return db.session.scalar(
-        select(GroupMember.id).join(SupervisionGroup, SupervisionGroup.id == GroupMember.group_id)
-        .where(GroupMember.user_id == user_id, SupervisionGroup.cycle_unit_id == cycle_unit_id)) is not None
+    return (
+        db.session.scalar(
+            select(GroupMember.id)
+            .join(SupervisionGroup, SupervisionGroup.id == GroupMember.group_id)
+            .where(GroupMember.user_id == user_id, SupervisionGroup.cycle_unit_id == cycle_unit_id)
+        )
+        is not None
+    )
 
 
 def may_record_meetings(user: User, cycle_unit_id: int) -> bool:
@@ -97,11 +112,19 @@ def open_tasks_of_groups(groups: list[SupervisionGroup]) -> list[RectificationTa
     unit_ids = {g.cycle_unit.unit_id for g in groups}
     if not unit_ids:
         return []
-    return [t for t in db.session.scalars(select(RectificationTask).where(RectificationTask.unit_id.in_(unit_ids))
-                                          .order_by(RectificationTask.id.desc())) if t.status.is_open]
+    return [
+        t
+        for t in db.session.scalars(
+            select(RectificationTask)
+            .where(RectificationTask.unit_id.in_(unit_ids))
+            .order_by(RectificationTask.id.desc())
+        )
+        if t.status.is_open
+    ]
 
 
 # --- meetings --------------------------------------------------------------------------------
+
 
 @dataclass
 class MeetingInput:
@@ -113,19 +136,32 @@ class MeetingInput:
     findings: list[str]
 
 
-def record_meeting(cycle_unit_id: int, data: MeetingInput, actor_id: int,
-                   photos: list[UploadInput] = ()) -> Meeting:
+def record_meeting(cycle_unit_id: int, data: MeetingInput, actor_id: int, photos: list[UploadInput] = ()) -> Meeting:
     if db.session.get(CycleUnit, cycle_unit_id) is None:
         raise GroupError("unknown cycle unit")
     if not data.place.strip() or not data.minutes.strip():
         raise GroupError("place and minutes are required")
-    meeting = Meeting(cycle_unit_id=cycle_unit_id, kind=data.kind, held_on=data.held_on, place=data.place.strip(),
-                      participants=data.participants.strip(), minutes=data.minutes.strip(), created_by_id=actor_id)
+    meeting = Meeting(
+        cycle_unit_id=cycle_unit_id,
+        kind=data.kind,
+        held_on=data.held_on,
+        place=data.place.strip(),
+        participants=data.participants.strip(),
+        minutes=data.minutes.strip(),
+        created_by_id=actor_id,
+    )
     db.session.add(meeting)
     for upload in photos:
         stored = store_stream(upload.stream)
-        meeting.photos.append(MeetingPhoto(stored_name=stored.stored_name, original_name=upload.filename,
-                                           content_type=upload.content_type, size=stored.size, sha256=stored.sha256))
+        meeting.photos.append(
+            MeetingPhoto(
+                stored_name=stored.stored_name,
+                original_name=upload.filename,
+                content_type=upload.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+            )
+        )
     for text in data.findings:
         if text.strip():
             meeting.findings.append(MeetingFinding(text=text.strip(), created_by_id=actor_id))
@@ -145,8 +181,13 @@ def split_findings(text: str) -> list[str]:
 
 
 def meetings_of(cycle_unit_id: int) -> list[Meeting]:
-    return list(db.session.scalars(select(Meeting).where(Meeting.cycle_unit_id == cycle_unit_id)
-                                   .order_by(Meeting.held_on.desc(), Meeting.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.cycle_unit_id == cycle_unit_id)
+            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        )
+    )
 
 
 def _finding_item(finding: MeetingFinding, actor: User, tracking_prefix: str) -> FeedbackItem:
@@ -154,11 +195,19 @@ def _finding_item(finding: MeetingFinding, actor: User, tracking_prefix: str) ->
     subject = finding.text.splitlines()[0][:120]
     return submit_feedback(
         SubmissionInput(
-            source=SOURCE_OF_MEETING[meeting.kind], kind=Kind.report, body=finding.text, subject=subject,
-            unit_id=meeting.cycle_unit.unit_id, location=meeting.place,
-            reporter=ReporterInput(name=actor.display_name, email=actor.email, is_member=actor.role is Role.member,
-                                   user_id=actor.id)),
-        tracking_prefix=tracking_prefix, actor_id=actor.id)
+            source=SOURCE_OF_MEETING[meeting.kind],
+            kind=Kind.report,
+            body=finding.text,
+            subject=subject,
+            unit_id=meeting.cycle_unit.unit_id,
+            location=meeting.place,
+            reporter=ReporterInput(
+                name=actor.display_name, email=actor.email, is_member=actor.role is Role.member, user_id=actor.id
+            ),
+        ),
+        tracking_prefix=tracking_prefix,
+        actor_id=actor.id,
+    )
 
 
 def finding_to_item(finding: MeetingFinding, actor: User, tracking_prefix: str) -> FeedbackItem:
@@ -171,17 +220,23 @@ def finding_to_item(finding: MeetingFinding, actor: User, tracking_prefix: str) 
     return item
 
 
-def finding_to_task(finding: MeetingFinding, actor: User, tracking_prefix: str, requirement: str,
-                    today: date | None = None) -> RectificationTask:
+def finding_to_task(
+    finding: MeetingFinding, actor: User, tracking_prefix: str, requirement: str, today: date | None = None
+) -> RectificationTask:
     """Straight into the unit's rectification tasks (整改台账): an item records where the problem
     came from and a task is routed to the unit with the staff's requirement."""
     if finding.task_id is not None:
         raise GroupError("finding already in a task")
     if not (requirement or "").strip():
         raise GroupError("requirement is required")
-    item = db.session.get(FeedbackItem, finding.item_id) if finding.item_id else _finding_item(finding, actor, tracking_prefix)
-    task = route_items_to_unit([item.id], finding.meeting.cycle_unit.unit_id, finding.text, requirement, actor.id,
-                               today=today)
+    item = (
+        db.session.get(FeedbackItem, finding.item_id)
+        if finding.item_id
+        else _finding_item(finding, actor, tracking_prefix)
+    )
+    task = route_items_to_unit(
+        [item.id], finding.meeting.cycle_unit.unit_id, finding.text, requirement, actor.id, today=today
+    )
     finding.item_id, finding.task_id = item.id, task.id
     db.session.flush()
     return task

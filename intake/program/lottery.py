@@ -1,6 +1,7 @@
 """The lottery's arithmetic, without the database: normalising the public random value (the
 beacon), checking it against the committed format, hashing the pool, ranking the units
 (algorithm sha256-rank-v1). tools/verify_draw.py repeats this with the standard library only."""
+
 import hashlib
 import json
 import re

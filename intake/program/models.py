@@ -1,5 +1,6 @@
 """The annual supervision program (挂牌监督): a cycle per year with its stages, the units drawn
 for it, and the lottery (抽签) that drew them, whose public record the database keeps sealed."""
+
 import enum
 import json
 from datetime import date, datetime
@@ -105,7 +106,8 @@ class SupervisionCycle(db.Model):
     stages: Mapped[list["CycleStage"]] = relationship(back_populates="cycle", order_by="CycleStage.position")
     units: Mapped[list["CycleUnit"]] = relationship(back_populates="cycle", order_by="CycleUnit.id")
     commitments: Mapped[list["LotteryCommitment"]] = relationship(
-        back_populates="cycle", order_by="LotteryCommitment.sequence")
+        back_populates="cycle", order_by="LotteryCommitment.sequence"
+    )
     draw: Mapped["LotteryDraw | None"] = relationship(back_populates="cycle")
 
     @property

@@ -1,6 +1,7 @@
 """The demo of `make run` on top of the year's drawn units: two approved plans, a supervision
 group of two members and a symposium with findings, so a newcomer sees the program at once.
 Idempotent: what exists is left as it is."""
+
 from datetime import date
 
 import click
@@ -23,8 +24,10 @@ LEADERS = [
     {"role": "成员", "name": "赵明", "title": "县政协秘书长"},
     {"role": "成员", "name": "张建华", "title": "民主监督小组组长"},
 ]
-FINDINGS = ["不动产登记窗口午间无人值守，群众反映需下午再跑一趟。",
-            "企业开办“一窗通办”仍需分别到税务、社保窗口补交材料。"]
+FINDINGS = [
+    "不动产登记窗口午间无人值守，群众反映需下午再跑一趟。",
+    "企业开办“一窗通办”仍需分别到税务、社保窗口补交材料。",
+]
 
 
 def _account(username: str, name: str, role: Role, password: str, unit_id: int | None = None) -> User:
@@ -32,8 +35,12 @@ def _account(username: str, name: str, role: Role, password: str, unit_id: int |
 
 
 def latest_cycle_with_units() -> SupervisionCycle | None:
-    return db.session.scalars(select(SupervisionCycle).join(CycleUnit, CycleUnit.cycle_id == SupervisionCycle.id)
-                              .order_by(SupervisionCycle.year.desc()).limit(1)).first()
+    return db.session.scalars(
+        select(SupervisionCycle)
+        .join(CycleUnit, CycleUnit.cycle_id == SupervisionCycle.id)
+        .order_by(SupervisionCycle.year.desc())
+        .limit(1)
+    ).first()
 
 
 def seed_demo_work(password: str, actor_id: int) -> list[str]:
@@ -58,17 +65,28 @@ def seed_demo_work(password: str, actor_id: int) -> list[str]:
     members = [_account(u, n, Role.member, password) for u, n in DEMO_MEMBERS]
     _account(DEMO_LIAISON[0], DEMO_LIAISON[1], Role.liaison, password, unit_id=first.unit_id)
     if groups.group_of(first.id) is None:
-        groups.set_group(first.id, f"{first.unit.short_name or first.unit.name}民主监督小组", members[0].id,
-                         [m.id for m in members[1:]])
+        groups.set_group(
+            first.id,
+            f"{first.unit.short_name or first.unit.name}民主监督小组",
+            members[0].id,
+            [m.id for m in members[1:]],
+        )
         done.append(f"group of {first.unit.code}")
     if not groups.meetings_of(first.id):
         held_on = date(cycle.year, 4, 8)
-        meeting = groups.record_meeting(first.id, groups.MeetingInput(
-            kind=MeetingKind.symposium, held_on=held_on, place=f"{first.unit.name}三楼会议室",
-            participants="民主监督小组全体成员，企业代表5名，办事群众代表3名，" + first.unit.name + "分管负责人",
-            minutes="听取了" + first.unit.name + "关于窗口服务和“只跑一次”改革情况的汇报，企业和群众代表逐一发言，"
-                    "小组成员就窗口值守、材料精简等问题与单位负责人交流。",
-            findings=FINDINGS), members[0].id)
+        meeting = groups.record_meeting(
+            first.id,
+            groups.MeetingInput(
+                kind=MeetingKind.symposium,
+                held_on=held_on,
+                place=f"{first.unit.name}三楼会议室",
+                participants="民主监督小组全体成员，企业代表5名，办事群众代表3名，" + first.unit.name + "分管负责人",
+                minutes="听取了" + first.unit.name + "关于窗口服务和“只跑一次”改革情况的汇报，企业和群众代表逐一发言，"
+                "小组成员就窗口值守、材料精简等问题与单位负责人交流。",
+                findings=FINDINGS,
+            ),
+            members[0].id,
+        )
         groups.finding_to_item(meeting.findings[0], members[0], current_app.config["TRACKING_PREFIX"])
         done.append(f"meeting of {first.unit.code}")
     db.session.flush()

@@ -1,5 +1,6 @@
 """The implementation plan as printed: a Word file (python-docx) and an A4 PDF (WeasyPrint),
 both from the same version, with the committee's header and the date of approval in Chinese."""
+
 from datetime import date
 
 from flask import current_app
@@ -60,6 +61,13 @@ def plan_docx(version: PlanVersion) -> bytes:
 
 
 def plan_pdf(version: PlanVersion) -> bytes:
-    return render_pdf("printing/plan.html", issued_on=_issued_on(version), version=version, headings=HEADINGS,
-                      timetable_header=TIMETABLE_HEADER, timetable_rows=_timetable_rows(version),
-                      leader_header=LEADER_HEADER, unit_name=version.plan.cycle_unit.unit.name)
+    return render_pdf(
+        "printing/plan.html",
+        issued_on=_issued_on(version),
+        version=version,
+        headings=HEADINGS,
+        timetable_header=TIMETABLE_HEADER,
+        timetable_rows=_timetable_rows(version),
+        leader_header=LEADER_HEADER,
+        unit_name=version.plan.cycle_unit.unit.name,
+    )

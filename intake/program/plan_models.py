@@ -1,6 +1,7 @@
 """What the committee does with each drawn unit in a cycle: the implementation plan (实施方案) in
 versions, the unit's self-inspection report (自查报告), the supervision group (民主监督小组) and
 its meetings (座谈会, 现场考察) with their photos and findings."""
+
 import enum
 from datetime import date, datetime
 
@@ -114,8 +115,8 @@ class SupervisionGroup(db.Model):
 
     cycle_unit: Mapped["CycleUnit"] = relationship()  # noqa: F821
     members: Mapped[list["GroupMember"]] = relationship(
-        back_populates="group", cascade="all, delete-orphan",
-        order_by="GroupMember.id")
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupMember.id"
+    )
 
     @property
     def leader(self) -> User | None:

@@ -1,4 +1,5 @@
 """Blueprints of plans, reports, groups and meetings (the second half of the annual program)."""
+
 from flask import Blueprint, Flask
 
 # Staff: each drawn unit's plan, group, meetings and reports.

@@ -1,5 +1,6 @@
 """Implementation plans (实施方案) and self-inspection reports (自查报告): the write operations
 and who may read what. Services take plain values, flush, and leave the commit to the caller."""
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -34,8 +35,11 @@ class PlanContent:
 
     @classmethod
     def of(cls, version: PlanVersion) -> "PlanContent":
-        return cls(title=version.title, leading_group=list(version.leading_group),
-                   **{name: getattr(version, name) for name in SECTIONS})
+        return cls(
+            title=version.title,
+            leading_group=list(version.leading_group),
+            **{name: getattr(version, name) for name in SECTIONS},
+        )
 
 
 def parse_leading_group(text: str) -> list[dict]:
@@ -52,16 +56,17 @@ def parse_leading_group(text: str) -> list[dict]:
 
 
 def format_leading_group(rows: list[dict]) -> str:
-    return "\n".join("｜".join((r.get("role", ""), r.get("name", ""), r.get("title", ""))).rstrip("｜")
-                     for r in rows)
+    return "\n".join("｜".join((r.get("role", ""), r.get("name", ""), r.get("title", ""))).rstrip("｜") for r in rows)
 
 
 def timetable_of(cycle: SupervisionCycle) -> list[dict]:
     """The cycle's stages with their due dates and owners, as the plan prints them."""
     return [
-        {"stage": STAGE_NAMES.get(stage.kind.value, stage.kind.value),
-         "due_on": stage.due_on.isoformat() if stage.due_on else "",
-         "owner": stage.owner or ""}
+        {
+            "stage": STAGE_NAMES.get(stage.kind.value, stage.kind.value),
+            "due_on": stage.due_on.isoformat() if stage.due_on else "",
+            "owner": stage.owner or "",
+        }
         for stage in cycle.stages
     ]
 
@@ -90,14 +95,16 @@ def start_plan(cycle_unit_id: int, actor_id: int | None) -> ImplementationPlan:
     return plan
 
 
-def _write_version(plan: ImplementationPlan, content: PlanContent, actor_id: int | None,
-                   note: str | None) -> PlanVersion:
+def _write_version(
+    plan: ImplementationPlan, content: PlanContent, actor_id: int | None, note: str | None
+) -> PlanVersion:
     number = (plan.latest.number + 1) if plan.latest else 1
     version = PlanVersion(
         number=number,
         title=content.title.strip(),
-        leading_group=[{k: (row.get(k) or "").strip() for k in ("role", "name", "title")}
-                       for row in content.leading_group],
+        leading_group=[
+            {k: (row.get(k) or "").strip() for k in ("role", "name", "title")} for row in content.leading_group
+        ],
         timetable=timetable_of(plan.cycle_unit.cycle) if plan.cycle_unit else [],
         change_note=(note or "").strip() or None,
         created_by_id=actor_id,
@@ -137,12 +144,17 @@ def version_of(plan: ImplementationPlan, number: int) -> PlanVersion | None:
 
 def plans_of_cycle(cycle_id: int) -> list[tuple[CycleUnit, ImplementationPlan | None]]:
     units = db.session.scalars(select(CycleUnit).where(CycleUnit.cycle_id == cycle_id).order_by(CycleUnit.id)).all()
-    plans = {p.cycle_unit_id: p for p in db.session.scalars(
-        select(ImplementationPlan).where(ImplementationPlan.cycle_unit_id.in_([u.id for u in units])))}
+    plans = {
+        p.cycle_unit_id: p
+        for p in db.session.scalars(
+            select(ImplementationPlan).where(ImplementationPlan.cycle_unit_id.in_([u.id for u in units]))
+        )
+    }
     return [(u, plans.get(u.id)) for u in units]
 
 
 # --- who reads what ----------------------------------------------------------------------
+
 
 def may_read_unit(user: User, cu: CycleUnit) -> bool:
     """Staff read every unit's plan and report; a liaison only their own unit's."""
@@ -167,19 +179,30 @@ def readable_version(user: User, plan_id: int, number: int | None = None) -> Pla
 
 def unit_cycle_units(unit_id: int) -> list[CycleUnit]:
     """The cycles in which a unit was supervised, newest first."""
-    return list(db.session.scalars(
-        select(CycleUnit).join(SupervisionCycle, SupervisionCycle.id == CycleUnit.cycle_id)
-        .where(CycleUnit.unit_id == unit_id).order_by(SupervisionCycle.year.desc())))
+    return list(
+        db.session.scalars(
+            select(CycleUnit)
+            .join(SupervisionCycle, SupervisionCycle.id == CycleUnit.cycle_id)
+            .where(CycleUnit.unit_id == unit_id)
+            .order_by(SupervisionCycle.year.desc())
+        )
+    )
 
 
 # --- self-inspection reports (自查报告) ----------------------------------------------------
 
+
 def upload_self_report(cu: CycleUnit, actor_id: int, upload, note: str | None = None) -> SelfInspectionReport:
     stored = store_stream(upload.stream)
     report = SelfInspectionReport(
-        cycle_unit_id=cu.id, uploaded_by_id=actor_id, note=(note or "").strip() or None,
-        stored_name=stored.stored_name, original_name=upload.filename, content_type=upload.content_type,
-        size=stored.size, sha256=stored.sha256,
+        cycle_unit_id=cu.id,
+        uploaded_by_id=actor_id,
+        note=(note or "").strip() or None,
+        stored_name=stored.stored_name,
+        original_name=upload.filename,
+        content_type=upload.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
     )
     db.session.add(report)
     db.session.flush()
@@ -187,9 +210,13 @@ def upload_self_report(cu: CycleUnit, actor_id: int, upload, note: str | None = 
 
 
 def reports_of(cycle_unit_id: int) -> list[SelfInspectionReport]:
-    return list(db.session.scalars(select(SelfInspectionReport)
-                                   .where(SelfInspectionReport.cycle_unit_id == cycle_unit_id)
-                                   .order_by(SelfInspectionReport.id.desc())))
+    return list(
+        db.session.scalars(
+            select(SelfInspectionReport)
+            .where(SelfInspectionReport.cycle_unit_id == cycle_unit_id)
+            .order_by(SelfInspectionReport.id.desc())
+        )
+    )
 
 
 def readable_report(user: User, report_id: int) -> SelfInspectionReport | None:

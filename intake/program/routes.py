@@ -2,6 +2,7 @@
 
 Staff pages (/staff/program) need an admin or staff account; the lottery's record per year
 (/program/<year>, draw.json) is public, as a lottery anyone can verify must be."""
+
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -49,20 +50,29 @@ def _concurrent_change(year: int):
 
 
 def _render_cycle(cycle: SupervisionCycle, status: int = 200, **forms):
-    stage_forms = {s.id: StageForm(prefix=f"s{s.id}", formdata=None, owner=s.owner, due_on=s.due_on)
-                   for s in cycle.stages}
+    stage_forms = {
+        s.id: StageForm(prefix=f"s{s.id}", formdata=None, owner=s.owner, due_on=s.due_on) for s in cycle.stages
+    }
     stage_forms.update(forms.pop("stage_forms", {}))
     items, tasks = services.cycle_counts(cycle.year)
     return render_template(
-        "program/cycle.html", cycle=cycle, rows=services.timeline(cycle), stage_forms=stage_forms,
+        "program/cycle.html",
+        cycle=cycle,
+        rows=services.timeline(cycle),
+        stage_forms=stage_forms,
         commit_form=forms.get("commit_form") or CommitForm(formdata=None),
-        draw_form=forms.get("draw_form") or DrawForm(formdata=None), confirm=ConfirmForm(),
-        eligible=services.eligible_units(), record=services.draw_record(cycle), item_count=items,
-        task_count=tasks, format_digit=FORMAT_DIGIT,
+        draw_form=forms.get("draw_form") or DrawForm(formdata=None),
+        confirm=ConfirmForm(),
+        eligible=services.eligible_units(),
+        record=services.draw_record(cycle),
+        item_count=items,
+        task_count=tasks,
+        format_digit=FORMAT_DIGIT,
     ), status
 
 
 # --- staff ------------------------------------------------------------------------------------
+
 
 @staff_bp.route("/", methods=["GET", "POST"])
 @staff_required
@@ -135,8 +145,15 @@ def draw_commit(year: int):
     if not form.validate_on_submit():
         return _render_cycle(cycle, 400, commit_form=form)
     try:
-        services.commit_draw(year, form.count.data, form.beacon_source.data, form.beacon_format.data or "",
-                             exclusions_from(request.form), form.correction_reason.data, actor_id=current_user.id)
+        services.commit_draw(
+            year,
+            form.count.data,
+            form.beacon_source.data,
+            form.beacon_format.data or "",
+            exclusions_from(request.form),
+            form.correction_reason.data,
+            actor_id=current_user.id,
+        )
         db.session.commit()
     except services.ProgramError as exc:
         db.session.rollback()
@@ -172,6 +189,7 @@ def draw_run(year: int):
 
 # --- public -----------------------------------------------------------------------------------
 
+
 @public_bp.get("/")
 def public_years():
     return render_template("program/public_years.html", cycles=services.cycles())
@@ -182,8 +200,13 @@ def public_cycle(year: int):
     cycle = _cycle_or_none(year)
     if cycle is None:
         return _no_cycle(year)
-    return render_template("program/public_cycle.html", cycle=cycle, record=services.draw_record(cycle),
-                           units=services.supervised_units(year), format_digit=FORMAT_DIGIT)
+    return render_template(
+        "program/public_cycle.html",
+        cycle=cycle,
+        record=services.draw_record(cycle),
+        units=services.supervised_units(year),
+        format_digit=FORMAT_DIGIT,
+    )
 
 
 @public_bp.get("/<int:year>/draw.json")

@@ -1,6 +1,7 @@
 """Routes of the supervision groups, their meetings and a member's work page. Staff form the
 groups; staff and the group's own members record meetings; a finding goes on as a feedback
 item (staff or the group) or straight into a rectification task (staff)."""
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,10 +33,15 @@ def _cycle_unit_or_404(cycle_unit_id: int) -> CycleUnit:
 
 def _group_form(cu: CycleUnit, formdata=None) -> GroupForm:
     group = groups.group_of(cu.id)
-    form = GroupForm(formdata=formdata) if formdata is not None else GroupForm(
-        name=group.name if group else _("Supervision group for %(unit)s", unit=cu.unit.display_name),
-        leader_id=group.leader.id if group and group.leader else None,
-        member_ids=[m.user_id for m in group.members if not m.is_leader] if group else [])
+    form = (
+        GroupForm(formdata=formdata)
+        if formdata is not None
+        else GroupForm(
+            name=group.name if group else _("Supervision group for %(unit)s", unit=cu.unit.display_name),
+            leader_id=group.leader.id if group and group.leader else None,
+            member_ids=[m.user_id for m in group.members if not m.is_leader] if group else [],
+        )
+    )
     people = [(u.id, u.display_name + " (" + u.username + ")") for u in groups.member_choices()]
     form.leader_id.choices = [(0, _("Choose…"))] + people
     form.member_ids.choices = people
@@ -43,9 +49,15 @@ def _group_form(cu: CycleUnit, formdata=None) -> GroupForm:
 
 
 def _unit_page(cu: CycleUnit, group_form: GroupForm, status: int = 200):
-    return render_template("program/unit_page.html", cu=cu, plan=plans.plan_of(cu.id), group=groups.group_of(cu.id),
-                           group_form=group_form, meetings=groups.meetings_of(cu.id),
-                           reports=plans.reports_of(cu.id)), status
+    return render_template(
+        "program/unit_page.html",
+        cu=cu,
+        plan=plans.plan_of(cu.id),
+        group=groups.group_of(cu.id),
+        group_form=group_form,
+        meetings=groups.meetings_of(cu.id),
+        reports=plans.reports_of(cu.id),
+    ), status
 
 
 @staff_plans_bp.get("/units/<int:cycle_unit_id>")
@@ -77,6 +89,7 @@ def group_save(cycle_unit_id: int):
 
 # --- meetings ------------------------------------------------------------------------------
 
+
 def _may_record(cu: CycleUnit) -> None:
     if not groups.may_record_meetings(current_user, cu.id):
         abort(404)
@@ -92,13 +105,28 @@ def meeting_new(cycle_unit_id: int):
         form.held_on.data = local_today()
         form.kind.data = MeetingKind.symposium.value
     elif form.validate_on_submit():
-        photos = [UploadInput(filename=safe_display_name(f.filename),
-                              content_type=ALLOWED_TYPES[extension_of(f.filename)], stream=f.stream)
-                  for f in (form.photos.data or []) if f and getattr(f, "filename", None)]
-        meeting = groups.record_meeting(cu.id, groups.MeetingInput(
-            kind=MeetingKind(form.kind.data), held_on=form.held_on.data, place=form.place.data,
-            participants=form.participants.data, minutes=form.minutes.data,
-            findings=groups.split_findings(form.findings.data)), current_user.id, photos)
+        photos = [
+            UploadInput(
+                filename=safe_display_name(f.filename),
+                content_type=ALLOWED_TYPES[extension_of(f.filename)],
+                stream=f.stream,
+            )
+            for f in (form.photos.data or [])
+            if f and getattr(f, "filename", None)
+        ]
+        meeting = groups.record_meeting(
+            cu.id,
+            groups.MeetingInput(
+                kind=MeetingKind(form.kind.data),
+                held_on=form.held_on.data,
+                place=form.place.data,
+                participants=form.participants.data,
+                minutes=form.minutes.data,
+                findings=groups.split_findings(form.findings.data),
+            ),
+            current_user.id,
+            photos,
+        )
         db.session.commit()
         flash(_("The meeting was recorded."))
         return redirect(url_for("program_work.meeting_view", meeting_id=meeting.id), 303)
@@ -117,8 +145,9 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
 @program_worker_required
 def meeting_view(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    return render_template("program/meeting_view.html", meeting=meeting, cu=meeting.cycle_unit,
-                           task_form=FindingTaskForm())
+    return render_template(
+        "program/meeting_view.html", meeting=meeting, cu=meeting.cycle_unit, task_form=FindingTaskForm()
+    )
 
 
 @work_bp.get("/meetings/<int:meeting_id>/photos/<int:photo_id>")
@@ -160,26 +189,41 @@ def finding_task(finding_id: int):
     form = FindingTaskForm()
     if form.validate_on_submit():
         try:
-            task = groups.finding_to_task(finding, current_user, current_app.config["TRACKING_PREFIX"],
-                                          form.requirement.data)
+            task = groups.finding_to_task(
+                finding, current_user, current_app.config["TRACKING_PREFIX"], form.requirement.data
+            )
         except (groups.GroupError, RectificationError):
             form.requirement.errors.append(_("This finding cannot go into a task (already in one?)."))
         else:
             db.session.commit()
             flash(_("The finding is now rectification task %(code)s.", code=task.code))
             return redirect(url_for("program_work.meeting_view", meeting_id=finding.meeting_id), 303)
-    return render_template("program/meeting_view.html", meeting=finding.meeting, cu=finding.meeting.cycle_unit,
-                           task_form=form, failed_finding=finding.id), 400
+    return render_template(
+        "program/meeting_view.html",
+        meeting=finding.meeting,
+        cu=finding.meeting.cycle_unit,
+        task_form=form,
+        failed_finding=finding.id,
+    ), 400
 
 
 # --- a member's work page ----------------------------------------------------------------------
+
 
 @member_program_bp.get("/")
 @member_required
 def home():
     my_groups = groups.groups_of_user(current_user.id)
-    cycle = my_groups[0].cycle_unit.cycle if my_groups else db.session.scalars(
-        select(SupervisionCycle).order_by(SupervisionCycle.year.desc()).limit(1)).first()
-    return render_template("program/member_home.html", groups=my_groups, cycle=cycle,
-                           meetings_by_group={g.id: groups.meetings_of(g.cycle_unit_id) for g in my_groups},
-                           tasks=groups.open_tasks_of_groups(my_groups), today=local_today())
+    cycle = (
+        my_groups[0].cycle_unit.cycle
+        if my_groups
+        else db.session.scalars(select(SupervisionCycle).order_by(SupervisionCycle.year.desc()).limit(1)).first()
+    )
+    return render_template(
+        "program/member_home.html",
+        groups=my_groups,
+        cycle=cycle,
+        meetings_by_group={g.id: groups.meetings_of(g.cycle_unit_id) for g in my_groups},
+        tasks=groups.open_tasks_of_groups(my_groups),
+        today=local_today(),
+    )

@@ -58,6 +58,7 @@ def _fill(form: PlanForm, version) -> None:
 
 # --- staff ---------------------------------------------------------------------------------
 
+
 @staff_plans_bp.get("/plans")
 @staff_required
 def plan_list():
@@ -68,8 +69,15 @@ def plan_list():
     rows = []
     if cycle is not None:
         for cu, plan in plans.plans_of_cycle(cycle.id):
-            rows.append({"cu": cu, "plan": plan, "group": groups.group_of(cu.id),
-                         "meetings": len(groups.meetings_of(cu.id)), "reports": plans.reports_of(cu.id)})
+            rows.append(
+                {
+                    "cu": cu,
+                    "plan": plan,
+                    "group": groups.group_of(cu.id),
+                    "meetings": len(groups.meetings_of(cu.id)),
+                    "reports": plans.reports_of(cu.id),
+                }
+            )
     return render_template("program/plan_list.html", cycle=cycle, cycles=cycles, rows=rows)
 
 
@@ -92,15 +100,18 @@ def plan_edit(plan_id: int):
         _fill(form, plan.latest)
     elif form.validate_on_submit():
         content = plans.PlanContent(
-            title=form.title.data, leading_group=plans.parse_leading_group(form.leading_group.data),
-            **{name: getattr(form, name).data or "" for name in plans.SECTIONS})
+            title=form.title.data,
+            leading_group=plans.parse_leading_group(form.leading_group.data),
+            **{name: getattr(form, name).data or "" for name in plans.SECTIONS},
+        )
         version = plans.save_plan(plan, content, current_user.id, form.change_note.data)
         db.session.commit()
         flash(_("Saved as version %(n)d.", n=version.number))
         return redirect(url_for("program_plans.plan_edit", plan_id=plan.id), 303)
     status = 400 if form.errors else 200
-    return render_template("program/plan_edit.html", plan=plan, form=form, approve_form=ApproveForm(),
-                           cu=plan.cycle_unit), status
+    return render_template(
+        "program/plan_edit.html", plan=plan, form=form, approve_form=ApproveForm(), cu=plan.cycle_unit
+    ), status
 
 
 @staff_plans_bp.post("/plans/<int:plan_id>/approve")
@@ -126,9 +137,13 @@ def plan_version(plan_id: int, number: int):
     version = plans.readable_version(current_user, plan_id, number)
     if version is None:
         abort(404)
-    return render_template("program/plan_view.html", version=version, cu=version.plan.cycle_unit,
-                           docx_url=url_for("program_plans.plan_export", plan_id=plan_id, number=number, fmt="docx"),
-                           pdf_url=url_for("program_plans.plan_export", plan_id=plan_id, number=number, fmt="pdf"))
+    return render_template(
+        "program/plan_view.html",
+        version=version,
+        cu=version.plan.cycle_unit,
+        docx_url=url_for("program_plans.plan_export", plan_id=plan_id, number=number, fmt="docx"),
+        pdf_url=url_for("program_plans.plan_export", plan_id=plan_id, number=number, fmt="pdf"),
+    )
 
 
 @staff_plans_bp.get("/plans/<int:plan_id>/v<int:number>.<any(docx, pdf):fmt>")
@@ -151,11 +166,14 @@ def report_file(report_id: int):
 
 # --- the unit's liaison ------------------------------------------------------------------------
 
+
 @unit_program_bp.get("/")
 @liaison_required
 def unit_home():
-    rows = [{"cu": cu, "plan": plans.plan_of(cu.id), "reports": plans.reports_of(cu.id)}
-            for cu in plans.unit_cycle_units(current_user.unit_id)]
+    rows = [
+        {"cu": cu, "plan": plans.plan_of(cu.id), "reports": plans.reports_of(cu.id)}
+        for cu in plans.unit_cycle_units(current_user.unit_id)
+    ]
     return render_template("program/unit_home.html", rows=rows, form=ReportForm())
 
 
@@ -167,12 +185,17 @@ def report_upload(cycle_unit_id: int):
         abort(404)
     form = ReportForm()
     if not form.validate_on_submit():
-        rows = [{"cu": c, "plan": plans.plan_of(c.id), "reports": plans.reports_of(c.id)}
-                for c in plans.unit_cycle_units(current_user.unit_id)]
+        rows = [
+            {"cu": c, "plan": plans.plan_of(c.id), "reports": plans.reports_of(c.id)}
+            for c in plans.unit_cycle_units(current_user.unit_id)
+        ]
         return render_template("program/unit_home.html", rows=rows, form=form, failed_cu=cu.id), 400
     storage = form.report.data
-    upload = UploadInput(filename=safe_display_name(storage.filename),
-                         content_type=ALLOWED_TYPES[extension_of(storage.filename)], stream=storage.stream)
+    upload = UploadInput(
+        filename=safe_display_name(storage.filename),
+        content_type=ALLOWED_TYPES[extension_of(storage.filename)],
+        stream=storage.stream,
+    )
     plans.upload_self_report(cu, current_user.id, upload, form.note.data)
     db.session.commit()
     flash(_("The self-inspection report was uploaded."))
@@ -185,9 +208,13 @@ def unit_plan(plan_id: int):
     version = plans.readable_version(current_user, plan_id)
     if version is None:
         abort(404)
-    return render_template("program/plan_view.html", version=version, cu=version.plan.cycle_unit,
-                           docx_url=url_for("unit_program.unit_plan_export", plan_id=plan_id, fmt="docx"),
-                           pdf_url=url_for("unit_program.unit_plan_export", plan_id=plan_id, fmt="pdf"))
+    return render_template(
+        "program/plan_view.html",
+        version=version,
+        cu=version.plan.cycle_unit,
+        docx_url=url_for("unit_program.unit_plan_export", plan_id=plan_id, fmt="docx"),
+        pdf_url=url_for("unit_program.unit_plan_export", plan_id=plan_id, fmt="pdf"),
+    )
 
 
 @unit_program_bp.get("/plans/<int:plan_id>.<any(docx, pdf):fmt>")

@@ -2,6 +2,7 @@
 commitment and draw, and which units are under listed supervision (挂牌监督) in a year.
 
 Services take plain values, flush, and leave the commit to the route or command."""
+
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -53,6 +54,7 @@ def local_today() -> date:
 
 # --- cycles and stages ---------------------------------------------------------------------
 
+
 def get_cycle(year: int) -> SupervisionCycle | None:
     return db.session.scalar(select(SupervisionCycle).where(SupervisionCycle.year == year))
 
@@ -78,8 +80,11 @@ def create_cycle(year: int, starts_on: date | None = None, actor_id: int | None 
         due = None
         if starts_on is not None:
             due = calendar.add_workdays(starts_on, workdays, provisional_ok=True) if workdays else starts_on
-        db.session.add(CycleStage(cycle=cycle, kind=kind, position=kind.position, owner=owner, due_on=due,
-                                  state=StageState.pending))
+        db.session.add(
+            CycleStage(
+                cycle=cycle, kind=kind, position=kind.position, owner=owner, due_on=due, state=StageState.pending
+            )
+        )
     db.session.flush()
     return cycle
 
@@ -134,14 +139,22 @@ def timeline(cycle: SupervisionCycle, today: date | None = None) -> list[StageRo
 def late_stages(today: date | None = None) -> list[CycleStage]:
     """Pending stages past their due date, of every cycle not closed: what the dashboard shows."""
     today = today or local_today()
-    return list(db.session.scalars(
-        select(CycleStage).join(SupervisionCycle)
-        .where(SupervisionCycle.state != CycleState.closed, CycleStage.state == StageState.pending,
-               CycleStage.due_on < today)
-        .order_by(CycleStage.due_on, CycleStage.position)))
+    return list(
+        db.session.scalars(
+            select(CycleStage)
+            .join(SupervisionCycle)
+            .where(
+                SupervisionCycle.state != CycleState.closed,
+                CycleStage.state == StageState.pending,
+                CycleStage.due_on < today,
+            )
+            .order_by(CycleStage.due_on, CycleStage.position)
+        )
+    )
 
 
 # --- who is supervised ------------------------------------------------------------------------
+
 
 def _latest_year_with_units():
     return select(func.max(SupervisionCycle.year)).join(CycleUnit).scalar_subquery()
@@ -155,8 +168,11 @@ def supervised_unit_ids_query(year: int | None = None):
 
 
 def supervised_units(year: int | None = None) -> list[Unit]:
-    return list(db.session.scalars(
-        select(Unit).where(Unit.id.in_(supervised_unit_ids_query(year))).order_by(Unit.sort_order, Unit.id)))
+    return list(
+        db.session.scalars(
+            select(Unit).where(Unit.id.in_(supervised_unit_ids_query(year))).order_by(Unit.sort_order, Unit.id)
+        )
+    )
 
 
 def supervised_first():
@@ -209,8 +225,11 @@ def cycle_items_query(year: int):
     from intake.feedback.models import FeedbackItem
 
     start, end = year_bounds(year)
-    return select(FeedbackItem).where(FeedbackItem.unit_id.in_(supervised_unit_ids_query(year)),
-                                      FeedbackItem.received_at >= start, FeedbackItem.received_at < end)
+    return select(FeedbackItem).where(
+        FeedbackItem.unit_id.in_(supervised_unit_ids_query(year)),
+        FeedbackItem.received_at >= start,
+        FeedbackItem.received_at < end,
+    )
 
 
 def cycle_tasks_query(year: int):
@@ -218,8 +237,11 @@ def cycle_tasks_query(year: int):
     from intake.rectification.models.tasks import RectificationTask
 
     start, end = year_bounds(year)
-    return select(RectificationTask).where(RectificationTask.unit_id.in_(supervised_unit_ids_query(year)),
-                                           RectificationTask.created_at >= start, RectificationTask.created_at < end)
+    return select(RectificationTask).where(
+        RectificationTask.unit_id.in_(supervised_unit_ids_query(year)),
+        RectificationTask.created_at >= start,
+        RectificationTask.created_at < end,
+    )
 
 
 def cycle_counts(year: int) -> tuple[int, int]:
@@ -230,10 +252,14 @@ def cycle_counts(year: int) -> tuple[int, int]:
 
 # --- the lottery (抽签) ------------------------------------------------------------------------
 
+
 def eligible_units() -> list[Unit]:
     """Active units that may be drawn, by code: the default pool."""
-    return list(db.session.scalars(
-        select(Unit).where(Unit.is_active.is_(True), Unit.lottery_eligible.is_(True)).order_by(Unit.code)))
+    return list(
+        db.session.scalars(
+            select(Unit).where(Unit.is_active.is_(True), Unit.lottery_eligible.is_(True)).order_by(Unit.code)
+        )
+    )
 
 
 def _cycle_or_error(year: int) -> SupervisionCycle:
@@ -243,9 +269,15 @@ def _cycle_or_error(year: int) -> SupervisionCycle:
     return cycle
 
 
-def commit_draw(year: int, count: int, beacon_source: str, beacon_format: str = "",
-                exclusions: dict[str, str] | None = None, correction_reason: str | None = None,
-                actor_id: int | None = None) -> LotteryCommitment:
+def commit_draw(
+    year: int,
+    count: int,
+    beacon_source: str,
+    beacon_format: str = "",
+    exclusions: dict[str, str] | None = None,
+    correction_reason: str | None = None,
+    actor_id: int | None = None,
+) -> LotteryCommitment:
     """Publish what will be drawn: the pool (eligible units minus exclusions, each with its
     reason), the count, the named source of the random value and its format. Sealed from then
     on; before the draw a correction is a further commitment that states its reason."""
@@ -272,15 +304,21 @@ def commit_draw(year: int, count: int, beacon_source: str, beacon_format: str = 
             raise ProgramError(_l("State the reason for excluding %(code)s.", code=code))
         excluded.append({"code": code, "name": units.pop(code).name, "reason": reason})
     if not 1 <= count <= len(units):
-        raise ProgramError(_l("The number to draw must be between 1 and the size of the pool (%(size)d).",
-                              size=len(units)))
+        raise ProgramError(
+            _l("The number to draw must be between 1 and the size of the pool (%(size)d).", size=len(units))
+        )
     pool_json = lottery.canonical_pool([{"code": u.code, "name": u.name} for u in units.values()])
     commitment = LotteryCommitment(
-        cycle=cycle, sequence=(previous.sequence + 1) if previous else 1, draw_count=count,
-        beacon_source=beacon_source, beacon_format=beacon_format, pool_json=pool_json,
+        cycle=cycle,
+        sequence=(previous.sequence + 1) if previous else 1,
+        draw_count=count,
+        beacon_source=beacon_source,
+        beacon_format=beacon_format,
+        pool_json=pool_json,
         pool_sha256=lottery.pool_sha256(pool_json),
         exclusions_json=json.dumps(excluded, ensure_ascii=False, separators=(",", ":")),
-        correction_reason=correction_reason, committed_by_id=actor_id,
+        correction_reason=correction_reason,
+        committed_by_id=actor_id,
     )
     db.session.add(commitment)
     db.session.flush()
@@ -300,11 +338,16 @@ def run_draw(year: int, beacon: str, actor_id: int | None = None) -> LotteryDraw
     if not lottery.matches_format(normalised, commitment.beacon_format):
         raise ProgramError(_l("The value does not have the committed format."))
     scores = lottery.rank(normalised, [u["code"] for u in commitment.pool])
-    selected = [row["code"] for row in scores[:commitment.draw_count]]
+    selected = [row["code"] for row in scores[: commitment.draw_count]]
     draw = LotteryDraw(
-        cycle=cycle, commitment=commitment, algorithm=lottery.ALGORITHM, beacon=normalised,
-        beacon_as_entered=beacon, scores_json=json.dumps(scores, separators=(",", ":")),
-        selected_json=json.dumps(selected, separators=(",", ":")), drawn_by_id=actor_id,
+        cycle=cycle,
+        commitment=commitment,
+        algorithm=lottery.ALGORITHM,
+        beacon=normalised,
+        beacon_as_entered=beacon,
+        scores_json=json.dumps(scores, separators=(",", ":")),
+        selected_json=json.dumps(selected, separators=(",", ":")),
+        drawn_by_id=actor_id,
     )
     db.session.add(draw)
     db.session.flush()
@@ -312,8 +355,9 @@ def run_draw(year: int, beacon: str, actor_id: int | None = None) -> LotteryDraw
     listed = set(db.session.scalars(select(CycleUnit.unit_id).where(CycleUnit.cycle_id == cycle.id)))
     for code in selected:
         if unit_ids[code] not in listed:
-            db.session.add(CycleUnit(cycle=cycle, unit_id=unit_ids[code], selection=SelectionMethod.lottery,
-                                     draw_id=draw.id))
+            db.session.add(
+                CycleUnit(cycle=cycle, unit_id=unit_ids[code], selection=SelectionMethod.lottery, draw_id=draw.id)
+            )
     cycle.state = CycleState.running
     for stage in cycle.stages:
         if stage.kind is StageKind.lottery and stage.state is StageState.pending:
@@ -342,12 +386,24 @@ def draw_record(cycle: SupervisionCycle) -> dict:
         "committed_at": _iso(commitment.committed_at),
         "exclusions": commitment.exclusions,
         # Every commitment in order, the superseded ones too: a correction shows beside the old.
-        "commitments": [{"sequence": c.sequence, "committed_at": _iso(c.committed_at), "count": c.draw_count,
-                         "pool_sha256": c.pool_sha256, "beacon_source": c.beacon_source,
-                         "beacon_format": c.beacon_format, "correction_reason": c.correction_reason}
-                        for c in cycle.commitments],
+        "commitments": [
+            {
+                "sequence": c.sequence,
+                "committed_at": _iso(c.committed_at),
+                "count": c.draw_count,
+                "pool_sha256": c.pool_sha256,
+                "beacon_source": c.beacon_source,
+                "beacon_format": c.beacon_format,
+                "correction_reason": c.correction_reason,
+            }
+            for c in cycle.commitments
+        ],
     }
     if cycle.draw is not None:
-        record.update(beacon=cycle.draw.beacon, drawn_at=_iso(cycle.draw.drawn_at), scores=cycle.draw.scores,
-                      selected=cycle.draw.selected)
+        record.update(
+            beacon=cycle.draw.beacon,
+            drawn_at=_iso(cycle.draw.drawn_at),
+            scores=cycle.draw.scores,
+            selected=cycle.draw.selected,
+        )
     return record

@@ -1,5 +1,6 @@
 """The rectification tracker (整改台账): staff route problems to a unit, the unit's liaison works
 them in their own portal, members verify, reporters rate the outcome."""
+
 from flask import Blueprint, Flask
 
 # Staff: the ledger, a task, routing, figures, export.

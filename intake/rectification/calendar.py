@@ -2,6 +2,7 @@
 节假日安排的通知) for years the `chinese-calendar` package does not know yet.
 
 Services take plain values, flush, and leave the commit to the caller."""
+
 import re
 from datetime import date, timedelta
 
@@ -57,8 +58,7 @@ def split_notice(text: str) -> tuple[str, str]:
     return "\n".join(off), "\n".join(worked)
 
 
-def validate_schedule(year: int, holidays: set[date], workdays: set[date],
-                      bad: list[str]) -> list[tuple[str, str]]:
+def validate_schedule(year: int, holidays: set[date], workdays: set[date], bad: list[str]) -> list[tuple[str, str]]:
     """Problems with a schedule, as plain facts the page translates: (code, value) pairs."""
     problems = [("not_a_date", b) for b in bad]
     if not 2000 <= year <= 2100:
@@ -71,8 +71,9 @@ def validate_schedule(year: int, holidays: set[date], workdays: set[date],
     return problems
 
 
-def save_holiday_schedule(year: int, holidays_text: str, workdays_text: str, actor_id: int | None,
-                          notice: str | None = None) -> HolidaySchedule:
+def save_holiday_schedule(
+    year: int, holidays_text: str, workdays_text: str, actor_id: int | None, notice: str | None = None
+) -> HolidaySchedule:
     """Store (or replace) one year's schedule. Raises ScheduleError with every problem found.
     The notice can be pasted whole into `holidays_text`: its 上班 sentences count as workdays."""
     holidays_text, worked_text = split_notice(holidays_text)

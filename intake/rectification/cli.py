@@ -1,4 +1,5 @@
 """`flask --app wsgi intake rectification ...`: thin commands over the ledger's services."""
+
 import time
 from datetime import date
 
@@ -12,8 +13,9 @@ rectification_cli = AppGroup("rectification", help="The rectification ledger (æ•
 
 @rectification_cli.command("tick")
 @click.option("--every", type=float, default=0, help="Repeat every N seconds (0: once).")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Pretend it is this day (for checks).")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="Pretend it is this day (for checks)."
+)
 def tick(every: float, today) -> None:
     """Create due reminders and escalations and enqueue unsent mail. Running it twice sends
     nothing twice (one row per task, kind and deadline)."""
@@ -22,8 +24,10 @@ def tick(every: float, today) -> None:
     while True:
         result = jobs.tick(today.date() if today else None)
         if any(result.values()):
-            click.echo(f"created {result['created']} reminder(s); enqueued {result['reminders']} "
-                       f"reminder(s), {result['notices']} closure notice(s)")
+            click.echo(
+                f"created {result['created']} reminder(s); enqueued {result['reminders']} "
+                f"reminder(s), {result['notices']} closure notice(s)"
+            )
         db.session.remove()
         if not every:
             return

@@ -1,4 +1,5 @@
 """Forms of the ledger: routing, the unit's steps, members' visits, staff decisions, rating."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -37,15 +38,20 @@ class RouteForm(FlaskForm):
     """On the staff item page: route to a unit (分办), as a new task or into an open one."""
 
     item_id = HiddenField(validators=[InputRequired()])
-    unit_id = SelectField(_l("Responsible unit"), coerce=_optional_int,
-                          validators=[InputRequired(message=_l("Choose a unit."))])
+    unit_id = SelectField(
+        _l("Responsible unit"), coerce=_optional_int, validators=[InputRequired(message=_l("Choose a unit."))]
+    )
     task_id = SelectField(_l("Task"), coerce=_optional_int, validate_choice=False)
     problem = _text(_l("Problem (as the committee states it)"), required=False)
     requirement = _text(_l("Requirement"), required=False)
-    deadline_workdays = IntegerField(_l("Deadline (working days)"), validators=[
-        Optional(), NumberRange(min=1, max=250, message=_l("Between 1 and 250."))])
-    first_answer_workdays = IntegerField(_l("First answer (working days)"), validators=[
-        Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60."))])
+    deadline_workdays = IntegerField(
+        _l("Deadline (working days)"),
+        validators=[Optional(), NumberRange(min=1, max=250, message=_l("Between 1 and 250."))],
+    )
+    first_answer_workdays = IntegerField(
+        _l("First answer (working days)"),
+        validators=[Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60."))],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         # Optional() ends a field's chain on empty input, so the "required for a new task"
@@ -61,8 +67,9 @@ class RouteForm(FlaskForm):
 
 class SignForm(FlaskForm):
     measures = _text(_l("Rectification measures"))
-    responsible_person = StringField(_l("Person in charge"), validators=[
-        InputRequired(message=REQUIRED), Length(max=100)])
+    responsible_person = StringField(
+        _l("Person in charge"), validators=[InputRequired(message=REQUIRED), Length(max=100)]
+    )
     note = _text(_l("Note (optional)"), 2000, required=False)
 
 
@@ -72,8 +79,7 @@ class ProgressForm(FlaskForm):
 
 
 class ExtensionForm(FlaskForm):
-    requested_deadline = DateField(_l("New deadline requested"), validators=[
-        InputRequired(message=REQUIRED)])
+    requested_deadline = DateField(_l("New deadline requested"), validators=[InputRequired(message=REQUIRED)])
     reason = _text(_l("Reason"), 2000)
 
 
@@ -86,8 +92,11 @@ class VisitForm(FlaskForm):
     visited_on = DateField(_l("Date of the visit"), validators=[InputRequired(message=REQUIRED)])
     visitors = StringField(_l("Who went"), validators=[InputRequired(message=REQUIRED), Length(max=300)])
     findings = _text(_l("Findings"))
-    outcome = RadioField(_l("Verdict"), choices=[(o.value, VISIT_OUTCOME_LABELS[o]) for o in VisitOutcome],
-                         validators=[InputRequired(message=_l("Choose a verdict."))])
+    outcome = RadioField(
+        _l("Verdict"),
+        choices=[(o.value, VISIT_OUTCOME_LABELS[o]) for o in VisitOutcome],
+        validators=[InputRequired(message=_l("Choose a verdict."))],
+    )
     reasons = _text(_l("Reasons"), 2000, required=False)
     photos = MultipleFileField(_l("Photos"), validators=[validate_uploads])
 
@@ -106,17 +115,22 @@ class DeadlineForm(FlaskForm):
 
 
 class ExtensionDecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Refuse"))],
-                          validators=[InputRequired(message=_l("Choose a decision."))])
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve")), ("reject", _l("Refuse"))],
+        validators=[InputRequired(message=_l("Choose a decision."))],
+    )
     note = _text(_l("Note (optional)"), 2000, required=False)
 
 
 class ReviewForm(FlaskForm):
     """After a reporter's 不满意: staff send the task back or keep it closed."""
 
-    decision = RadioField(_l("Decision"), choices=[("return", _l("Return to the unit for rework")),
-                                                   ("confirm", _l("Keep it closed"))],
-                          validators=[InputRequired(message=_l("Choose a decision."))])
+    decision = RadioField(
+        _l("Decision"),
+        choices=[("return", _l("Return to the unit for rework")), ("confirm", _l("Keep it closed"))],
+        validators=[InputRequired(message=_l("Choose a decision."))],
+    )
     note = _text(_l("Reasons"), 2000)
 
 
@@ -141,9 +155,11 @@ class LedgerFilterForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
-    grade = RadioField(_l("Are you satisfied with the outcome?"),
-                       choices=[(g.value, SATISFACTION_LABELS[g]) for g in Satisfaction],
-                       validators=[InputRequired(message=_l("Choose one."))])
+    grade = RadioField(
+        _l("Are you satisfied with the outcome?"),
+        choices=[(g.value, SATISFACTION_LABELS[g]) for g in Satisfaction],
+        validators=[InputRequired(message=_l("Choose one."))],
+    )
     comment = _text(_l("Comment (optional)"), 2000, required=False)
 
 
@@ -151,8 +167,9 @@ class HolidayScheduleForm(FlaskForm):
     """An admin enters one year's State Council notice: the days off and the weekend days
     worked (调休), pasted as the notice writes them or as dates."""
 
-    year = IntegerField(_l("Year"), validators=[InputRequired(message=REQUIRED),
-                                                NumberRange(min=2000, max=2100)])
+    year = IntegerField(_l("Year"), validators=[InputRequired(message=REQUIRED), NumberRange(min=2000, max=2100)])
     holidays = TextAreaField(_l("Days off"), validators=[InputRequired(message=REQUIRED), Length(max=5000)])
-    workdays = TextAreaField(_l("Weekend days worked (swapped working days)"), validators=[Optional(), Length(max=5000)])
+    workdays = TextAreaField(
+        _l("Weekend days worked (swapped working days)"), validators=[Optional(), Length(max=5000)]
+    )
     notice = TextAreaField(_l("Notice (title or text, for the record)"), validators=[Optional(), Length(max=20000)])

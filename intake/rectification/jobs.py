@@ -4,6 +4,7 @@ creates and enqueues them. The mail itself is built and sent by `notify.py`.
 
 Outbox rows first (ClosureNotice, TaskReminder), committed, then enqueued: a Redis outage
 delays mail and never loses it, and a second tick or a re-run job sends nothing."""
+
 import logging
 from datetime import date
 

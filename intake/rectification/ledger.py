@@ -2,6 +2,7 @@
 
 Written with openpyxl: real dates in date cells, text as inline strings, a frozen header and
 widths that fit Chinese text, so it opens cleanly in Excel and WPS."""
+
 import io
 
 from openpyxl import Workbook
@@ -72,29 +73,34 @@ def _satisfaction(task: RectificationTask) -> str:
     if not total:
         return ""
     good = counts[Satisfaction.satisfied] + counts[Satisfaction.basically]
-    return (f"满意{counts[Satisfaction.satisfied]} 基本满意{counts[Satisfaction.basically]} "
-            f"不满意{counts[Satisfaction.dissatisfied]}（满意率{good * 100 // total}%）")
+    return (
+        f"满意{counts[Satisfaction.satisfied]} 基本满意{counts[Satisfaction.basically]} "
+        f"不满意{counts[Satisfaction.dissatisfied]}（满意率{good * 100 // total}%）"
+    )
 
 
 def ledger_rows(tasks: list[RectificationTask], masked: bool) -> list[list]:
     rows = []
     for index, task in enumerate(tasks, start=1):
+
         def mask(text, task=task):
             return visibility.mask_for_task(text, task) if masked else (text or "")
 
-        rows.append([
-            index,
-            _cell_text(task.code + " " + mask(task.problem)),
-            _cell_text(_sources(task)),
-            _cell_text(task.unit.name),
-            _cell_text(mask(task.measures)),
-            _cell_text(mask(task.responsible_person)),
-            task.deadline,
-            _cell_text(_progress(task, mask)),
-            _cell_text(mask(task.completion_report)),
-            _cell_text(_verification(task, mask)),
-            _cell_text(_satisfaction(task)),
-        ])
+        rows.append(
+            [
+                index,
+                _cell_text(task.code + " " + mask(task.problem)),
+                _cell_text(_sources(task)),
+                _cell_text(task.unit.name),
+                _cell_text(mask(task.measures)),
+                _cell_text(mask(task.responsible_person)),
+                task.deadline,
+                _cell_text(_progress(task, mask)),
+                _cell_text(mask(task.completion_report)),
+                _cell_text(_verification(task, mask)),
+                _cell_text(_satisfaction(task)),
+            ]
+        )
     return rows
 
 

@@ -1,5 +1,6 @@
 """What a unit may see of a reporter: nothing that names them (权益保障). Names become 张*,
 phones 138****1234, emails z***@qq.com, in pages, exports, mails and file names alike."""
+
 import re
 
 from intake.feedback.models import Reporter

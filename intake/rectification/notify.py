@@ -3,6 +3,7 @@ closed, reminders to the unit before a deadline, escalation to staff when it pas
 
 Outbox rows first (ClosureNotice, TaskReminder, unique keys), committed, then enqueued by
 `jobs.py`: a Redis outage delays mail and never loses it, and a re-run job sends nothing."""
+
 import logging
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -41,8 +42,9 @@ def pending_closure_notice_ids(task_id: int | None = None) -> list[int]:
 
 def outcome_message(notice: ClosureNotice) -> EmailMessage:
     item, task = notice.item, notice.task
-    return outgoing.compose(outgoing.CLOSURE_OUTCOME, item=item, task=task,
-                            completion=services.mask_for_task(task.completion_report, task))
+    return outgoing.compose(
+        outgoing.CLOSURE_OUTCOME, item=item, task=task, completion=services.mask_for_task(task.completion_report, task)
+    )
 
 
 def _claim(model, row_id: int, column: str) -> bool:
@@ -95,6 +97,7 @@ def notify_closure(notice_id: int) -> str:
 
 # --- reminders and escalation ------------------------------------------------------------------
 
+
 def _due_reminders(task: RectificationTask, today: date, before: int) -> list[tuple[ReminderKind, date]]:
     calendar = current_calendar()
     due = []
@@ -119,16 +122,22 @@ def create_due_reminders(today: date) -> list[int]:
     tasks = db.session.scalars(select(RectificationTask).where(RectificationTask.status.in_(UNIT_WORKING)))
     for task in list(tasks):
         for kind, due_date in _due_reminders(task, today, before):
-            exists = db.session.scalar(select(TaskReminder.id).where(
-                TaskReminder.task_id == task.id, TaskReminder.kind == kind, TaskReminder.due_date == due_date))
+            exists = db.session.scalar(
+                select(TaskReminder.id).where(
+                    TaskReminder.task_id == task.id, TaskReminder.kind == kind, TaskReminder.due_date == due_date
+                )
+            )
             if exists:
                 continue
             reminder = TaskReminder(task_id=task.id, kind=kind, due_date=due_date)
             try:
                 with db.session.begin_nested():
                     db.session.add(reminder)
-                    event_kind = TaskEventKind.escalation if kind in (
-                        ReminderKind.overdue, ReminderKind.first_answer_overdue) else TaskEventKind.reminder
+                    event_kind = (
+                        TaskEventKind.escalation
+                        if kind in (ReminderKind.overdue, ReminderKind.first_answer_overdue)
+                        else TaskEventKind.reminder
+                    )
                     task.events.append(services.TaskEvent(kind=event_kind, to_value=kind.value))
                     db.session.flush()
             except IntegrityError:
@@ -152,15 +161,28 @@ def reminder_recipients(reminder: TaskReminder) -> list[User]:
     task = reminder.task
     if reminder.kind is ReminderKind.dissatisfied:
         # A reporter's 不满意 is for the committee's staff to decide, not the unit's business yet.
-        return list(db.session.scalars(select(User).where(
-            User.role == Role.staff, User.is_active_account.is_(True), User.email.is_not(None))))
-    to_unit = db.session.scalars(select(User).where(
-        User.role == Role.liaison, User.unit_id == task.unit_id, User.is_active_account.is_(True),
-        User.email.is_not(None)))
+        return list(
+            db.session.scalars(
+                select(User).where(User.role == Role.staff, User.is_active_account.is_(True), User.email.is_not(None))
+            )
+        )
+    to_unit = db.session.scalars(
+        select(User).where(
+            User.role == Role.liaison,
+            User.unit_id == task.unit_id,
+            User.is_active_account.is_(True),
+            User.email.is_not(None),
+        )
+    )
     recipients = list(to_unit)
     if reminder.kind in (ReminderKind.overdue, ReminderKind.first_answer_overdue):
-        recipients += list(db.session.scalars(select(User).where(
-            User.role.in_([Role.staff, Role.admin]), User.is_active_account.is_(True), User.email.is_not(None))))
+        recipients += list(
+            db.session.scalars(
+                select(User).where(
+                    User.role.in_([Role.staff, Role.admin]), User.is_active_account.is_(True), User.email.is_not(None)
+                )
+            )
+        )
     return recipients
 
 
@@ -177,10 +199,16 @@ def reminder_message(reminder: TaskReminder, user: User) -> EmailMessage:
     task = reminder.task
     endpoint = "unit.task_detail" if user.role is Role.liaison else "rectification.task_detail"
     # Reminders are mail a unit reads: only the committee's problem statement, masked.
-    return outgoing.compose(outgoing.TASK_REMINDER, to=(user.display_name, user.email), code=task.code,
-                            subject=REMINDER_SUBJECTS[reminder.kind], task=task, reminder=reminder,
-                            problem=services.mask_for_task(task.problem, task),
-                            link=outgoing.external_url(endpoint, task_id=task.id))
+    return outgoing.compose(
+        outgoing.TASK_REMINDER,
+        to=(user.display_name, user.email),
+        code=task.code,
+        subject=REMINDER_SUBJECTS[reminder.kind],
+        task=task,
+        reminder=reminder,
+        problem=services.mask_for_task(task.problem, task),
+        link=outgoing.external_url(endpoint, task_id=task.id),
+    )
 
 
 def send_reminder(reminder_id: int) -> str:

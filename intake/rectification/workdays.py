@@ -5,6 +5,7 @@
 A year nobody has data for is never counted silently: `is_workday` raises, and only a caller
 that marks its result provisional (`provisional_ok=True`) counts it with weekends and the
 statutory holidays of 《全国年节及纪念日放假办法》 (2025 revision), which are known for any year."""
+
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -64,8 +65,9 @@ def statutory_days_off(year: int) -> dict[date, str]:
     # The eve is the day before the lunar new year, whether the 12th month has 29 or 30 days.
     for offset in range(-1, 3):
         days[new_year + timedelta(days=offset)] = "春节"
-    qingming = [d for d, name in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10))
-                if name == "清明"]
+    qingming = [
+        d for d, name in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 10)) if name == "清明"
+    ]
     days.update({d: "清明节" for d in qingming})
     days.update({date(year, 5, 1): "劳动节", date(year, 5, 2): "劳动节"})
     days[LunarDate(year, 5, 5).to_solar_date()] = "端午节"
@@ -115,8 +117,9 @@ class WorkdayCalendar:
         """Working days after `start` up to and including `end` (negative when end is before)."""
         if end < start:
             return -self.workdays_between(end, start, provisional_ok)
-        return sum(1 for n in range(1, (end - start).days + 1)
-                   if self.is_workday(start + timedelta(days=n), provisional_ok))
+        return sum(
+            1 for n in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(days=n), provisional_ok)
+        )
 
     def missing_years(self, start: date, end: date) -> list[int]:
         """Years from `start` to `end` that a count over them would take provisionally."""

@@ -1,4 +1,5 @@
 """Units (the county's government departments) and two-level feedback categories."""
+
 from datetime import datetime
 
 from flask_babel import get_locale
@@ -74,9 +75,7 @@ class Category(LocalizedNameMixin, db.Model):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
     parent: Mapped["Category | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Category"]] = relationship(
-        back_populates="parent", order_by="Category.sort_order"
-    )
+    children: Mapped[list["Category"]] = relationship(back_populates="parent", order_by="Category.sort_order")
 
     @property
     def full_name(self) -> str:

@@ -1,4 +1,5 @@
 """Reading and seeding reference data (units, categories)."""
+
 import time
 
 from flask import current_app

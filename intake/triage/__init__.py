@@ -1,4 +1,5 @@
 """The staff queue: see what came in, open it, move it through its lifecycle."""
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("triage", __name__, url_prefix="/staff")

@@ -1,5 +1,6 @@
 """`flask --app wsgi intake classifier train|evaluate`: the learned model of triage suggestions,
 trained on what staff confirmed (and the shipped labelled set), saved at CLASSIFIER_PATH."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -19,8 +20,12 @@ def _examples(shipped: bool, data: str | None) -> list:
 
 @classifier_cli.command("train")
 @click.option("--shipped/--no-shipped", default=True, help="Add the shipped labelled set to the confirmed items.")
-@click.option("--data", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Another labelled JSON-lines file instead of the shipped one.")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Another labelled JSON-lines file instead of the shipped one.",
+)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: CLASSIFIER_PATH.")
 def train(shipped: bool, data: str | None, out: str | None) -> None:
     """Train on staff-confirmed items (plus the labelled set) and save the model."""
@@ -44,9 +49,11 @@ def evaluate(shipped: bool, data: str | None, test_size: float, seed: int) -> No
     result = classifier.evaluate(examples, test_size=test_size, seed=seed)
     click.echo(f"{len(examples)} examples; held-out split test_size={test_size} seed={seed}")
     for head, e in result.heads.items():
-        click.echo(f"\n{head}: train {e.n_train}, test {e.n_test}; accuracy {e.accuracy:.3f}, "
-                   f"macro-F1 {e.macro_f1:.3f} (majority baseline: accuracy {e.baseline_accuracy:.3f}, "
-                   f"macro-F1 {e.baseline_macro_f1:.3f})")
+        click.echo(
+            f"\n{head}: train {e.n_train}, test {e.n_test}; accuracy {e.accuracy:.3f}, "
+            f"macro-F1 {e.macro_f1:.3f} (majority baseline: accuracy {e.baseline_accuracy:.3f}, "
+            f"macro-F1 {e.baseline_macro_f1:.3f})"
+        )
         click.echo(f"  {'class':<10} precision recall  F1     support")
         for label, s in e.per_class.items():
             click.echo(f"  {str(label):<10} {s.precision:9.3f} {s.recall:6.3f} {s.f1:6.3f} {s.support:7d}")

@@ -1,4 +1,5 @@
 """Staff forms: queue filters, the status change, and triage's item and admin forms."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
@@ -54,21 +55,39 @@ class StatusChangeForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    text = TextAreaField(_l("Internal note"), validators=[
-        InputRequired(message=_l("Write a note.")), Length(max=4000, message=_l("At most 4000 characters."))])
+    text = TextAreaField(
+        _l("Internal note"),
+        validators=[
+            InputRequired(message=_l("Write a note.")),
+            Length(max=4000, message=_l("At most 4000 characters.")),
+        ],
+    )
 
 
 class ReplyForm(FlaskForm):
     template = HiddenField()
-    subject = StringField(_l("Subject"), validators=[
-        InputRequired(message=_l("Write a subject.")), Length(max=250, message=_l("At most 250 characters."))])
-    body = TextAreaField(_l("Text"), validators=[
-        InputRequired(message=_l("Write the reply.")), Length(max=20000, message=_l("At most 20000 characters."))])
+    subject = StringField(
+        _l("Subject"),
+        validators=[
+            InputRequired(message=_l("Write a subject.")),
+            Length(max=250, message=_l("At most 250 characters.")),
+        ],
+    )
+    body = TextAreaField(
+        _l("Text"),
+        validators=[
+            InputRequired(message=_l("Write the reply.")),
+            Length(max=20000, message=_l("At most 20000 characters.")),
+        ],
+    )
 
 
 class RulesForm(FlaskForm):
-    threshold = DecimalField(_l("Apply suggestions automatically from this confidence"), places=2,
-                             validators=[InputRequired(), NumberRange(min=0, max=1.01)])
+    threshold = DecimalField(
+        _l("Apply suggestions automatically from this confidence"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=1.01)],
+    )
 
 
 class TemplateForm(FlaskForm):

@@ -3,6 +3,7 @@ of queued replies to the workers.
 
 Each job takes ids, loads what it needs, calls services, and lets errors propagate so rq's
 retries and failed-job registry see them. The worker provides the app context."""
+
 import logging
 
 from redis.exceptions import RedisError
@@ -35,8 +36,14 @@ def send_staff_reply(reply_id: int) -> str:
         return "already sent"
     item = reply.item
     name = item.reporter.name if item.reporter is not None else None
-    message = outgoing.compose(outgoing.STAFF_REPLY, item=item, to=(name, reply.to_addr), subject=reply.subject,
-                               message_id=reply.message_id, body=reply.body)
+    message = outgoing.compose(
+        outgoing.STAFF_REPLY,
+        item=item,
+        to=(name, reply.to_addr),
+        subject=reply.subject,
+        message_id=reply.message_id,
+        body=reply.body,
+    )
     outgoing.send(message)
     entry = mail_threads.record_outbound(item, message)
     entry.is_auto = False  # a person wrote it

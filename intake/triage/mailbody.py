@@ -1,5 +1,6 @@
 """A mail's sanitized HTML as staff see it: `cid:` images pointed at the item's own stored
 inline images, and the links of the message listed with their real targets."""
+
 import html as html_lib
 import re
 from collections.abc import Callable
@@ -81,6 +82,7 @@ def _cid_key(value: str) -> str:
 def point_cid_images(body: str, images: dict[str, Attachment], url_for_image: Callable[[Attachment], str]) -> str:
     """The HTML with every `src="cid:X"` naming one of `images` pointed at `url_for_image`, and
     every other cid: source emptied (it names nothing we show)."""
+
     def replace(match: re.Match) -> str:
         value = next(g for g in match.groups() if g is not None)
         attachment = images.get(_cid_key(value))

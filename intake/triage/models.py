@@ -1,5 +1,6 @@
 """Triage's own rows: the suggestion stored for each item, admin settings, saved queue views,
 reply templates (受理告知, 不予受理说明, 办结答复) and the replies staff send from an item."""
+
 import enum
 from datetime import datetime
 
@@ -106,7 +107,8 @@ class ItemSuggestion(db.Model):
     def is_open(self) -> bool:
         """Something suggested that staff have not decided on yet."""
         return (self.unit_id is not None and self.unit_decision is None) or (
-            self.category_id is not None and self.category_decision is None)
+            self.category_id is not None and self.category_decision is None
+        )
 
 
 class TriageSetting(db.Model):

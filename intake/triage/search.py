@@ -8,6 +8,7 @@ character and character pair (feedback_grams(), migration 0006) finds them when 
 and LIKE along the keyset index when they are frequent (the first matches are near the top).
 
 A query is searched as written and in the other script, so 態度 finds 态度 and back."""
+
 import json
 
 from sqlalchemy import ColumnElement, Integer, and_, any_, column, literal, or_, text
@@ -76,11 +77,13 @@ def search_condition(query: str) -> ColumnElement | None:
     conditions = []
     for value in found:
         if dialect == "sqlite" and len(value) >= 3:
-            conditions.append(FeedbackItem.id.in_(
-                text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_{len(conditions)}")
-                .bindparams(**{f"fts_{len(conditions)}": _fts_phrase(value)})
-                .columns(column("rowid", Integer))
-            ))
+            conditions.append(
+                FeedbackItem.id.in_(
+                    text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_{len(conditions)}")
+                    .bindparams(**{f"fts_{len(conditions)}": _fts_phrase(value)})
+                    .columns(column("rowid", Integer))
+                )
+            )
         elif dialect == "postgresql" and len(value) <= 2:
             conditions.append(_short_condition(value))
         else:
@@ -98,15 +101,19 @@ def _short_condition(value: str) -> ColumnElement:
     LIKE. The planner's estimate (array element statistics of the index) decides before the
     grams index is read, as reading it for a frequent word costs more than the page."""
     gram = value.lower()
-    plan = db.session.execute(text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM feedback_items WHERE {_GRAMS_MATCH}"),
-                              {"gram": gram}).scalar()
+    plan = db.session.execute(
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM feedback_items WHERE {_GRAMS_MATCH}"), {"gram": gram}
+    ).scalar()
     if isinstance(plan, str):
         plan = json.loads(plan)
     if plan[0]["Plan"]["Plan Rows"] > RARE_GRAM_ROWS:
         return _like(value)
-    ids = list(db.session.scalars(
-        text(f"SELECT id FROM feedback_items WHERE {_GRAMS_MATCH} LIMIT :cap").bindparams(cap=RARE_GRAM_ROWS + 1),
-        {"gram": gram}))
+    ids = list(
+        db.session.scalars(
+            text(f"SELECT id FROM feedback_items WHERE {_GRAMS_MATCH} LIMIT :cap").bindparams(cap=RARE_GRAM_ROWS + 1),
+            {"gram": gram},
+        )
+    )
     if len(ids) > RARE_GRAM_ROWS:
         return _like(value)
     # The grams are lower-cased; LIKE keeps the case rule of longer queries.

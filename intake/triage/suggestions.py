@@ -5,6 +5,7 @@ automatically above the admin-set confidence, accepted or corrected by staff wit
 `apply_suggestions(item_id)` (a web item's follow-up job) and `apply_suggestions_many(ids)` (a
 batch of mail) are the entry points for jobs; both are idempotent. Services flush; the job or
 request commits."""
+
 import logging
 import os
 from dataclasses import dataclass
@@ -44,14 +45,16 @@ class SuggestionError(ValueError):
 
 # --- rules, model, settings -------------------------------------------------------------------
 
+
 def rule_set() -> RuleSet:
     """The rules as admins left them, keyed by unit and category code (the model's keys too)."""
     units = db.session.execute(
         select(Unit.code, Unit.name, Unit.short_name, Unit.aliases).where(Unit.is_active.is_(True))
     ).all()
     categories = db.session.execute(
-        select(Category.id, Category.code, Category.parent_id, Category.name, Category.keywords)
-        .where(Category.is_active.is_(True))
+        select(Category.id, Category.code, Category.parent_id, Category.name, Category.keywords).where(
+            Category.is_active.is_(True)
+        )
     ).all()
     code_of = {c.id: c.code for c in categories}
     return RuleSet.from_rows(
@@ -116,6 +119,7 @@ def update_category_keywords(category_id: int, keywords: str) -> Category:
 
 # --- computing and storing --------------------------------------------------------------------
 
+
 def item_text(item: FeedbackItem) -> str:
     return f"{item.subject}\n{item.body}"
 
@@ -169,7 +173,9 @@ def apply_suggestions(item_id: int) -> ItemSuggestion | None:
 def apply_suggestions_many(item_ids: list[int]) -> int:
     """`apply_suggestions` for many items (a batch of mail) with the rules, model and settings
     read once; returns how many items got their suggestion now."""
-    items = list(db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id)))
+    items = list(
+        db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id))
+    )
     done = set(db.session.scalars(select(ItemSuggestion.item_id).where(ItemSuggestion.item_id.in_(item_ids))))
     todo = [item for item in items if item.id not in done]
     if todo:
@@ -211,17 +217,23 @@ def _suggest(item: FeedbackItem, context: _Context) -> ItemSuggestion:
         if getattr(suggestion, f"{field}_confidence") >= threshold:
             setattr(item, f"{field}_id", suggested)
             setattr(suggestion, f"{field}_decision", Decision.auto_applied)
-            item.events.append(Event(
-                kind=EventKind.suggestion_applied, to_value=f"{field}:{suggested}",
-                note=_describe(field, suggested, getattr(suggestion, f"{field}_confidence")),
-            ))
+            item.events.append(
+                Event(
+                    kind=EventKind.suggestion_applied,
+                    to_value=f"{field}:{suggested}",
+                    note=_describe(field, suggested, getattr(suggestion, f"{field}_confidence")),
+                )
+            )
     if hint.raised:
         new = Priority(hint.priority)
         if _PRIORITY_RANK[new] > _PRIORITY_RANK[item.priority]:
             old = item.priority
             item.priority = new
-            item.events.append(Event(kind=EventKind.priority_raised, from_value=old.value, to_value=new.value,
-                                     note=suggestion.flag_words))
+            item.events.append(
+                Event(
+                    kind=EventKind.priority_raised, from_value=old.value, to_value=new.value, note=suggestion.flag_words
+                )
+            )
     return suggestion
 
 
@@ -234,8 +246,10 @@ def _describe(field: str, value_id: int | None, confidence: float | None = None)
 
 # --- staff decisions ---------------------------------------------------------------------------
 
-def set_classification(item: FeedbackItem, actor_id: int | None, *, unit_id: int | None = None,
-                       category_id: int | None = None) -> list[Event]:
+
+def set_classification(
+    item: FeedbackItem, actor_id: int | None, *, unit_id: int | None = None, category_id: int | None = None
+) -> list[Event]:
     """Set the unit and/or category of an item (None leaves a field as it is). Against a
     pending suggestion the change counts as accepting it (same value) or correcting it; each
     changed field leaves an event."""
@@ -259,8 +273,13 @@ def set_classification(item: FeedbackItem, actor_id: int | None, *, unit_id: int
         else:
             kind = EventKind.classified
         setattr(item, f"{field}_id", value)
-        event = Event(kind=kind, actor_id=actor_id, from_value=f"{field}:{old}" if old else None,
-                      to_value=f"{field}:{value}", note=_describe(field, value))
+        event = Event(
+            kind=kind,
+            actor_id=actor_id,
+            from_value=f"{field}:{old}" if old else None,
+            to_value=f"{field}:{value}",
+            note=_describe(field, value),
+        )
         item.events.append(event)
         events.append(event)
     db.session.flush()
@@ -273,15 +292,19 @@ def accept_suggestion(item: FeedbackItem, actor_id: int, field: str | None = Non
     if suggestion is None:
         raise SuggestionError("no suggestion")
     fields = [field] if field else list(FIELDS)
-    values = {f: getattr(suggestion, f"{f}_id") for f in fields
-              if getattr(suggestion, f"{f}_id") is not None
-              and getattr(suggestion, f"{f}_decision") in (None, Decision.auto_applied)}
+    values = {
+        f: getattr(suggestion, f"{f}_id")
+        for f in fields
+        if getattr(suggestion, f"{f}_id") is not None
+        and getattr(suggestion, f"{f}_decision") in (None, Decision.auto_applied)
+    }
     if not values:
         raise SuggestionError("nothing to accept")
     return set_classification(item, actor_id, unit_id=values.get("unit"), category_id=values.get("category"))
 
 
 # --- near-duplicates ----------------------------------------------------------------------------
+
 
 @dataclass
 class Related:
@@ -300,9 +323,12 @@ def related_items(item: FeedbackItem, threshold: float = DUPLICATE_THRESHOLD, li
     rows = db.session.execute(
         select(ItemSuggestion.item_id, ItemSuggestion.signature)
         .join(FeedbackItem, FeedbackItem.id == ItemSuggestion.item_id)
-        .where(ItemSuggestion.signature.is_not(None), ItemSuggestion.item_id != item.id,
-               FeedbackItem.received_at >= item.received_at - window,
-               FeedbackItem.received_at <= item.received_at + window)
+        .where(
+            ItemSuggestion.signature.is_not(None),
+            ItemSuggestion.item_id != item.id,
+            FeedbackItem.received_at >= item.received_at - window,
+            FeedbackItem.received_at <= item.received_at + window,
+        )
         .order_by(FeedbackItem.received_at.desc())
         .limit(DUPLICATE_SCAN_LIMIT)
     ).all()
@@ -310,7 +336,9 @@ def related_items(item: FeedbackItem, threshold: float = DUPLICATE_THRESHOLD, li
     for item_id, data in rows:
         index.add_signature(item_id, _signature(data))
     found = index.similar_to_signature(signature, threshold)[:limit]
-    by_id = {i.id: i for i in db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_([f[0] for f in found])))}
+    by_id = {
+        i.id: i for i in db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_([f[0] for f in found])))
+    }
     return [Related(by_id[item_id], score) for item_id, score in found if item_id in by_id]
 
 
@@ -336,8 +364,10 @@ def confirmed_examples() -> list[classifier.Example]:
         )
         .order_by(FeedbackItem.id)
     ).all()
-    return [classifier.Example(f"{r.subject}\n{r.body}", unit_codes.get(r.unit_id), category_codes.get(r.category_id))
-            for r in rows]
+    return [
+        classifier.Example(f"{r.subject}\n{r.body}", unit_codes.get(r.unit_id), category_codes.get(r.category_id))
+        for r in rows
+    ]
 
 
 def training_examples(include_shipped: bool = True, shipped_path: str | Path | None = None) -> list[classifier.Example]:
@@ -357,5 +387,3 @@ def train_model(examples: list[classifier.Example], path: str) -> classifier.Mod
     os.replace(tmp, path)  # workers never load a half-written file
     _model_cache.pop(path, None)
     return model
-
-

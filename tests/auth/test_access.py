@@ -1,4 +1,5 @@
 """Who may open which staff page: every role against every staff route, as a table."""
+
 import pytest
 
 from intake.extensions import db

@@ -1,4 +1,5 @@
 """Signing in and out, and how passwords are kept."""
+
 from urllib.parse import quote
 
 import pytest
@@ -114,4 +115,3 @@ def test_weak_hash_parameters_are_upgraded_at_login(app, client, auth, productio
     with app.app_context():
         upgraded = db.session.scalar(select(User.password_hash).where(User.id == user_id))
     assert not PasswordHasher().check_needs_rehash(upgraded)
-

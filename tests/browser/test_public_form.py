@@ -1,4 +1,5 @@
 """The public form in real Chromium on a phone, as a citizen inside WeChat would use it."""
+
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ def test_phone_submission_with_a_photo_and_status_lookup(app, live_server, phone
     page.select_option("#category_id", label="工作作风 / 服务态度")
     page.fill("#body", BODY)
     page.fill("#location", "政务服务大厅3号窗口，11月2日上午")
-    page.set_input_files("input[type=file]", files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG_1X1}])
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "现场照片.png", "mimeType": "image/png", "buffer": PNG_1X1}]
+    )
     page.fill("#name", "张三")
     page.fill("#email", "zhangsan@example.cn")
     assert no_horizontal_scroll(page)

@@ -1,4 +1,5 @@
 """Staff triage in real Chromium: sign in, open the queue, accept an item with a note."""
+
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ SHOTS = Path("/tmp/intake-shots")
 def test_staff_accepts_an_item_and_the_history_says_who(app, live_server, desktop_page):
     with app.app_context():
         create_user("wangkz", PASSWORD, Role.staff, display_name="王科长")
-        item = create_item(subject="社保窗口中午不开门", body="社保窗口中午十二点到两点半不办理业务，上班族根本没法去。")
+        item = create_item(
+            subject="社保窗口中午不开门", body="社保窗口中午十二点到两点半不办理业务，上班族根本没法去。"
+        )
         db.session.commit()
         code = item.tracking_code
 

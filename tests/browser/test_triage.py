@@ -1,6 +1,7 @@
 """Triage in real Chromium: accept a suggestion from the keyboard, bulk-assign, merge duplicates,
 reply to the reporter by mail (caught by a real SMTP receiver), search in Chinese, and hostile
 mail opened in the triage view without any of its script running."""
+
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,9 @@ def test_merge_duplicates_from_the_item_page(app, live_server, desktop_page, use
     assert page.locator("#item-status").inner_text() == "重复"
     assert page.locator("#merged-into a").inner_text() in {c for _i, c in made}
     with app.app_context():
-        assert {i.duplicate_of_id for i in db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_([dup1, dup2])))} == {primary}
+        assert {
+            i.duplicate_of_id for i in db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_([dup1, dup2])))
+        } == {primary}
 
 
 def test_reply_to_the_reporter_by_mail(app, live_server, desktop_page, users, smtp_server, runner):
@@ -143,8 +146,13 @@ def test_reply_to_the_reporter_by_mail(app, live_server, desktop_page, users, sm
 
 
 def test_search_in_chinese(app, live_server, desktop_page, users):
-    made = make_items(app, ("窗口服务態度差", "办事员不耐烦。"), ("路灯坏了", "县城东门路灯坏了。"),
-                      ("大厅排队", "排队两小时，服务态度还行。"), suggest=False)
+    made = make_items(
+        app,
+        ("窗口服务態度差", "办事员不耐烦。"),
+        ("路灯坏了", "县城东门路灯坏了。"),
+        ("大厅排队", "排队两小时，服务态度还行。"),
+        suggest=False,
+    )
     page = desktop_page
     sign_in(page, live_server)
     page.keyboard.press("/")
@@ -260,8 +268,12 @@ def _png(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + b"\xd0\x30\x30" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG_3X2 = _png(3, 2)  # a picture a browser would happily show, were it allowed to fetch it
@@ -275,7 +287,8 @@ def elsewhere():
 
 
 def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirmed(
-        app, live_server, desktop_page, users, elsewhere):
+    app, live_server, desktop_page, users, elsewhere
+):
     from intake.mailbox import receiving as mailbox_receiving
     from intake.mailbox.jobs import parse_inbound
     from intake.mailbox.models import Direction, ThreadEntry
@@ -286,10 +299,15 @@ def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirme
         assert parse_inbound(row.id) == "new item"
         item_id = db.session.scalar(select(FeedbackItem.id).order_by(FeedbackItem.id.desc()))
         # HTML no sanitizer saw, with a remote picture: the frame's CSP alone must stop it.
-        db.session.add(ThreadEntry(
-            item_id=item_id, direction=Direction.inbound, text="raw",
-            html=f'<img src="{elsewhere.url}/pixel.png" alt="remote"><img src="cid:photo.2x3@zxzx" alt="photo">'
-                 f'<a href="{elsewhere.url}/landing">见这里</a>'))
+        db.session.add(
+            ThreadEntry(
+                item_id=item_id,
+                direction=Direction.inbound,
+                text="raw",
+                html=f'<img src="{elsewhere.url}/pixel.png" alt="remote"><img src="cid:photo.2x3@zxzx" alt="photo">'
+                f'<a href="{elsewhere.url}/landing">见这里</a>',
+            )
+        )
         db.session.commit()
 
     page = desktop_page
@@ -301,8 +319,11 @@ def test_mail_pictures_show_remote_ones_do_not_and_links_open_only_when_confirme
     widths = {}
     for frame in page.frames[1:]:
         frame.wait_for_load_state()
-        widths.update(frame.evaluate(
-            "() => Object.fromEntries([...document.images].map(i => [i.alt, i.complete ? i.naturalWidth : -1]))"))
+        widths.update(
+            frame.evaluate(
+                "() => Object.fromEntries([...document.images].map(i => [i.alt, i.complete ? i.naturalWidth : -1]))"
+            )
+        )
     # The cid: picture (2x3 PNG) shows, in both frames; the SVG, the HTML posing as a PNG and the
     # remote picture do not.
     assert widths["照片"] == 2 and widths["photo"] == 2

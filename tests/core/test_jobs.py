@@ -1,5 +1,6 @@
 """The one way jobs are declared and enqueued, and the old dotted names of jobs that an earlier
 release left waiting in Redis."""
+
 import pytest
 from redis import Redis
 from rq import Queue
@@ -29,7 +30,8 @@ def test_a_job_enqueued_under_its_old_name_before_the_upgrade_runs_after_it(app,
         item_id = item.id
         # What the release before this one put in Redis: a plain rq job named by string.
         old = Queue(app.config["RQ_QUEUE"], connection=redis_connection()).enqueue_call(
-            "workers.jobs.item_received", args=(item_id,), job_id=f"item-received-{item_id}")
+            "workers.jobs.item_received", args=(item_id,), job_id=f"item-received-{item_id}"
+        )
         assert old.func_name == "workers.jobs.item_received"
 
     build_worker(app).work(burst=True)

@@ -1,6 +1,7 @@
 """The demo mailbox of `make run` (intake/dev/demo_mailbox.py): a real private Dovecot under a
 temporary instance directory, its sample mail ingested into items, the sample reply joining its
 item by tracking code, and `intake demo-mail`."""
+
 import os
 import shutil
 
@@ -47,8 +48,12 @@ def test_demo_mailbox_samples_become_items_and_the_reply_joins_its_item(demo, ap
     assert demo_mailbox.seed(box, directory) == 0  # only on the first start
     assert inbox_count(box) == 3
 
-    app.config.update({k: (int(v) if k == "IMAP_PORT" else v) for k, v in box.env().items()},
-                      IMAP_SSL=False, IMAP_STARTTLS=False, IMAP_PROCESSED_FOLDER="")
+    app.config.update(
+        {k: (int(v) if k == "IMAP_PORT" else v) for k, v in box.env().items()},
+        IMAP_SSL=False,
+        IMAP_STARTTLS=False,
+        IMAP_PROCESSED_FOLDER="",
+    )
     with app.app_context():
         mailbox_id = ensure_default_mailbox(app.config).id
         db.session.commit()

@@ -1,5 +1,6 @@
 """kill -9 of the web server while submissions are in flight: what was confirmed is stored once,
 what was not is absent or whole. The app runs under gunicorn as in production."""
+
 import hashlib
 import http.cookiejar
 import re
@@ -38,7 +39,9 @@ def _multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes
     for name, filename, data in files:
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-            f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + b"\r\n"
         )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
@@ -69,8 +72,14 @@ class Reporter(threading.Thread):
             marker = f"t{self.number}-n{n}"
             n += 1
             body, content_type = _multipart(
-                {"csrf_token": token, "kind": "complaint", "unit_id": "0", "category_id": "0",
-                 "body": f"崩溃测试 {marker}：便民窗口工作人员让群众来回跑了三次。", "email": f"{marker}@example.cn"},
+                {
+                    "csrf_token": token,
+                    "kind": "complaint",
+                    "unit_id": "0",
+                    "category_id": "0",
+                    "body": f"崩溃测试 {marker}：便民窗口工作人员让群众来回跑了三次。",
+                    "email": f"{marker}@example.cn",
+                },
                 [("attachments", "现场.png", PNG_1X1)],
             )
             request = urllib.request.Request(self.base + "/jiandu/", data=body, headers={"Content-Type": content_type})
@@ -116,9 +125,21 @@ def gunicorn(app, backend, database_urls, redis_url, tmp_path):
     }
     server = servers.Process(
         "gunicorn",
-        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-         "--chdir", str(ROOT), "wsgi:app"],
-        port, tmp_path, env=env,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--chdir",
+            str(ROOT),
+            "wsgi:app",
+        ],
+        port,
+        tmp_path,
+        env=env,
     )
     server.start()
     base = f"http://127.0.0.1:{port}"

@@ -1,4 +1,5 @@
 """Signed-in members and staff record the channel of a finding; the public cannot."""
+
 import pytest
 from sqlalchemy import select
 
@@ -11,8 +12,14 @@ BODY = "暗访发现：政务大厅不动产窗口中午提前半小时停止取
 
 def _submit(client, **extra):
     page = client.get("/jiandu/").get_data(as_text=True)
-    data = {"csrf_token": csrf_token_from(page), "kind": "report", "unit_id": "1", "category_id": "0",
-            "body": BODY, **extra}
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "kind": "report",
+        "unit_id": "1",
+        "category_id": "0",
+        "body": BODY,
+        **extra,
+    }
     return page, client.post("/jiandu/", data=data)
 
 

@@ -1,6 +1,7 @@
 """The public pages through the test client, on both databases: the form keeps what people typed
 and says what is wrong in their language; uploads are checked; the status page shows no more
 than it should."""
+
 import io
 import re
 
@@ -57,6 +58,7 @@ def assert_everything_kept(html: str, typed: dict, except_fields=()) -> None:
 
 # --- a valid submission ------------------------------------------------------------------
 
+
 def test_valid_submission_stores_everything_typed(app, client, filled):
     response = post_form(client, "/jiandu/", filled)
     assert response.status_code == 303
@@ -66,9 +68,18 @@ def test_valid_submission_stores_everything_typed(app, client, filled):
         item = db.session.scalar(select(FeedbackItem))
         assert item.tracking_code in page and item.lookup_secret in page
         assert (item.kind.value, item.unit_id, item.category_id, item.subject, item.body, item.location) == (
-            "report", int(filled["unit_id"]), int(filled["category_id"]), filled["subject"], BODY, filled["location"]
+            "report",
+            int(filled["unit_id"]),
+            int(filled["category_id"]),
+            filled["subject"],
+            BODY,
+            filled["location"],
         )
-        assert (item.reporter.name, item.reporter.phone, item.reporter.email) == ("张三", "138 0013 8000", "zhangsan@example.cn")
+        assert (item.reporter.name, item.reporter.phone, item.reporter.email) == (
+            "张三",
+            "138 0013 8000",
+            "zhangsan@example.cn",
+        )
         assert item.status is ItemStatus.pending and item.locale == "zh_Hans"
         # Redis is up: the follow-up job is queued; it marks the row itself when it starts.
         assert item.dispatched_at is None
@@ -170,7 +181,7 @@ def test_messages_follow_the_chosen_language(client, filled, how, expected):
 def test_chosen_language_is_remembered(client):
     client.get("/jiandu/?lang=en")
     assert "Submit a report" in client.get("/jiandu/").get_data(as_text=True)
-    assert "<html lang=\"en\">" in client.get("/jiandu/track").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/jiandu/track").get_data(as_text=True)
 
 
 def test_submission_remembers_the_reporters_language(app, client, filled):
@@ -182,14 +193,21 @@ def test_submission_remembers_the_reporters_language(app, client, filled):
 
 # --- uploads -----------------------------------------------------------------------------
 
+
 def _files(*pairs):
     return [(io.BytesIO(data), name) for name, data in pairs]
 
 
 def test_files_are_stored_with_their_original_names(app, client, filled):
     response = post_form(
-        client, "/jiandu/",
-        {**filled, "attachments": _files(("现场照片.png", PNG_1X1), ("办事指南.pdf", PDF_MINIMAL), ("说明.txt", "记录".encode()))},
+        client,
+        "/jiandu/",
+        {
+            **filled,
+            "attachments": _files(
+                ("现场照片.png", PNG_1X1), ("办事指南.pdf", PDF_MINIMAL), ("说明.txt", "记录".encode())
+            ),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 303
@@ -206,8 +224,9 @@ def test_oversized_file_is_explained_and_the_text_kept(app, client, filled):
     app.config["MAX_UPLOAD_MB"] = 1
     big = PNG_1X1 + b"\0" * (1024 * 1024)
     typed = {**filled}
-    response = post_form(client, "/jiandu/", {**typed, "attachments": _files(("大照片.png", big))},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client, "/jiandu/", {**typed, "attachments": _files(("大照片.png", big))}, content_type="multipart/form-data"
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "“大照片.png”超过 1 MB。" in " ".join(errors_in(html))
@@ -218,8 +237,12 @@ def test_oversized_file_is_explained_and_the_text_kept(app, client, filled):
 
 def test_request_over_the_whole_limit_gets_a_friendly_page(app, client, filled):
     app.config["MAX_CONTENT_LENGTH"] = 512 * 1024
-    response = post_form(client, "/jiandu/", {**filled, "attachments": _files(("视频.png", PNG_1X1 + b"\0" * 600_000))},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client,
+        "/jiandu/",
+        {**filled, "attachments": _files(("视频.png", PNG_1X1 + b"\0" * 600_000))},
+        content_type="multipart/form-data",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 413
     assert "文件过大" in html and "您填写的文字仍在表单中" in html
@@ -250,8 +273,9 @@ def test_too_many_files_is_explained(app, client, filled):
     ],
 )
 def test_wrong_file_types_are_refused(app, client, filled, name, data, message):
-    response = post_form(client, "/jiandu/", {**filled, "attachments": _files((name, data))},
-                         content_type="multipart/form-data")
+    response = post_form(
+        client, "/jiandu/", {**filled, "attachments": _files((name, data))}, content_type="multipart/form-data"
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in " ".join(errors_in(html))
@@ -260,6 +284,7 @@ def test_wrong_file_types_are_refused(app, client, filled, name, data, message):
 
 
 # --- CSRF --------------------------------------------------------------------------------
+
 
 @one_backend
 @pytest.mark.parametrize("token", [None, "", "forged-token", "other-session"])
@@ -278,6 +303,7 @@ def test_submission_without_a_valid_csrf_token_is_refused_politely(app, client, 
 
 
 # --- status page -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def submitted(app, client, filled):
@@ -352,7 +378,6 @@ def test_lookup_form_asks_for_missing_fields(client):
 def test_status_page_language_follows_the_visitor(client, submitted):
     code, secret = submitted
     assert "Accepted" in client.get(f"/jiandu/track/{code}?s={secret}&lang=en").get_data(as_text=True)
-
 
 
 def test_anonymous_choice_is_kept_after_an_error(app, client, filled):

@@ -1,4 +1,5 @@
 """Feedback services on both databases: tracking numbers, the status lifecycle, lookup, anonymity."""
+
 import threading
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from intake.feedback.models import (
 from tests.factories import ReporterInputFactory, create_item
 
 # --- tracking codes ----------------------------------------------------------------------
+
 
 def test_tracking_codes_are_sequential_within_a_year_and_restart_each_year(app_ctx, monkeypatch):
     clock = {"now": datetime(2025, 12, 31, 23, 59)}
@@ -117,7 +119,11 @@ def test_every_allowed_transition_changes_status_and_writes_an_event(app, users)
             assert item.status is new
             stored = db.session.get(Event, event.id)
             assert (stored.kind, stored.actor_id, stored.from_value, stored.to_value, stored.note) == (
-                EventKind.status_changed, users["staff"], old.value, new.value, f"{old.value}→{new.value}"
+                EventKind.status_changed,
+                users["staff"],
+                old.value,
+                new.value,
+                f"{old.value}→{new.value}",
             )
             assert (item.closed_at is not None) == (new is ItemStatus.closed)
         changed = db.session.scalar(
@@ -149,12 +155,11 @@ def test_creation_writes_the_first_event(app_ctx):
     item = create_item()
     db.session.commit()
     [event] = item.events
-    assert (event.kind, event.from_value, event.to_value, event.actor_id) == (
-        EventKind.created, None, "pending", None
-    )
+    assert (event.kind, event.from_value, event.to_value, event.actor_id) == (EventKind.created, None, "pending", None)
 
 
 # --- lookup ------------------------------------------------------------------------------
+
 
 def test_lookup_needs_the_matching_secret(app_ctx):
     item = create_item()
@@ -178,6 +183,7 @@ def test_lookup_accepts_lower_case_and_surrounding_spaces(app_ctx):
 
 # --- reporters ---------------------------------------------------------------------------
 
+
 def test_anonymous_submission_keeps_no_contact_details(app_ctx):
     item = create_item(reporter=services.ReporterInput(wants_anonymity=True))
     db.session.commit()
@@ -187,7 +193,9 @@ def test_anonymous_submission_keeps_no_contact_details(app_ctx):
 
 
 def test_named_reporter_is_stored_cleaned(app_ctx):
-    item = create_item(reporter=ReporterInputFactory.build(name="  王五 ", phone=" 13800001111 ", email=" Wang@Example.CN "))
+    item = create_item(
+        reporter=ReporterInputFactory.build(name="  王五 ", phone=" 13800001111 ", email=" Wang@Example.CN ")
+    )
     db.session.commit()
     reporter = db.session.get(Reporter, item.reporter_id)
     assert (reporter.name, reporter.phone, reporter.email) == ("王五", "13800001111", "wang@example.cn")
@@ -208,4 +216,3 @@ def test_undispatched_items_are_listed_until_marked(app_ctx):
     services.mark_dispatched([first.id])
     db.session.commit()
     assert services.undispatched_item_ids() == [second.id]
-

@@ -1,5 +1,6 @@
 """Mailbox fixtures: a real Dovecot (one per session, a fresh user per test), APPEND, and an app
 whose default mailbox is that user's INBOX. Jobs run in a real rq worker on the private Redis."""
+
 import itertools
 import uuid
 
@@ -67,9 +68,16 @@ def imap_append(imap):
 def mail_app(app, imap_account):
     """The app with its default mailbox pointed at the test user's INBOX."""
     app.config.update(
-        IMAP_HOST=imap_account["host"], IMAP_PORT=imap_account["port"], IMAP_SSL=False,
-        IMAP_STARTTLS=False, IMAP_USER=imap_account["user"], IMAP_PASSWORD=imap_account["password"],
-        IMAP_FOLDER="INBOX", IMAP_PROCESSED_FOLDER="", IMAP_POLL_SECONDS=1, IMAP_TIMEOUT_SECONDS=20,
+        IMAP_HOST=imap_account["host"],
+        IMAP_PORT=imap_account["port"],
+        IMAP_SSL=False,
+        IMAP_STARTTLS=False,
+        IMAP_USER=imap_account["user"],
+        IMAP_PASSWORD=imap_account["password"],
+        IMAP_FOLDER="INBOX",
+        IMAP_PROCESSED_FOLDER="",
+        IMAP_POLL_SECONDS=1,
+        IMAP_TIMEOUT_SECONDS=20,
     )
     with app.app_context():
         from intake.mailbox.services import ensure_default_mailbox

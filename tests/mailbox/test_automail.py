@@ -1,4 +1,5 @@
 """Machine-sent mail (auto-replies, lists, bounces) is recognised with a reason."""
+
 from __future__ import annotations
 
 from email.parser import BytesParser

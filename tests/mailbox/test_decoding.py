@@ -1,4 +1,5 @@
 """Decoding real-world mail bytes: charsets, headers, bodies, attachments and hostile structures."""
+
 from __future__ import annotations
 
 import base64
@@ -29,10 +30,15 @@ def parse(name: str):
 
 # --- charsets of the body ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "case, text, charset",
     [
-        ("gbk_body_labelled_gb2312", "我叫王镕，和同事张喆、李堃一起去政务服务大厅办理营业执照，跑了三次还没办好。", "gb18030"),
+        (
+            "gbk_body_labelled_gb2312",
+            "我叫王镕，和同事张喆、李堃一起去政务服务大厅办理营业执照，跑了三次还没办好。",
+            "gb18030",
+        ),
         ("big5_traditional", "鎮雄縣政協民主監督郵箱：便民窗口服務態度很好，只跑一次就辦完了。", "big5hkscs"),
         ("big5hkscs_labelled_big5", "佢哋話𨋢壞咗，啲人要行樓梯。", "big5hkscs"),
         ("utf8_8bit_body", "营商环境改善了不少，审批时间从二十天缩短到五天。", "utf-8"),
@@ -70,12 +76,30 @@ def test_ascii_stays_ascii():
 @pytest.mark.parametrize(
     "label, expected",
     [
-        ("gb2312", "gb18030"), ("GBK", "gb18030"), ("x-gbk", "gb18030"), ("cp936", "gb18030"),
-        ("euc-cn", "gb18030"), ("csgb2312", "gb18030"), ("chinese", "gb18030"), ('"gb2312"', "gb18030"),
-        ("big5", "big5hkscs"), ("big5-hkscs", "big5hkscs"), ("x-big5", "big5hkscs"), ("cn-big5", "big5hkscs"),
-        ("ks_c_5601-1987", "cp949"), ("iso-8859-1", "cp1252"), ("latin1", "cp1252"), ("us-ascii", "cp1252"),
-        ("ascii", "cp1252"), ("utf8", "utf-8"), ("x-unknown", None), ("", None), (None, None),
-        ("unicode_escape", None), ("base64", None), ("rot13", None),
+        ("gb2312", "gb18030"),
+        ("GBK", "gb18030"),
+        ("x-gbk", "gb18030"),
+        ("cp936", "gb18030"),
+        ("euc-cn", "gb18030"),
+        ("csgb2312", "gb18030"),
+        ("chinese", "gb18030"),
+        ('"gb2312"', "gb18030"),
+        ("big5", "big5hkscs"),
+        ("big5-hkscs", "big5hkscs"),
+        ("x-big5", "big5hkscs"),
+        ("cn-big5", "big5hkscs"),
+        ("ks_c_5601-1987", "cp949"),
+        ("iso-8859-1", "cp1252"),
+        ("latin1", "cp1252"),
+        ("us-ascii", "cp1252"),
+        ("ascii", "cp1252"),
+        ("utf8", "utf-8"),
+        ("x-unknown", None),
+        ("", None),
+        (None, None),
+        ("unicode_escape", None),
+        ("base64", None),
+        ("rot13", None),
     ],
 )
 def test_normalize_charset(label, expected):
@@ -91,6 +115,7 @@ def test_decode_chain_and_lossy_fallback():
 
 
 # --- headers ----------------------------------------------------------------------------------
+
 
 def test_gbk_characters_in_gb2312_encoded_word():
     parsed = parse("gbk_body_labelled_gb2312")
@@ -170,11 +195,23 @@ def test_zoneless_date_is_china_standard_time():
 
 # --- bodies -----------------------------------------------------------------------------------
 
+
 def test_html_only_mail_is_sanitized_and_readable():
     parsed = parse("html_only_hostile")
     html = parsed.html
-    for forbidden in ("<script", "alert", "onerror", "onload", "javascript:", "tracker.example.com", "style",
-                      "iframe", "evil.example.com", "relative/page.html", "标题不应出现"):
+    for forbidden in (
+        "<script",
+        "alert",
+        "onerror",
+        "onload",
+        "javascript:",
+        "tracker.example.com",
+        "style",
+        "iframe",
+        "evil.example.com",
+        "relative/page.html",
+        "标题不应出现",
+    ):
         assert forbidden not in html
     assert 'href="https://www.zx.gov.cn/"' in html
     assert 'href="mailto:jdyx@zxzx.gov.cn"' in html
@@ -232,6 +269,7 @@ def test_sanitize_html_keeps_cid_images_only():
 
 
 # --- attachments ------------------------------------------------------------------------------
+
 
 def test_outlook_encoded_word_inside_quoted_filename():
     (attachment,) = parse("outlook_quoted_encoded_filename").attachments
@@ -294,7 +332,8 @@ def _winmail_only(tnef: bytes) -> bytes:
     return (
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
         b'Content-Type: application/ms-tnef; name="winmail.dat"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-        + base64.encodebytes(tnef) + b"\r\n--b--\r\n"
+        + base64.encodebytes(tnef)
+        + b"\r\n--b--\r\n"
     )
 
 
@@ -358,6 +397,7 @@ def test_sanitize_filename_bounds_length_and_keeps_extension():
 
 # --- hostile structures -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "case, reason",
     [
@@ -382,7 +422,8 @@ def test_limits_are_configurable():
 
 def test_long_header_inside_a_part_is_refused():
     raw = (
-        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nX-Long: ' + b"a" * 70_000
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nX-Long: '
+        + b"a" * 70_000
         + b"\r\n\r\nbody\r\n--b--\r\n"
     )
     with pytest.raises(HostileMessage):
@@ -414,9 +455,11 @@ def test_every_fixture_parses_or_is_refused():
 def test_eight_bit_bytes_in_a_content_type_make_it_the_default():
     # Found by the pipeline property test: the stdlib keeps "/\x80" as the type, with a lone
     # surrogate no database driver accepts.
-    raw = (b'From: a@example.cn\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
-           b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
-           b"--b\r\nContent-Type: /\x80\r\nContent-Disposition: attachment\r\n\r\nzz\r\n--b--\r\n")
+    raw = (
+        b'From: a@example.cn\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+        b"--b\r\nContent-Type: /\x80\r\nContent-Disposition: attachment\r\n\r\nzz\r\n--b--\r\n"
+    )
     parsed = parse_message(raw)
     assert parsed.text == "hi"
     assert [a.content_type for a in parsed.attachments] == ["text/plain"]

@@ -1,4 +1,5 @@
 """Whatever bytes arrive, parse_message returns a ParsedMessage or raises MailParseError; nothing else."""
+
 from __future__ import annotations
 
 import base64
@@ -22,19 +23,64 @@ BOUNDED = settings(
 )
 
 CHARSETS = [
-    "utf-8", "UTF-8", "gb2312", "gbk", "gb18030", "big5", "big5-hkscs", "ks_c_5601-1987", "iso-8859-1",
-    "us-ascii", "utf-16", "utf-7", "iso-2022-jp", "x-unknown", "", "rot13", "base64", "unicode_escape",
-    "idna", "\"gb2312\"", "utf-8*zh", "x\x00y",
+    "utf-8",
+    "UTF-8",
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "big5",
+    "big5-hkscs",
+    "ks_c_5601-1987",
+    "iso-8859-1",
+    "us-ascii",
+    "utf-16",
+    "utf-7",
+    "iso-2022-jp",
+    "x-unknown",
+    "",
+    "rot13",
+    "base64",
+    "unicode_escape",
+    "idna",
+    '"gb2312"',
+    "utf-8*zh",
+    "x\x00y",
 ]
 HEADER_NAMES = [
-    "Subject", "From", "To", "Cc", "Reply-To", "Date", "Message-ID", "In-Reply-To", "References",
-    "Content-Type", "Content-Disposition", "Content-Transfer-Encoding", "Content-ID", "Auto-Submitted",
-    "Precedence", "List-Id", "Return-Path", "X-Autoreply", "X-Failed-Recipients",
+    "Subject",
+    "From",
+    "To",
+    "Cc",
+    "Reply-To",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Transfer-Encoding",
+    "Content-ID",
+    "Auto-Submitted",
+    "Precedence",
+    "List-Id",
+    "Return-Path",
+    "X-Autoreply",
+    "X-Failed-Recipients",
 ]
 CONTENT_TYPES = [
-    "text/plain", "text/html", "text/rfc822-headers", "application/octet-stream", "image/png",
-    "application/ms-tnef", "message/rfc822", "message/delivery-status", "message/global", "text", "",
-    "multipart/mixed", "x/y/z",
+    "text/plain",
+    "text/html",
+    "text/rfc822-headers",
+    "application/octet-stream",
+    "image/png",
+    "application/ms-tnef",
+    "message/rfc822",
+    "message/delivery-status",
+    "message/global",
+    "text",
+    "",
+    "multipart/mixed",
+    "x/y/z",
 ]
 ENCODINGS = ["7bit", "8bit", "binary", "base64", "quoted-printable", "x-uuencode", "garbage", ""]
 SUBTYPES = ["mixed", "alternative", "related", "report; report-type=delivery-status", "digest", "signed"]
@@ -58,14 +104,25 @@ header_values = st.one_of(
     st.builds(lambda c, s: b"text/plain; charset=" + c + s, charsets, st.binary(max_size=20)),
     st.builds(
         lambda c, s: b"attachment; filename*0*=" + c + b"''" + s + b"; filename*1*=%E4%B8",
-        charsets, st.binary(max_size=20),
+        charsets,
+        st.binary(max_size=20),
     ),
     st.builds(lambda s: b'attachment; filename="' + s + b'"', st.binary(max_size=20)),
-    st.sampled_from([
-        b"<[x@microsoft.com]>", b"<>", b"<<a@b>>", b"", b"\x00", b"rfc822; a@b.cn", b"no",
-        b"text/plain; charset*=utf-8''gbk", b"text/plain; charset*0*=''%FF; charset*1=x",
-        b"multipart/mixed; boundary*=''b1", b'attachment; filename*=gb2312\'\'%D5%FB"; name="a/b',
-    ]),
+    st.sampled_from(
+        [
+            b"<[x@microsoft.com]>",
+            b"<>",
+            b"<<a@b>>",
+            b"",
+            b"\x00",
+            b"rfc822; a@b.cn",
+            b"no",
+            b"text/plain; charset*=utf-8''gbk",
+            b"text/plain; charset*0*=''%FF; charset*1=x",
+            b"multipart/mixed; boundary*=''b1",
+            b"attachment; filename*=gb2312''%D5%FB\"; name=\"a/b",
+        ]
+    ),
 )
 headers = st.lists(st.tuples(st.sampled_from(HEADER_NAMES).map(str.encode), header_values), max_size=8)
 

@@ -1,6 +1,7 @@
 """Faults done for real: processes killed with SIGKILL, Dovecot restarted mid-poll, Redis
 stopped, the database made unreachable. Then count: every message exactly one item, none lost,
 none doubled, nothing marked on the server before its item was committed."""
+
 import collections
 import os
 import random
@@ -55,8 +56,14 @@ class Managed:
 
     def start(self) -> None:
         log = open(self.logdir / f"{self.name}.log", "ab")
-        self.proc = subprocess.Popen([FLASK, "--app", "wsgi", "intake", *self.args], cwd=ROOT, env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [FLASK, "--app", "wsgi", "intake", *self.args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def kill9(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -76,10 +83,20 @@ def process_env(app, **extra) -> dict:
     c = app.config
     env = dict(os.environ)
     env.update(
-        INTAKE_CONFIG="test", DATABASE_URL=c["SQLALCHEMY_DATABASE_URI"], REDIS_URL=c["REDIS_URL"],
-        UPLOAD_DIR=c["UPLOAD_DIR"], IMAP_HOST=c["IMAP_HOST"], IMAP_PORT=str(c["IMAP_PORT"]), IMAP_SSL="0",
-        IMAP_USER=c["IMAP_USER"], IMAP_PASSWORD=c["IMAP_PASSWORD"], IMAP_POLL_SECONDS="1",
-        IMAP_BATCH_MESSAGES="20", MAIL_REQUEUE_SECONDS="3", SMTP_HOST="", PYTHONUNBUFFERED="1",
+        INTAKE_CONFIG="test",
+        DATABASE_URL=c["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=c["REDIS_URL"],
+        UPLOAD_DIR=c["UPLOAD_DIR"],
+        IMAP_HOST=c["IMAP_HOST"],
+        IMAP_PORT=str(c["IMAP_PORT"]),
+        IMAP_SSL="0",
+        IMAP_USER=c["IMAP_USER"],
+        IMAP_PASSWORD=c["IMAP_PASSWORD"],
+        IMAP_POLL_SECONDS="1",
+        IMAP_BATCH_MESSAGES="20",
+        MAIL_REQUEUE_SECONDS="3",
+        SMTP_HOST="",
+        PYTHONUNBUFFERED="1",
     )
     env.update({k: str(v) for k, v in extra.items()})
     return env
@@ -102,7 +119,7 @@ def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap
     try:
         for _ in range(14):
             time.sleep(rnd.uniform(0.2, 1.5))
-            for raw in messages[appended:appended + 50]:
+            for raw in messages[appended : appended + 50]:
                 imap.append("INBOX", raw)
             appended = min(n_messages, appended + 50)
             victim = rnd.choice(everyone)
@@ -115,8 +132,10 @@ def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap
         while time.monotonic() < deadline:
             with mail_app.app_context():
                 done = db.session.scalar(
-                    select(func.count()).where(InboundMessage.state == InboundState.parsed,
-                                               InboundMessage.marked_at.is_not(None)))
+                    select(func.count()).where(
+                        InboundMessage.state == InboundState.parsed, InboundMessage.marked_at.is_not(None)
+                    )
+                )
             if done >= n_messages:
                 break
             time.sleep(0.5)
@@ -161,8 +180,14 @@ def test_dovecot_restarted_in_the_middle_of_a_poll(mail_app, mailbox_id, imap, d
         _wait_for_rows(mail_app, n_messages)
         dovecot.stop()  # and once more while it idles
         dovecot.start()
-        late = imap_client({"host": "127.0.0.1", "port": dovecot.port, "user": mail_app.config["IMAP_USER"],
-                            "password": mail_app.config["IMAP_PASSWORD"]})
+        late = imap_client(
+            {
+                "host": "127.0.0.1",
+                "port": dovecot.port,
+                "user": mail_app.config["IMAP_USER"],
+                "password": mail_app.config["IMAP_PASSWORD"],
+            }
+        )
         late.append("INBOX", marked_message(n_messages))
         late.logout()
         _wait_for_rows(mail_app, n_messages + 1, timeout=20)
@@ -218,9 +243,15 @@ def test_database_unreachable_nothing_is_marked(imap_account, imap, redis_url, r
         servers.fail("postgresql", str(exc))
     try:
         app = create_app(
-            "test", SQLALCHEMY_DATABASE_URI=url, REDIS_URL=redis_url, UPLOAD_DIR=str(tmp_path / "uploads"),
-            IMAP_HOST=imap_account["host"], IMAP_PORT=imap_account["port"], IMAP_SSL=False,
-            IMAP_USER=imap_account["user"], IMAP_PASSWORD=imap_account["password"],
+            "test",
+            SQLALCHEMY_DATABASE_URI=url,
+            REDIS_URL=redis_url,
+            UPLOAD_DIR=str(tmp_path / "uploads"),
+            IMAP_HOST=imap_account["host"],
+            IMAP_PORT=imap_account["port"],
+            IMAP_SSL=False,
+            IMAP_USER=imap_account["user"],
+            IMAP_PASSWORD=imap_account["password"],
             SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}},
         )
         with app.app_context():

@@ -1,4 +1,5 @@
 """`intake import` (mbox, Maildir, .eml) through the same pipeline, and `intake export`."""
+
 import json
 import mailbox
 

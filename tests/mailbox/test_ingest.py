@@ -1,5 +1,6 @@
 """The mailbox end to end against real Dovecot, Redis, SMTP and both databases: APPEND → watcher →
 raw row → parse job → committed item → message marked on the server."""
+
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -15,8 +16,15 @@ from tests.mailbox.conftest import drain, flags_by_uid, imap_client, ingest, pol
 MAIL = Path(__file__).resolve().parent.parent / "data" / "mail"
 
 
-def mail(subject: str, body: str, *, sender: str = "zhangsan@example.cn", message_id: str | None = None,
-         extra: str = "", charset: str = "utf-8") -> bytes:
+def mail(
+    subject: str,
+    body: str,
+    *,
+    sender: str = "zhangsan@example.cn",
+    message_id: str | None = None,
+    extra: str = "",
+    charset: str = "utf-8",
+) -> bytes:
     """A plain message as a mailer writes it (8-bit body in the declared charset)."""
     message_id = message_id or make_msgid(domain="example.cn")
     if not subject.isascii():
@@ -125,7 +133,8 @@ def test_reply_joins_its_item_by_tracking_code_and_by_references(mail_app, mailb
     )
     # By In-Reply-To against the receipt we sent, with an unrelated subject.
     reply_by_reference = mail(
-        "Re: hello", "On Tue, 3 Nov 2026 at 10:20, 政协 <jdyx@zxzx.gov.cn> wrote:\r\n> quoted",
+        "Re: hello",
+        "On Tue, 3 Nov 2026 at 10:20, 政协 <jdyx@zxzx.gov.cn> wrote:\r\n> quoted",
         extra=f"In-Reply-To: <{ack_entry.message_id}>\r\nReferences: {first_id} <{ack_entry.message_id}>\r\n",
     )
     imap_append(reply_by_code)
@@ -220,13 +229,13 @@ def test_uidvalidity_change_rescans_without_duplicates_and_alerts(mail_app, mail
         assert mailbox.uidvalidity != before
         assert mailbox.alert and "UIDVALIDITY" in mailbox.alert
         assert count(FeedbackItem) == 4
-        assert db.session.scalar(
-            select(func.count()).where(InboundMessage.state == InboundState.duplicate)
-        ) == 3
+        assert db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.duplicate)) == 3
     assert all(INGESTED in f for f in flags_by_uid(imap, "Jiandu").values())
 
 
-def test_acknowledgement_once_per_sender_never_to_auto_mail(mail_app, mailbox_id, imap_append, smtp_server, client, users, auth):
+def test_acknowledgement_once_per_sender_never_to_auto_mail(
+    mail_app, mailbox_id, imap_append, smtp_server, client, users, auth
+):
     imap_append(mail("第一件事", "内容一", sender="citizen@example.cn"))
     imap_append(mail("第二件事", "内容二", sender="citizen@example.cn"))  # same sender, same window
     imap_append((MAIL / "auto_submitted_reply.eml").read_bytes())
@@ -271,7 +280,9 @@ def test_bounce_marks_the_address_and_stops_receipts(mail_app, mailbox_id, imap_
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_oversize_message_is_recorded_marked_and_fetched_anew_on_replay(mail_app, mailbox_id, imap_append, imap, runner):
+def test_oversize_message_is_recorded_marked_and_fetched_anew_on_replay(
+    mail_app, mailbox_id, imap_append, imap, runner
+):
     mail_app.config["MAX_MESSAGE_MB"] = 1
     imap_append(mail("很大的附件", "大" * 700_000))  # 2.1 MB of UTF-8
     imap_append(mail("小的", "正常"))
@@ -324,7 +335,9 @@ def test_hostile_message_is_quarantined_and_never_blocks_the_next(mail_app, mail
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_failing_message_is_quarantined_after_bounded_tries_then_replayed(mail_app, mailbox_id, imap_append, runner, tmp_path):
+def test_failing_message_is_quarantined_after_bounded_tries_then_replayed(
+    mail_app, mailbox_id, imap_append, runner, tmp_path
+):
     from intake.mailbox.jobs import parse_inbound
 
     mail_app.config["MAIL_MAX_ATTEMPTS"] = 2
@@ -352,8 +365,14 @@ def test_failing_message_is_quarantined_after_bounded_tries_then_replayed(mail_a
         assert db.session.get(InboundMessage, inbound_id).state is InboundState.parsed
         assert count(FeedbackItem) == 1
     poll(mail_app, mailbox_id)
-    client = imap_client({"host": "127.0.0.1", "port": mail_app.config["IMAP_PORT"],
-                          "user": mail_app.config["IMAP_USER"], "password": mail_app.config["IMAP_PASSWORD"]})
+    client = imap_client(
+        {
+            "host": "127.0.0.1",
+            "port": mail_app.config["IMAP_PORT"],
+            "user": mail_app.config["IMAP_USER"],
+            "password": mail_app.config["IMAP_PASSWORD"],
+        }
+    )
     assert all(INGESTED in f for f in flags_by_uid(client).values())
     client.logout()
 
@@ -426,7 +445,9 @@ def test_reply_finds_its_item_by_a_code_with_the_configured_prefix(mail_app, mai
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(mail_app, mailbox_id, imap_append, imap, runner):
+def test_oversize_message_moved_to_the_processed_folder_is_found_by_message_id(
+    mail_app, mailbox_id, imap_append, imap, runner
+):
     mail_app.config.update(MAX_MESSAGE_MB=1, IMAP_PROCESSED_FOLDER="Ingested")
     with mail_app.app_context():
         from intake.mailbox.services import ensure_default_mailbox
@@ -482,8 +503,14 @@ def test_one_batch_that_refers_to_itself(mail_app, mailbox_id, imap_append):
     original = mail("路灯不亮", "东街路灯坏了一个月", message_id=first_id)
     imap_append(mail("窗口排队", "政务大厅排队两小时"))
     imap_append(original)
-    imap_append(mail("补充", "补充一张照片的说明", sender="lisi@example.cn",
-                     extra=f"In-Reply-To: {first_id}\r\nReferences: {first_id}\r\n"))
+    imap_append(
+        mail(
+            "补充",
+            "补充一张照片的说明",
+            sender="lisi@example.cn",
+            extra=f"In-Reply-To: {first_id}\r\nReferences: {first_id}\r\n",
+        )
+    )
     imap_append(original)  # the same bytes again
     imap_append(mail("问题一", "内容一", message_id=conflict_id))
     imap_append(mail("问题二", "内容二", message_id=conflict_id))  # same Message-ID, other content
@@ -498,16 +525,24 @@ def test_one_batch_that_refers_to_itself(mail_app, mailbox_id, imap_append):
     with mail_app.app_context():
         rows = db.session.scalars(select(InboundMessage).order_by(InboundMessage.uid)).all()
         assert [r.state for r in rows] == [
-            InboundState.parsed, InboundState.parsed, InboundState.parsed, InboundState.duplicate,
-            InboundState.parsed, InboundState.parsed, InboundState.parsed,
+            InboundState.parsed,
+            InboundState.parsed,
+            InboundState.parsed,
+            InboundState.duplicate,
+            InboundState.parsed,
+            InboundState.parsed,
+            InboundState.parsed,
         ]
         items = db.session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)).all()
         assert [i.subject for i in items] == ["窗口排队", "路灯不亮", "问题一", "问题二", "表扬"]
         assert [i.number for i in items] == list(range(items[0].number, items[0].number + 5))
         assert rows[2].item_id == rows[1].item_id == rows[3].item_id == items[1].id  # reply and copy joined
-        assert [e.text for e in db.session.scalars(
-            select(ThreadEntry).where(ThreadEntry.item_id == items[1].id).order_by(ThreadEntry.id))] == [
-            "东街路灯坏了一个月", "补充一张照片的说明"]
+        assert [
+            e.text
+            for e in db.session.scalars(
+                select(ThreadEntry).where(ThreadEntry.item_id == items[1].id).order_by(ThreadEntry.id)
+            )
+        ] == ["东街路灯坏了一个月", "补充一张照片的说明"]
         assert rows[4].message_id_conflict and rows[5].message_id_conflict
         assert rows[4].item_id != rows[5].item_id
         # Every new item got its created event, its reporter and (from the triage queue) suggestions.
@@ -531,10 +566,13 @@ def test_photos_sent_in_a_reply_are_kept_with_the_item(mail_app, mailbox_id, ima
         f"Message-ID: {make_msgid(domain='example.cn')}\r\nIn-Reply-To: {first_id}\r\nReferences: {first_id}\r\n"
         'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        + _b64("补充现场照片") + "\r\n"
+        + _b64("补充现场照片")
+        + "\r\n"
         '--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename="=?GB2312?B?'
-        + base64.b64encode("现场.jpg".encode("gb2312")).decode() + '?="\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-        + base64.encodebytes(photo).decode().replace("\n", "\r\n") + "--b--\r\n"
+        + base64.b64encode("现场.jpg".encode("gb2312")).decode()
+        + '?="\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + base64.encodebytes(photo).decode().replace("\n", "\r\n")
+        + "--b--\r\n"
     ).encode()
     imap_append(reply)
     ingest(mail_app, mailbox_id)

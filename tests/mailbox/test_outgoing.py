@@ -1,6 +1,7 @@
 """Mail to reporters about an item, as they receive it through a real SMTP receiver: the
 receipt (回执), threaded when the item came by mail, and a staff reply in the same thread.
 Written before the outgoing mail got one composer, so the mail stays what it was."""
+
 import pytest
 from sqlalchemy import select
 
@@ -24,14 +25,23 @@ def _placeholders(item) -> dict[str, str]:
 
 
 def _outbound(item) -> list[ThreadEntry]:
-    return list(db.session.scalars(select(ThreadEntry).where(
-        ThreadEntry.item_id == item.id, ThreadEntry.direction == Direction.outbound).order_by(ThreadEntry.id)))
+    return list(
+        db.session.scalars(
+            select(ThreadEntry)
+            .where(ThreadEntry.item_id == item.id, ThreadEntry.direction == Direction.outbound)
+            .order_by(ThreadEntry.id)
+        )
+    )
 
 
 @pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
 def test_receipt_of_a_web_report(app_ctx, smtp_server, locale):
-    item = create_item(locale=locale, subject="便民窗口态度生硬", body=BODY,
-                       reporter=ReporterInput(name="孙七", email="sunqi@example.cn"))
+    item = create_item(
+        locale=locale,
+        subject="便民窗口态度生硬",
+        body=BODY,
+        reporter=ReporterInput(name="孙七", email="sunqi@example.cn"),
+    )
     db.session.commit()
 
     assert follow_up_item(item.id) == "sent"
@@ -43,12 +53,25 @@ def test_receipt_of_a_web_report(app_ctx, smtp_server, locale):
 
 
 def test_receipt_of_a_mailed_report_answers_in_its_thread(app_ctx, smtp_server):
-    item = create_item(source=Source.email, locale="en", subject="Broken street light", body="It is dark.",
-                       reporter=ReporterInput(email="walker@example.cn"))
+    item = create_item(
+        source=Source.email,
+        locale="en",
+        subject="Broken street light",
+        body="It is dark.",
+        reporter=ReporterInput(email="walker@example.cn"),
+    )
     for n, message_id in enumerate(["first@mail.example.cn", "second@mail.example.cn"]):
-        db.session.add(ThreadEntry(item_id=item.id, direction=Direction.inbound, message_id=message_id,
-                                   sender="walker@example.cn", subject="Broken street light", text=str(n),
-                                   created_at=utcnow()))
+        db.session.add(
+            ThreadEntry(
+                item_id=item.id,
+                direction=Direction.inbound,
+                message_id=message_id,
+                sender="walker@example.cn",
+                subject="Broken street light",
+                text=str(n),
+                created_at=utcnow(),
+            )
+        )
     db.session.commit()
 
     assert follow_up_item(item.id) == "sent"
@@ -58,8 +81,9 @@ def test_receipt_of_a_mailed_report_answers_in_its_thread(app_ctx, smtp_server):
 
 
 def test_staff_reply_follows_the_receipt_in_its_thread(app_ctx, smtp_server, users):
-    item = create_item(subject="便民窗口态度生硬", body=BODY,
-                       reporter=ReporterInput(name="孙七", email="sunqi@example.cn"))
+    item = create_item(
+        subject="便民窗口态度生硬", body=BODY, reporter=ReporterInput(name="孙七", email="sunqi@example.cn")
+    )
     db.session.commit()
     assert follow_up_item(item.id) == "sent"
     reply = triage.queue_reply(item, users["staff"], "您的反映已受理", "孙七您好：\n\n已受理，转县政务服务中心办理。\n")
@@ -104,10 +128,13 @@ def test_message_ids_are_made_in_the_mail_from_domain(app_ctx, smtp_server, user
     assert "Envelope-From: jiandu@zx.example.gov.cn" in sent
 
 
-@pytest.mark.parametrize("subject, expected", [
-    ("您的反映已受理", "[JD-2026-000123] 您的反映已受理"),
-    ("回复：[JD-2026-000123]  路灯\n不亮", "回复：[JD-2026-000123] 路灯 不亮"),
-    ("长" * 400, "[JD-2026-000123] " + "长" * (300 - 17)),
-])
+@pytest.mark.parametrize(
+    "subject, expected",
+    [
+        ("您的反映已受理", "[JD-2026-000123] 您的反映已受理"),
+        ("回复：[JD-2026-000123]  路灯\n不亮", "回复：[JD-2026-000123] 路灯 不亮"),
+        ("长" * 400, "[JD-2026-000123] " + "长" * (300 - 17)),
+    ],
+)
 def test_the_code_leads_the_subject_once(subject, expected):
     assert outgoing.subject_with_code("JD-2026-000123", subject) == expected

@@ -1,5 +1,6 @@
 """Property: whatever bytes arrive, the parse job ends each message as an item (or a thread
 entry or duplicate) or in quarantine, and no exception escapes it."""
+
 import hashlib
 
 from hypothesis import HealthCheck, given, settings
@@ -10,8 +11,20 @@ from intake.extensions import db
 from intake.mailbox.jobs import parse_inbound
 from intake.mailbox.models import InboundMessage, InboundState
 
-HEADER_NAMES = ["From", "To", "Subject", "Message-ID", "In-Reply-To", "References", "Content-Type",
-                "Content-Transfer-Encoding", "Auto-Submitted", "Date", "MIME-Version", "Content-Disposition"]
+HEADER_NAMES = [
+    "From",
+    "To",
+    "Subject",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Auto-Submitted",
+    "Date",
+    "MIME-Version",
+    "Content-Disposition",
+]
 CHARSETS = ["utf-8", "gb2312", "gbk", "gb18030", "big5", "iso-8859-1", "x-unknown", ""]
 
 
@@ -34,8 +47,14 @@ def messages(draw) -> bytes:
 @given(raw=messages())
 def test_every_message_ends_as_item_or_in_quarantine(app, raw):
     with app.app_context():
-        row = InboundMessage(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw),
-                             state=InboundState.stored, attempts=0, acknowledge=False)
+        row = InboundMessage(
+            raw=raw,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            size=len(raw),
+            state=InboundState.stored,
+            attempts=0,
+            acknowledge=False,
+        )
         db.session.add(row)
         db.session.commit()
         parse_inbound(row.id)  # must not raise

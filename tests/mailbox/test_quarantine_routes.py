@@ -1,4 +1,5 @@
 """The staff quarantine pages: who may see them, what they show, replay with CSRF."""
+
 import pytest
 from sqlalchemy import select
 
@@ -10,13 +11,26 @@ from tests.mailbox.conftest import drain
 from tests.mailbox.test_ingest import MAIL
 
 
-def _store(app, raw: bytes, state=InboundState.quarantined, error="hostile message: MIME nesting deeper than 20",
-           sender="bomb@example.cn") -> int:
+def _store(
+    app,
+    raw: bytes,
+    state=InboundState.quarantined,
+    error="hostile message: MIME nesting deeper than 20",
+    sender="bomb@example.cn",
+) -> int:
     import hashlib
 
     with app.app_context():
-        row = InboundMessage(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), state=state,
-                             error=error, subject="nesting", from_addr=sender, attempts=1)
+        row = InboundMessage(
+            raw=raw,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            size=len(raw),
+            state=state,
+            error=error,
+            subject="nesting",
+            from_addr=sender,
+            attempts=1,
+        )
         db.session.add(row)
         db.session.commit()
         return row.id
@@ -40,9 +54,16 @@ def test_quarantine_access(app, client, users, auth, role, expected):
 def test_quarantine_page_shows_counts_reason_headers_and_replays(app, client, users, auth):
     hostile = _store(app, (MAIL / "nesting_bomb_50.eml").read_bytes())
     # A message quarantined for a reason that no longer holds (say, a full disk) replays into an item.
-    fixed = _store(app, (MAIL / "utf8_base64_body.eml").read_bytes(), error="gave up after 5 tries; last error: OSError")
-    _store(app, b"From: big@example.cn\r\nSubject: big\r\n\r\n", state=InboundState.oversize, error="larger than the limit",
-           sender="big@example.cn")
+    fixed = _store(
+        app, (MAIL / "utf8_base64_body.eml").read_bytes(), error="gave up after 5 tries; last error: OSError"
+    )
+    _store(
+        app,
+        b"From: big@example.cn\r\nSubject: big\r\n\r\n",
+        state=InboundState.oversize,
+        error="larger than the limit",
+        sender="big@example.cn",
+    )
     auth.login("staff")
     page = client.get("/staff/quarantine/").get_data(as_text=True)
     assert 'data-state="quarantined"' in page and "<strong>2</strong>" in page

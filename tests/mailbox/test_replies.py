@@ -1,4 +1,5 @@
 """Tracking codes in subjects and the split of a reply into new and quoted text."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -109,7 +110,7 @@ def test_gmail_reply_fixture_with_wrapped_attribution():
         ("谢谢\n-----邮件原件-----\n发件人: a\n", "谢谢"),
         ("Thanks\n\nFrom: Mailbox <a@b.cn>\nSent: Tuesday\nTo: me\nSubject: x\n\nold", "Thanks"),
         ("收到\n發件人: 信箱\n發送時間: 2026年11月3日\n主題: x\nold", "收到"),
-        ("好的\n\n在 2026-11-03 10:20:00，\"信箱\" <a@b.cn> 写道：\n> 旧内容", "好的"),
+        ('好的\n\n在 2026-11-03 10:20:00，"信箱" <a@b.cn> 写道：\n> 旧内容', "好的"),
         ("好的\n\n信箱 <a@b.cn> 于2026年11月3日周二 10:20写道：\n\n> 旧内容", "好的"),
         ("好的\n\n於 2026年11月3日 上午10:20，信箱 寫道：\n> 舊內容", "好的"),
         ("好的\n在 2026年11月3日 10:20，\n信箱 <a@b.cn> 写道：\n> 旧内容", "好的"),

@@ -1,5 +1,6 @@
 """The printing pipeline: PDFs embed the Noto CJK fonts and their text extracts; Word files
 name their CJK fonts in w:eastAsia; dates are written the official way."""
+
 import io
 import re
 import shutil
@@ -26,13 +27,16 @@ def pdf_tool(name: str, pdf: bytes, tmp_path) -> str:
 NOTO_CJK = re.compile(r"^\S*Noto-?(Sans|Serif)-?CJK\S*\s.*\byes\s+yes\s+yes\b", re.MULTILINE)
 
 
-@pytest.mark.parametrize(("day", "text"), [
-    (date(2026, 12, 6), "二〇二六年十二月六日"),
-    (date(2027, 10, 10), "二〇二七年十月十日"),
-    (date(2030, 11, 21), "二〇三〇年十一月二十一日"),
-    (date(2001, 2, 28), "二〇〇一年二月二十八日"),
-    (date(2028, 3, 31), "二〇二八年三月三十一日"),
-])
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (date(2026, 12, 6), "二〇二六年十二月六日"),
+        (date(2027, 10, 10), "二〇二七年十月十日"),
+        (date(2030, 11, 21), "二〇三〇年十一月二十一日"),
+        (date(2001, 2, 28), "二〇〇一年二月二十八日"),
+        (date(2028, 3, 31), "二〇二八年三月三十一日"),
+    ],
+)
 def test_dates_are_written_in_chinese_numerals(day, text):
     assert chinese_date(day) == text
 
@@ -41,8 +45,12 @@ def test_dates_are_written_in_chinese_numerals(day, text):
 def test_pdf_embeds_noto_cjk_and_its_text_extracts(app, tmp_path):
     app.config["COMMITTEE_NAME"] = "政协镇雄县委员会"
     with app.test_request_context():
-        pdf = render_pdf("printing/sample.html", issued_on=date(2026, 12, 6), title="县政务服务管理局民主监督实施方案",
-                         lines=["为深入开展干部作风和营商环境“双提升”专项行动。"] * 80)
+        pdf = render_pdf(
+            "printing/sample.html",
+            issued_on=date(2026, 12, 6),
+            title="县政务服务管理局民主监督实施方案",
+            lines=["为深入开展干部作风和营商环境“双提升”专项行动。"] * 80,
+        )
     assert pdf.startswith(b"%PDF")
     fonts = pdf_tool("pdffonts", pdf, tmp_path)
     assert NOTO_CJK.search(fonts), fonts
@@ -61,8 +69,12 @@ def test_pdf_embeds_noto_cjk_and_its_text_extracts(app, tmp_path):
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_user_text_cannot_load_files_into_the_pdf(app, tmp_path):
     with app.test_request_context():
-        pdf = render_pdf("printing/sample.html", issued_on=date(2026, 12, 6), title="<img src='file:///etc/passwd'>",
-                         lines=["<style>@import url(file:///etc/hostname)</style>"])
+        pdf = render_pdf(
+            "printing/sample.html",
+            issued_on=date(2026, 12, 6),
+            title="<img src='file:///etc/passwd'>",
+            lines=["<style>@import url(file:///etc/hostname)</style>"],
+        )
     text = pdf_tool("pdftotext", pdf, tmp_path)
     assert "<img src='file:///etc/passwd'>" in text  # printed as text, never interpreted
 

@@ -16,7 +16,8 @@ def cycle_2027(app):
 @pytest.fixture
 def committed_2027(app, cycle_2027):
     with app.app_context():
-        services.commit_draw(2027, 2, "福彩3D 第2027095期 开奖号码", "N N N",
-                             {"zwfw": "上年度已挂牌监督", "gk": "上年度已挂牌监督"})
+        services.commit_draw(
+            2027, 2, "福彩3D 第2027095期 开奖号码", "N N N", {"zwfw": "上年度已挂牌监督", "gk": "上年度已挂牌监督"}
+        )
         db.session.commit()
     return 2027

@@ -1,5 +1,6 @@
 """A supervision year with two listed units, accounts of every role and, on request, approved
 plans, reports, a group and a meeting: the world of the plan, group and meeting tests."""
+
 from datetime import date
 from types import SimpleNamespace
 
@@ -33,8 +34,13 @@ def program(app, users):
     """cu A (县政务服务管理局) and B (县工科局); liaison_b is B's liaison, member_b a second member."""
     ids = cycle_units(app)
     return SimpleNamespace(
-        cu=ids, users=dict(users, liaison_b=make_user(app, "liaison_b", "liaison", unit_code="gk"),
-                           member_b=make_user(app, "member_b", "member")))
+        cu=ids,
+        users=dict(
+            users,
+            liaison_b=make_user(app, "liaison_b", "liaison", unit_code="gk"),
+            member_b=make_user(app, "member_b", "member"),
+        ),
+    )
 
 
 def approved_plan(app, cu_id: int, staff_id: int) -> int:

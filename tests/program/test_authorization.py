@@ -1,5 +1,6 @@
 """Who may open the program's pages, as a table: every role × every route. Staff pages need an
 admin or staff account; the lottery's public record needs none."""
+
 import pytest
 
 from intake.extensions import db

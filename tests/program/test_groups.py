@@ -1,6 +1,7 @@
 """Supervision groups, meetings and a member's work page: groups are formed from members only,
 a member's home after login is their work, and a meeting's finding becomes a feedback item or
 goes straight into the unit's rectification tasks."""
+
 import io
 from datetime import date
 
@@ -44,17 +45,29 @@ def test_staff_form_a_group_through_the_page_and_keep_what_they_typed(app, progr
     assert bad.status_code == 400 and "我们的小组" in bad.get_data(as_text=True)
     nonsense = client.post(url + "/group", data={"csrf_token": token, "name": "小组", "leader_id": "abc"})
     assert nonsense.status_code == 400
-    ok = client.post(url + "/group", data={"csrf_token": token, "name": "我们的小组",
-                                          "leader_id": str(program.users["member"]),
-                                          "member_ids": [str(program.users["member_b"])]})
+    ok = client.post(
+        url + "/group",
+        data={
+            "csrf_token": token,
+            "name": "我们的小组",
+            "leader_id": str(program.users["member"]),
+            "member_ids": [str(program.users["member_b"])],
+        },
+    )
     assert ok.status_code == 303
     with app.app_context():
         assert groups.group_of(program.cu["A"]).leader.id == program.users["member"]
 
 
-@pytest.mark.parametrize(("username", "home"), [
-    ("member", "/member/program/"), ("staff", "/staff/"), ("liaison", "/unit/"), ("admin", "/staff/"),
-])
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [
+        ("member", "/member/program/"),
+        ("staff", "/staff/"),
+        ("liaison", "/unit/"),
+        ("admin", "/staff/"),
+    ],
+)
 def test_after_login_a_member_lands_on_their_work(app, program, username, home):
     client = app.test_client()
     response = AuthActions(client).login(username)
@@ -86,17 +99,30 @@ def test_a_group_member_records_a_meeting_with_photos_and_keeps_input_on_error(a
     AuthActions(client).login("member")
     url = f"/program/units/{program.cu['A']}/meetings/new"
     token = csrf_token_from(client.get(url).get_data(as_text=True))
-    form = {"csrf_token": token, "kind": "inspection", "held_on": "2027-04-08", "place": "政务服务大厅",
-            "participants": "张委员、李委员", "minutes": "", "findings": "三号窗口午休无人\n\n自助机故障无人处理"}
+    form = {
+        "csrf_token": token,
+        "kind": "inspection",
+        "held_on": "2027-04-08",
+        "place": "政务服务大厅",
+        "participants": "张委员、李委员",
+        "minutes": "",
+        "findings": "三号窗口午休无人\n\n自助机故障无人处理",
+    }
     bad = client.post(url, data=form)
     assert bad.status_code == 400 and "三号窗口午休无人" in bad.get_data(as_text=True)
     assert client.post(url, data=dict(form, minutes="记录", held_on="2027-13-45")).status_code == 400
     assert client.post(url, data=dict(form, minutes="记录", kind="party")).status_code == 400
-    not_photo = client.post(url, data=dict(form, minutes="记录", photos=(io.BytesIO(b"%PDF-1.4"), "a.pdf")),
-                            content_type="multipart/form-data")
+    not_photo = client.post(
+        url,
+        data=dict(form, minutes="记录", photos=(io.BytesIO(b"%PDF-1.4"), "a.pdf")),
+        content_type="multipart/form-data",
+    )
     assert not_photo.status_code == 400
-    ok = client.post(url, data=dict(form, minutes="现场察看了办事大厅。", photos=(io.BytesIO(PNG_1X1), "大厅.png")),
-                     content_type="multipart/form-data")
+    ok = client.post(
+        url,
+        data=dict(form, minutes="现场察看了办事大厅。", photos=(io.BytesIO(PNG_1X1), "大厅.png")),
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 303
     with app.app_context():
         meeting = db.session.scalar(select(Meeting))
@@ -104,15 +130,28 @@ def test_a_group_member_records_a_meeting_with_photos_and_keeps_input_on_error(a
         assert [f.text for f in meeting.findings] == ["三号窗口午休无人", "自助机故障无人处理"]
         photo_url = f"/program/meetings/{meeting.id}/photos/{meeting.photos[0].id}"
     photo = client.get(photo_url)
-    assert photo.status_code == 200 and photo.data == PNG_1X1 and photo.headers["Content-Disposition"].startswith("attachment")
+    assert (
+        photo.status_code == 200
+        and photo.data == PNG_1X1
+        and photo.headers["Content-Disposition"].startswith("attachment")
+    )
 
 
 def _meeting(app, program, kind=MeetingKind.symposium) -> list[int]:
     with app.app_context():
         groups.set_group(program.cu["A"], "第一小组", program.users["member"], [])
-        meeting = groups.record_meeting(program.cu["A"], groups.MeetingInput(
-            kind=kind, held_on=date(2027, 4, 8), place="县政务服务管理局会议室", participants="企业代表",
-            minutes="座谈", findings=["企业开办仍需跑三次", "不动产登记窗口排队过长"]), program.users["member"])
+        meeting = groups.record_meeting(
+            program.cu["A"],
+            groups.MeetingInput(
+                kind=kind,
+                held_on=date(2027, 4, 8),
+                place="县政务服务管理局会议室",
+                participants="企业代表",
+                minutes="座谈",
+                findings=["企业开办仍需跑三次", "不动产登记窗口排队过长"],
+            ),
+            program.users["member"],
+        )
         db.session.commit()
         return [f.id for f in meeting.findings]
 
@@ -159,7 +198,9 @@ def test_the_member_page_fits_a_phone(app, program, live_server, browser):
     with app.app_context():
         groups.set_group(program.cu["A"], "第一民主监督小组", program.users["member"], [])
         db.session.commit()
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     page = context.new_page()
     try:
         page.goto(live_server + "/auth/login")
@@ -175,9 +216,14 @@ def test_the_member_page_fits_a_phone(app, program, live_server, browser):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-@pytest.mark.parametrize(("locale", "words"), [
-    ("zh_Hans", ["实施方案", "民主监督小组"]), ("zh_Hant", ["實施方案", "民主監督小組"]), ("en", ["Implementation plan", "Supervision group"]),
-])
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        ("zh_Hans", ["实施方案", "民主监督小组"]),
+        ("zh_Hant", ["實施方案", "民主監督小組"]),
+        ("en", ["Implementation plan", "Supervision group"]),
+    ],
+)
 def test_the_program_pages_speak_each_language(app, program, locale, words):
     from intake.program import plans
 

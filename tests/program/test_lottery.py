@@ -1,4 +1,5 @@
 """The lottery's arithmetic: normalisation, formats, the pool hash, sha256-rank-v1 on a known vector."""
+
 import hashlib
 
 import pytest
@@ -11,17 +12,20 @@ def test_people_type_the_same_value_in_many_ways(typed):
     assert lottery.normalise(typed) == "3 7 2"
 
 
-@pytest.mark.parametrize("beacon_format, value, ok", [
-    ("N N N", "3 7 2", True),
-    ("N N N", "372", False),
-    ("N N N", "3 7 2 1", False),
-    ("N N N", "3 7 a", False),
-    ("NNNNN", "04871", True),
-    ("ＮＮ+Ｎ", "12+7", True),  # the format is normalised too
-    ("", "anything at all", True),
-    ("", "", False),  # there is always a value
-    ("N.N", "1x2", False),  # a dot is a dot, not a wildcard
-])
+@pytest.mark.parametrize(
+    "beacon_format, value, ok",
+    [
+        ("N N N", "3 7 2", True),
+        ("N N N", "372", False),
+        ("N N N", "3 7 2 1", False),
+        ("N N N", "3 7 a", False),
+        ("NNNNN", "04871", True),
+        ("ＮＮ+Ｎ", "12+7", True),  # the format is normalised too
+        ("", "anything at all", True),
+        ("", "", False),  # there is always a value
+        ("N.N", "1x2", False),  # a dot is a dot, not a wildcard
+    ],
+)
 def test_format_check(beacon_format, value, ok):
     assert lottery.matches_format(lottery.normalise(value), beacon_format) is ok
 

@@ -1,6 +1,7 @@
 """Who may open what of the plans, reports, groups and meetings, as a table: every role × every
 route × every method, with ownership (unit A's liaison against unit B's plan and report; a
 member against a unit whose group they are not in)."""
+
 import io
 from datetime import date
 
@@ -15,8 +16,14 @@ from tests.factories import PDF_MINIMAL, PNG_1X1
 from tests.program.plan_world import approved_plan, program  # noqa: F401 - fixture
 
 ROLES = ["public", "staff", "admin", "member", "member_b", "liaison_a", "liaison_b"]
-LOGIN = {"staff": "staff", "admin": "admin", "member": "member", "member_b": "member_b",
-         "liaison_a": "liaison", "liaison_b": "liaison_b"}
+LOGIN = {
+    "staff": "staff",
+    "admin": "admin",
+    "member": "member",
+    "member_b": "member_b",
+    "liaison_a": "liaison",
+    "liaison_b": "liaison_b",
+}
 
 
 @pytest.fixture
@@ -34,20 +41,45 @@ def world(app, program):
         plans.save_plan(plan_b, draft, u["staff"])
         cu_c = services.list_unit(2028, plans.cycle_unit(program.cu["A"]).unit_id).id
         pc = plans.start_plan(cu_c, u["staff"]).id
-        ra = plans.upload_self_report(plans.cycle_unit(program.cu["A"]), u["liaison"],
-                                      UploadInput("甲单位自查报告.pdf", "application/pdf", io.BytesIO(PDF_MINIMAL))).id
-        rb = plans.upload_self_report(plans.cycle_unit(program.cu["B"]), u["liaison_b"],
-                                      UploadInput("乙单位自查报告.pdf", "application/pdf", io.BytesIO(PDF_MINIMAL))).id
+        ra = plans.upload_self_report(
+            plans.cycle_unit(program.cu["A"]),
+            u["liaison"],
+            UploadInput("甲单位自查报告.pdf", "application/pdf", io.BytesIO(PDF_MINIMAL)),
+        ).id
+        rb = plans.upload_self_report(
+            plans.cycle_unit(program.cu["B"]),
+            u["liaison_b"],
+            UploadInput("乙单位自查报告.pdf", "application/pdf", io.BytesIO(PDF_MINIMAL)),
+        ).id
         groups.set_group(program.cu["A"], "第一民主监督小组", u["member"], [])
         groups.set_group(program.cu["B"], "第二民主监督小组", u["member_b"], [])
-        data = groups.MeetingInput(kind=MeetingKind.symposium, held_on=date(2027, 4, 8), place="政务服务大厅",
-                                   participants="委员、企业代表", minutes="座谈纪要", findings=["窗口午休无人值守"])
-        ma = groups.record_meeting(program.cu["A"], data, u["member"],
-                                   [UploadInput("现场.png", "image/png", io.BytesIO(PNG_1X1))])
+        data = groups.MeetingInput(
+            kind=MeetingKind.symposium,
+            held_on=date(2027, 4, 8),
+            place="政务服务大厅",
+            participants="委员、企业代表",
+            minutes="座谈纪要",
+            findings=["窗口午休无人值守"],
+        )
+        ma = groups.record_meeting(
+            program.cu["A"], data, u["member"], [UploadInput("现场.png", "image/png", io.BytesIO(PNG_1X1))]
+        )
         mb = groups.record_meeting(program.cu["B"], data, u["member_b"])
         db.session.commit()
-        return dict(A=program.cu["A"], B=program.cu["B"], pa=pa, pb=pb, pc=pc, ra=ra, rb=rb, ma=ma.id, mb=mb.id,
-                    pha=ma.photos[0].id, fa=ma.findings[0].id, fb=mb.findings[0].id)
+        return dict(
+            A=program.cu["A"],
+            B=program.cu["B"],
+            pa=pa,
+            pb=pb,
+            pc=pc,
+            ra=ra,
+            rb=rb,
+            ma=ma.id,
+            mb=mb.id,
+            pha=ma.photos[0].id,
+            fa=ma.findings[0].id,
+            fb=mb.findings[0].id,
+        )
 
 
 # (method, url, area, owner)
@@ -152,8 +184,11 @@ def test_a_liaison_sees_nothing_of_another_units_plan_or_report(app, world, liai
     assert names[mine][0] in home and names[mine][1] in home
     assert names[theirs][0] not in home and names[theirs][1] not in home
     assert "尚未审定的草稿" not in client.get(f"/unit/program/plans/{world['pb']}").get_data(as_text=True)
-    for url in (f"/unit/program/plans/{world['p' + theirs.lower()]}", f"/unit/program/plans/{world['p' + theirs.lower()]}.pdf",
-                f"/unit/program/reports/{world['r' + theirs.lower()]}"):
+    for url in (
+        f"/unit/program/plans/{world['p' + theirs.lower()]}",
+        f"/unit/program/plans/{world['p' + theirs.lower()]}.pdf",
+        f"/unit/program/reports/{world['r' + theirs.lower()]}",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert names[theirs][0] not in response.get_data(as_text=True)
@@ -164,16 +199,23 @@ def test_a_liaison_uploads_the_self_inspection_report_and_a_bad_file_is_refused(
     AuthActions(client).login("liaison")
     token = csrf_token_from(client.get("/unit/program/").get_data(as_text=True))
     url = f"/unit/program/{program.cu['A']}/reports"
-    bad = client.post(url, data={"csrf_token": token, "note": "第一次自查",
-                                 "report": (io.BytesIO(b"MZ\x90\x00"), "report.exe")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        url,
+        data={"csrf_token": token, "note": "第一次自查", "report": (io.BytesIO(b"MZ\x90\x00"), "report.exe")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400 and "第一次自查" in bad.get_data(as_text=True)
-    fake = client.post(url, data={"csrf_token": token, "report": (io.BytesIO(b"not a pdf"), "自查.pdf")},
-                       content_type="multipart/form-data")
+    fake = client.post(
+        url,
+        data={"csrf_token": token, "report": (io.BytesIO(b"not a pdf"), "自查.pdf")},
+        content_type="multipart/form-data",
+    )
     assert fake.status_code == 400
-    good = client.post(url, data={"csrf_token": token, "note": "按要求完成自查",
-                                  "report": (io.BytesIO(PDF_MINIMAL), "自查报告.pdf")},
-                       content_type="multipart/form-data")
+    good = client.post(
+        url,
+        data={"csrf_token": token, "note": "按要求完成自查", "report": (io.BytesIO(PDF_MINIMAL), "自查报告.pdf")},
+        content_type="multipart/form-data",
+    )
     assert good.status_code == 303
     with app.app_context():
         [report] = plans.reports_of(program.cu["A"])

@@ -1,5 +1,6 @@
 """`intake demo-program`, run by `make run`: two approved plans, a group and a meeting on top of
 the year's drawn units, and nothing more when run again."""
+
 from sqlalchemy import func, select
 
 from intake.extensions import db

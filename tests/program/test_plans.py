@@ -1,5 +1,6 @@
 """Implementation plans: the template, versions, approval that freezes, and the exports (a Word
 file with the sections, a PDF with Noto CJK embedded and the unit's name in its text)."""
+
 import io
 import re
 
@@ -14,8 +15,15 @@ from tests.conftest import AuthActions, csrf_token_from
 from tests.printing.test_documents import NOTO_CJK, pdf_tool
 from tests.program.plan_world import approved_plan, program  # noqa: F401 - fixture
 
-SECTION_HEADINGS = ["一、指导思想", "二、监督原则", "三、领导机构", "四、主要内容", "五、监督方式",
-                    "六、实施步骤及时间安排", "七、工作要求"]
+SECTION_HEADINGS = [
+    "一、指导思想",
+    "二、监督原则",
+    "三、领导机构",
+    "四、主要内容",
+    "五、监督方式",
+    "六、实施步骤及时间安排",
+    "七、工作要求",
+]
 
 
 def test_a_plan_starts_from_the_template_with_the_unit_and_the_stages(app, program):
@@ -69,9 +77,19 @@ def test_staff_edit_approve_and_read_old_versions_through_the_pages(app, program
     page = client.get(plan_url)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "关于对县政务服务管理局开展2027年度挂牌民主监督的实施方案" in html
-    form = {"csrf_token": token, "title": "新标题", "guiding_idea": "新的指导思想", "principles": "原则",
-            "leading_group": "组长｜王明｜县政协主席\n成员｜李华｜县政协秘书长", "leading_office": "",
-            "main_content": "内容", "methods": "方式", "steps": "步骤", "requirements": "", "change_note": "改"}
+    form = {
+        "csrf_token": token,
+        "title": "新标题",
+        "guiding_idea": "新的指导思想",
+        "principles": "原则",
+        "leading_group": "组长｜王明｜县政协主席\n成员｜李华｜县政协秘书长",
+        "leading_office": "",
+        "main_content": "内容",
+        "methods": "方式",
+        "steps": "步骤",
+        "requirements": "",
+        "change_note": "改",
+    }
     # A required section left empty: 400, and everything typed is still in the form.
     bad = client.post(plan_url, data=form)
     assert bad.status_code == 400
@@ -86,14 +104,20 @@ def test_staff_edit_approve_and_read_old_versions_through_the_pages(app, program
         assert [v.number for v in plan.versions] == [1, 2]
         assert plan.latest.leading_group[0] == {"role": "组长", "name": "王明", "title": "县政协主席"}
         plan_id = plan.id
-    assert client.post(f"/staff/program/plans/{plan_id}/approve", data={"csrf_token": token, "version": "1"}
-                       ).status_code == 303
+    assert (
+        client.post(f"/staff/program/plans/{plan_id}/approve", data={"csrf_token": token, "version": "1"}).status_code
+        == 303
+    )
     with app.app_context():
         assert db.session.get(ImplementationPlan, plan_id).approved is None  # v1 is not the newest
-    assert client.post(f"/staff/program/plans/{plan_id}/approve", data={"csrf_token": token, "version": "2"}
-                       ).status_code == 303
-    assert client.post(f"/staff/program/plans/{plan_id}/approve", data={"csrf_token": token, "version": "x"}
-                       ).status_code == 400
+    assert (
+        client.post(f"/staff/program/plans/{plan_id}/approve", data={"csrf_token": token, "version": "2"}).status_code
+        == 303
+    )
+    assert (
+        client.post(f"/staff/program/plans/{plan_id}/approve", data={"csrf_token": token, "version": "x"}).status_code
+        == 400
+    )
     old = client.get(f"/staff/program/plans/{plan_id}/v1")
     assert old.status_code == 200 and "关于对县政务服务管理局" in old.get_data(as_text=True)
     assert client.get(f"/staff/program/plans/{plan_id}/v9").status_code == 404
@@ -138,8 +162,10 @@ def test_the_database_refuses_to_change_an_approved_version(app, program):
 
     plan_id = approved_plan(app, program.cu["A"], program.users["staff"])
     with app.app_context():
-        for statement in ("UPDATE program_plan_versions SET guiding_idea = '篡改' WHERE plan_id = :p",
-                          "DELETE FROM program_plan_versions WHERE plan_id = :p"):
+        for statement in (
+            "UPDATE program_plan_versions SET guiding_idea = '篡改' WHERE plan_id = :p",
+            "DELETE FROM program_plan_versions WHERE plan_id = :p",
+        ):
             with pytest.raises(DatabaseError, match="sealed"):
                 db.session.execute(text(statement), {"p": plan_id})
             db.session.rollback()

@@ -1,5 +1,6 @@
 """The program's pages: staff create a cycle, edit stages, commit and draw; the public sees the
 record and draw.json, which the repository's stdlib script verifies."""
+
 import json
 import subprocess
 import sys
@@ -56,11 +57,15 @@ def test_edit_a_stage_and_mark_it_done(app, staff_client, cycle_2027):
     with app.app_context():
         stage_id = services.get_cycle(2027).stages[2].id
     token = _token(staff_client, "/staff/program/2027")
-    r = staff_client.post(f"/staff/program/2027/stages/{stage_id}",
-                          data={"csrf_token": token, f"s{stage_id}-owner": "县政协办公室", f"s{stage_id}-due_on": "2027-05-20"})
+    r = staff_client.post(
+        f"/staff/program/2027/stages/{stage_id}",
+        data={"csrf_token": token, f"s{stage_id}-owner": "县政协办公室", f"s{stage_id}-due_on": "2027-05-20"},
+    )
     assert r.status_code == 303
-    r = staff_client.post(f"/staff/program/2027/stages/{stage_id}",
-                          data={"csrf_token": token, f"s{stage_id}-owner": "某人", f"s{stage_id}-due_on": "2027-13-40"})
+    r = staff_client.post(
+        f"/staff/program/2027/stages/{stage_id}",
+        data={"csrf_token": token, f"s{stage_id}-owner": "某人", f"s{stage_id}-due_on": "2027-13-40"},
+    )
     assert r.status_code == 400 and 'value="2027-13-40"' in r.get_data(as_text=True)
     r = staff_client.post(f"/staff/program/2027/stages/{stage_id}/done", data={"csrf_token": token})
     assert r.status_code == 303
@@ -85,8 +90,13 @@ def test_the_dashboard_says_what_is_late(app, staff_client):
 
 def test_commit_draw_and_verify_with_the_stdlib_script(app, staff_client, client, cycle_2027, tmp_path):
     token = _token(staff_client, "/staff/program/2027")
-    data = {"csrf_token": token, "count": "2", "beacon_source": "福彩3D 第2027095期 开奖号码", "beacon_format": "N N N",
-            "exclude-zwfw": "上年度已挂牌监督"}
+    data = {
+        "csrf_token": token,
+        "count": "2",
+        "beacon_source": "福彩3D 第2027095期 开奖号码",
+        "beacon_format": "N N N",
+        "exclude-zwfw": "上年度已挂牌监督",
+    }
     assert staff_client.post("/staff/program/2027/commit", data=data).status_code == 303
     committed = client.get("/program/2027/draw.json").get_json()
     assert committed["count"] == 2 and "beacon" not in committed
@@ -97,8 +107,19 @@ def test_commit_draw_and_verify_with_the_stdlib_script(app, staff_client, client
     r = staff_client.post("/staff/program/2027/draw", data={"csrf_token": token, "beacon": "３ ７ ２"})
     assert r.status_code == 303
     record = client.get("/program/2027/draw.json").get_json()
-    for field in ("year", "pool", "pool_sha256", "beacon_format", "count", "beacon_source", "committed_at",
-                  "beacon", "drawn_at", "scores", "selected"):
+    for field in (
+        "year",
+        "pool",
+        "pool_sha256",
+        "beacon_format",
+        "count",
+        "beacon_source",
+        "committed_at",
+        "beacon",
+        "drawn_at",
+        "scores",
+        "selected",
+    ):
         assert field in record
     assert record["beacon"] == "3 7 2" and len(record["selected"]) == 2
     assert [u["code"] for u in record["pool"]] == sorted(u["code"] for u in record["pool"])
@@ -134,8 +155,9 @@ def test_a_correction_shows_beside_the_old_commitment(staff_client, client, comm
     assert 'id="commitment-1"' in page and 'id="commitment-2"' in page and "期号写错" in page
 
 
-@pytest.mark.parametrize("url", ["/program/2031", "/program/2031/draw.json", "/program/99999/draw.json",
-                                 "/program/abc", "/program/1800"])
+@pytest.mark.parametrize(
+    "url", ["/program/2031", "/program/2031/draw.json", "/program/99999/draw.json", "/program/abc", "/program/1800"]
+)
 def test_an_unknown_year_is_a_404_with_a_message(client, url):
     r = client.get(url)
     assert r.status_code == 404
@@ -159,11 +181,14 @@ def test_public_units_pages_follow_the_cycles(app, client, committed_2027):
     assert client.get("/jiandu/units/sw").status_code == 404
 
 
-@pytest.mark.parametrize("locale, words", [
-    ("zh_Hans", ["2027 年度民主监督：抽签", "随机数来源"]),
-    ("zh_Hant", ["2027 年度民主監督：抽籤", "隨機數來源"]),
-    ("en", ["Supervision 2027: the lottery", "Source of the random value"]),
-])
+@pytest.mark.parametrize(
+    "locale, words",
+    [
+        ("zh_Hans", ["2027 年度民主监督：抽签", "随机数来源"]),
+        ("zh_Hant", ["2027 年度民主監督：抽籤", "隨機數來源"]),
+        ("en", ["Supervision 2027: the lottery", "Source of the random value"]),
+    ],
+)
 def test_the_public_page_in_each_language(client, committed_2027, locale, words):
     page = client.get(f"/program/2027?lang={locale}").get_data(as_text=True)
     for word in words:
@@ -190,8 +215,9 @@ def test_a_draw_run_elsewhere_meanwhile_is_a_message_not_a_500(app, staff_client
 
     def another_process_drew_first(year, beacon, actor_id=None):
         monkeypatch.setattr(services, "run_draw", real)
-        other = app.test_cli_runner().invoke(args=["intake", "program", "draw", "run", "--year", "2027",
-                                                   "--beacon", "1 2 3"])
+        other = app.test_cli_runner().invoke(
+            args=["intake", "program", "draw", "run", "--year", "2027", "--beacon", "1 2 3"]
+        )
         assert other.exit_code == 0, other.output
         return real(year, beacon, actor_id)
 
@@ -202,8 +228,9 @@ def test_a_draw_run_elsewhere_meanwhile_is_a_message_not_a_500(app, staff_client
         assert services.get_cycle(2027).draw.beacon == "1 2 3"
 
 
-def test_a_draw_run_between_the_check_and_the_insert_is_refused_by_the_database(app, staff_client, committed_2027,
-                                                                               monkeypatch):
+def test_a_draw_run_between_the_check_and_the_insert_is_refused_by_the_database(
+    app, staff_client, committed_2027, monkeypatch
+):
     from intake.program import lottery
 
     token = _token(staff_client, "/staff/program/2027")
@@ -211,8 +238,9 @@ def test_a_draw_run_between_the_check_and_the_insert_is_refused_by_the_database(
 
     def another_process_drew_meanwhile(beacon, codes):
         monkeypatch.setattr(lottery, "rank", real_rank)
-        other = app.test_cli_runner().invoke(args=["intake", "program", "draw", "run", "--year", "2027",
-                                                   "--beacon", "1 2 3"])
+        other = app.test_cli_runner().invoke(
+            args=["intake", "program", "draw", "run", "--year", "2027", "--beacon", "1 2 3"]
+        )
         assert other.exit_code == 0, other.output
         return real_rank(beacon, codes)
 
@@ -228,6 +256,10 @@ def test_the_script_reads_draw_json_from_a_url(app, live_server, committed_2027)
     with app.app_context():
         services.run_draw(2027, "3 7 2")
         db.session.commit()
-    done = subprocess.run([sys.executable, str(VERIFY), f"{live_server}/program/2027/draw.json"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(VERIFY), f"{live_server}/program/2027/draw.json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and "verified" in done.stdout, done.stdout + done.stderr

@@ -1,5 +1,6 @@
 """Cycles, stages and the lottery against the database, on both backends: the record is sealed
 (by the services and by the database itself), the pool holds only eligible units."""
+
 import json
 from datetime import date, datetime
 
@@ -63,7 +64,8 @@ def test_commit_then_draw_lists_the_drawn_units(app_ctx, committed_2027):
     expected = lottery.rank("3 7 2", [u["code"] for u in commitment.pool])[:2]
     assert draw.selected == [r["code"] for r in expected]
     assert [u.code for u in services.supervised_units(2027)] == sorted(
-        draw.selected, key=lambda c: db.session.scalar(select(Unit.sort_order).where(Unit.code == c)))
+        draw.selected, key=lambda c: db.session.scalar(select(Unit.sort_order).where(Unit.code == c))
+    )
     rows = db.session.scalars(select(CycleUnit).where(CycleUnit.cycle_id == draw.cycle_id)).all()
     assert {r.selection for r in rows} == {SelectionMethod.lottery}
     assert services.supervised_units() == services.supervised_units(2027)  # the latest year now
@@ -99,9 +101,13 @@ def test_a_correction_before_the_draw_is_a_new_commitment_with_its_reason(app_ct
 
 
 def test_bad_input_gives_a_message(app_ctx, cycle_2027):
-    for kwargs in (dict(count=0, beacon_source="x"), dict(count=99, beacon_source="x"),
-                   dict(count=2, beacon_source="  "), dict(count=2, beacon_source="x", exclusions={"nope": "r"}),
-                   dict(count=2, beacon_source="x", exclusions={"cz": " "})):
+    for kwargs in (
+        dict(count=0, beacon_source="x"),
+        dict(count=99, beacon_source="x"),
+        dict(count=2, beacon_source="  "),
+        dict(count=2, beacon_source="x", exclusions={"nope": "r"}),
+        dict(count=2, beacon_source="x", exclusions={"cz": " "}),
+    ):
         with pytest.raises(services.ProgramError):
             services.commit_draw(2027, **kwargs)
     with pytest.raises(services.ProgramError):
@@ -142,17 +148,25 @@ def test_the_database_refuses_a_commitment_after_the_draw_and_a_draw_of_an_old_c
     first = cycle.commitments[0]
     values = {"cycle_id": cycle.id, "commitment_id": first.id, "now": datetime(2027, 5, 1)}
     with pytest.raises((IntegrityError, DBAPIError)):
-        db.session.execute(text(
-            "INSERT INTO lottery_draws (cycle_id, commitment_id, algorithm, beacon, beacon_as_entered, scores_json,"
-            " selected_json, drawn_at) VALUES (:cycle_id, :commitment_id, 'x', '1', '1', '[]', '[]', :now)"), values)
+        db.session.execute(
+            text(
+                "INSERT INTO lottery_draws (cycle_id, commitment_id, algorithm, beacon, beacon_as_entered, scores_json,"
+                " selected_json, drawn_at) VALUES (:cycle_id, :commitment_id, 'x', '1', '1', '[]', '[]', :now)"
+            ),
+            values,
+        )
     db.session.rollback()
     services.run_draw(2027, "1 2 3")
     db.session.commit()
     with pytest.raises((IntegrityError, DBAPIError)):
-        db.session.execute(text(
-            "INSERT INTO lottery_commitments (cycle_id, sequence, draw_count, beacon_source, beacon_format, pool_json,"
-            " pool_sha256, exclusions_json, correction_reason, committed_at)"
-            " VALUES (:cycle_id, 3, 1, 's', '', '[]', 'x', '[]', 'r', :now)"), values)
+        db.session.execute(
+            text(
+                "INSERT INTO lottery_commitments (cycle_id, sequence, draw_count, beacon_source, beacon_format, pool_json,"
+                " pool_sha256, exclusions_json, correction_reason, committed_at)"
+                " VALUES (:cycle_id, 3, 1, 's', '', '[]', 'x', '[]', 'r', :now)"
+            ),
+            values,
+        )
     db.session.rollback()
 
 
@@ -176,8 +190,9 @@ def test_items_and_tasks_of_the_year_about_listed_units_belong_to_the_cycle(app_
     db.session.flush()
     listed.received_at, other.received_at = datetime(2026, 3, 1), datetime(2026, 3, 1)
     late.received_at = datetime(2026, 12, 31, 17)  # 1 January 2027 in the county: next year's
-    task = route_items_to_unit([listed.id], ref.unit["zwfw"], "态度生硬", "整改", users["staff"],
-                               today=date(2026, 3, 2))
+    task = route_items_to_unit(
+        [listed.id], ref.unit["zwfw"], "态度生硬", "整改", users["staff"], today=date(2026, 3, 2)
+    )
     task.created_at = datetime(2026, 3, 2, 2)
     db.session.flush()
     assert db.session.scalars(services.cycle_items_query(2026)).all() == [listed]

@@ -1,5 +1,6 @@
 """Fixtures of the ledger's tests: a second unit's liaison, routed tasks, a calendar that
 does not run out when the suite is run after the package's last known year."""
+
 import json
 from datetime import date
 
@@ -47,7 +48,8 @@ class Ledger:
 
         with self.app.app_context():
             task = routing.route_items_to_unit(
-                item_ids, self.ref.unit[unit], problem, "立即整改，15个工作日内反馈", self.users["staff"], **kw)
+                item_ids, self.ref.unit[unit], problem, "立即整改，15个工作日内反馈", self.users["staff"], **kw
+            )
             db.session.commit()
             return task.id
 
@@ -69,9 +71,14 @@ class Ledger:
                 elif step == "reported_done" and task.status.value in ("signed", "in_progress", "returned"):
                     unit_steps.report_completion(task, liaison, "已完成整改，设立监督岗")
                 elif step == "closed" and task.status.value in ("reported_done", "verifying"):
-                    verification.record_visit(task, self.users["member"], visited_on=date(2026, 11, 20),
-                                          visitors="委员甲、委员乙", findings="现场查看，整改到位",
-                                          outcome=VisitOutcome.accepted)
+                    verification.record_visit(
+                        task,
+                        self.users["member"],
+                        visited_on=date(2026, 11, 20),
+                        visitors="委员甲、委员乙",
+                        findings="现场查看，整改到位",
+                        outcome=VisitOutcome.accepted,
+                    )
             db.session.commit()
 
 

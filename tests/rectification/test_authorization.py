@@ -1,5 +1,6 @@
 """Who may do what in the tracker, as a table: every role × every route × every method, with
 object ownership (unit A's liaison against unit B's tasks and files)."""
+
 import io
 from datetime import timedelta
 
@@ -32,13 +33,24 @@ def world(app, users, ref, liaison_b, ledger):
         att_released = db.session.scalar(select(Attachment.id).where(Attachment.item_id == a1))
         att_hidden = db.session.scalar(select(Attachment.id).where(Attachment.item_id == a2))
         released_attachments.release_attachment(ta, att_released, users["staff"])
-        file_a = unit_steps.add_evidence(ta, users["liaison"], [UploadInput("a.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
+        file_a = unit_steps.add_evidence(
+            ta, users["liaison"], [UploadInput("a.png", "image/png", io.BytesIO(PNG_1X1))]
+        )[0].id
         file_b = unit_steps.add_evidence(tb, liaison_b, [UploadInput("b.png", "image/png", io.BytesIO(PNG_1X1))])[0].id
         request_a = unit_steps.request_extension(ta, users["liaison"], ta.deadline + timedelta(days=10), "理由").id
         db.session.commit()
         code = ta.items[0].tracking_code
-    return dict(A=task_a, B=task_b, file_a=file_a, file_b=file_b, att=att_released, att_hidden=att_hidden,
-                req=request_a, code=code, item=a1)
+    return dict(
+        A=task_a,
+        B=task_b,
+        file_a=file_a,
+        file_b=file_b,
+        att=att_released,
+        att_hidden=att_hidden,
+        req=request_a,
+        code=code,
+        item=a1,
+    )
 
 
 # (method, url, area, owner): owner "A" or "B" for routes about one unit's task.
@@ -157,8 +169,9 @@ def test_the_unit_reads_are_audited_and_liaison_b_never_reads_a(app, world, user
     AuthActions(other).login("liaison_b")
     assert other.get(f"/unit/tasks/{world['A']}").status_code == 404
     with app.app_context():
-        rows = db.session.execute(select(UnitReadAudit.user_id, UnitReadAudit.kind, UnitReadAudit.task_id)
-                                  .order_by(UnitReadAudit.id)).all()
+        rows = db.session.execute(
+            select(UnitReadAudit.user_id, UnitReadAudit.kind, UnitReadAudit.task_id).order_by(UnitReadAudit.id)
+        ).all()
     assert rows == [
         (users["liaison"], ReadKind.task, world["A"]),
         (users["liaison"], ReadKind.evidence, world["A"]),
@@ -177,8 +190,9 @@ def test_members_read_the_report_but_never_who_made_it(app, users, liaison_b, le
     identity stays with staff, even where the reporter wrote their phone into the text."""
     from intake.feedback.services import ReporterInput
 
-    item = ledger.item(subject="盲道被占用", body="银行门口盲道被电动车占用，联系13987654321",
-                       reporter=ReporterInput(**IDENTITY))
+    item = ledger.item(
+        subject="盲道被占用", body="银行门口盲道被电动车占用，联系13987654321", reporter=ReporterInput(**IDENTITY)
+    )
     task_id = ledger.route([item])
     with app.app_context():
         task = db.session.get(RectificationTask, task_id)

@@ -1,5 +1,6 @@
 """In real Chromium: the unit liaison's path through a task, and the reporter's rating on a
 phone. One backend: the browser does not care which database is behind the server."""
+
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ def _login(page, base, username):
     page.get_by_role("button", name="登录").click()
 
 
-def test_the_liaison_signs_reports_progress_asks_for_time_and_reports_done(app, users, ledger, live_server,
-                                                                           desktop_page):
+def test_the_liaison_signs_reports_progress_asks_for_time_and_reports_done(
+    app, users, ledger, live_server, desktop_page
+):
     item_id = ledger.item(body="便民窗口工作人员中午提前下班，群众白跑一趟。")
     task_id = ledger.route([item_id])
     with app.app_context():

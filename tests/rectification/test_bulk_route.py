@@ -1,5 +1,6 @@
 """Routing from the staff queue's bulk actions: the selection becomes one rectification task
 through route_items_to_unit; what cannot be routed is named or nothing changes."""
+
 import pytest
 from sqlalchemy import select
 
@@ -30,8 +31,9 @@ def test_bulk_route_makes_one_task_and_names_what_it_left(app, users, ref, ledge
     staff = app.test_client()
     AuthActions(staff).login("staff")
     assert 'value="route"' in staff.get("/staff/").get_data(as_text=True)
-    html = _bulk(staff, ids + [invalid], unit_id=str(ref.unit["zwfw"]), problem="多个窗口午休不开门",
-                 requirement="调整午间值班")
+    html = _bulk(
+        staff, ids + [invalid], unit_id=str(ref.unit["zwfw"]), problem="多个窗口午休不开门", requirement="调整午间值班"
+    )
     assert "已更新 3 项" in html and invalid_code in html
     with app.app_context():
         tasks = db.session.scalars(select(RectificationTask)).all()

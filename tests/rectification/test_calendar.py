@@ -1,6 +1,7 @@
 """Years the `chinese-calendar` package does not know: provisional deadlines (weekends and the
 statutory holidays of the 2025 《全国年节及纪念日放假办法》), the schedule admins enter from the
 State Council notice, and the recount when they do."""
+
 import json
 from datetime import date
 
@@ -22,12 +23,18 @@ NOTICE_WORKDAYS = "2月14日（周日）、2月20日（周六）上班"
 def test_statutory_holidays_of_2027():
     assert sorted(statutory_days_off(2027)) == [
         date(2027, 1, 1),
-        date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8),  # 除夕, 正月初一至初三
+        date(2027, 2, 5),
+        date(2027, 2, 6),
+        date(2027, 2, 7),
+        date(2027, 2, 8),  # 除夕, 正月初一至初三
         date(2027, 4, 5),  # 清明
-        date(2027, 5, 1), date(2027, 5, 2),
+        date(2027, 5, 1),
+        date(2027, 5, 2),
         date(2027, 6, 9),  # 端午 (五月初五)
         date(2027, 9, 15),  # 中秋 (八月十五)
-        date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3),
+        date(2027, 10, 1),
+        date(2027, 10, 2),
+        date(2027, 10, 3),
     ]
 
 
@@ -57,7 +64,8 @@ def _page(client, url):
 
 
 def test_a_deadline_across_new_year_2027_is_provisional_until_the_schedule_is_entered(
-        app, users, ledger, no_extra_calendar):
+    app, users, ledger, no_extra_calendar
+):
     task_id = ledger.route([ledger.item()], today=date(2026, 12, 20))
     with app.app_context():
         task = db.session.get(RectificationTask, task_id)
@@ -78,9 +86,16 @@ def test_a_deadline_across_new_year_2027_is_provisional_until_the_schedule_is_en
     assert 'data-missing-year="2027"' in html and "/staff/rectification/calendar?year=2027" in html
 
     token = csrf_token_from(_page(admin, "/staff/rectification/calendar?year=2027")[1])
-    response = admin.post("/staff/rectification/calendar", data={
-        "csrf_token": token, "year": "2027", "holidays": NOTICE_HOLIDAYS, "workdays": NOTICE_WORKDAYS,
-        "notice": "国务院办公厅关于2027年部分节假日安排的通知（测试）"})
+    response = admin.post(
+        "/staff/rectification/calendar",
+        data={
+            "csrf_token": token,
+            "year": "2027",
+            "holidays": NOTICE_HOLIDAYS,
+            "workdays": NOTICE_WORKDAYS,
+            "notice": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
+        },
+    )
     assert response.status_code == 303
     status, html = _page(admin, response.headers["Location"])
     assert 'data-day="2027-02-14" data-kind="workday"' in html and 'data-day="2027-01-04" data-kind="holiday"' in html
@@ -88,16 +103,20 @@ def test_a_deadline_across_new_year_2027_is_provisional_until_the_schedule_is_en
     with app.app_context():
         task = db.session.get(RectificationTask, task_id)
         assert (task.deadline, task.deadline_provisional, task.provisional_years) == (date(2027, 1, 12), False, None)
-        events = [(e.kind, e.from_value, e.to_value, e.actor_id) for e in task.events
-                  if e.kind is TaskEventKind.deadline_recomputed]
+        events = [
+            (e.kind, e.from_value, e.to_value, e.actor_id)
+            for e in task.events
+            if e.kind is TaskEventKind.deadline_recomputed
+        ]
         assert events == [(TaskEventKind.deadline_recomputed, "2027-01-11", "2027-01-12", users["admin"])]
     assert 'id="deadline-provisional"' not in _page(liaison, f"/unit/tasks/{task_id}")[1]
     assert 'class="provisional"' not in _page(liaison, "/unit/")[1]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_the_cli_recomputes_after_a_calendar_file_and_checks_years(app, users, ledger, runner, tmp_path,
-                                                                      no_extra_calendar):
+def test_the_cli_recomputes_after_a_calendar_file_and_checks_years(
+    app, users, ledger, runner, tmp_path, no_extra_calendar
+):
     task_id = ledger.route([ledger.item()], today=date(2026, 12, 20))
     result = runner.invoke(args=["intake", "rectification", "calendar-check"])
     assert result.exit_code == 1 and "2027: missing" in result.output
@@ -107,7 +126,9 @@ def test_the_cli_recomputes_after_a_calendar_file_and_checks_years(app, users, l
     result = runner.invoke(args=["intake", "rectification", "recompute-deadlines"])
     assert result.exit_code == 0, result.output
     assert "deadline 2027-01-12, final" in result.output and "1 deadline(s) changed" in result.output
-    assert runner.invoke(args=["intake", "rectification", "recompute-deadlines"]).output.strip() == "0 deadline(s) changed"
+    assert (
+        runner.invoke(args=["intake", "rectification", "recompute-deadlines"]).output.strip() == "0 deadline(s) changed"
+    )
     assert runner.invoke(args=["intake", "rectification", "calendar-check"]).exit_code == 0
     with app.app_context():
         task = db.session.get(RectificationTask, task_id)
@@ -115,20 +136,25 @@ def test_the_cli_recomputes_after_a_calendar_file_and_checks_years(app, users, l
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-@pytest.mark.parametrize("holidays, workdays, message", [
-    ("2028-01-01", "", "不在所填年份"),  # another year
-    ("2027-01-01", "2027-01-05", "是工作日"),  # a Tuesday cannot be a swapped working day
-    ("2027-01-01", "2027-01-01", "同时"),  # both
-    ("2027-13-45", "", "不是日期"),
-    ("放假", "", "至少"),  # no date at all
-])
+@pytest.mark.parametrize(
+    "holidays, workdays, message",
+    [
+        ("2028-01-01", "", "不在所填年份"),  # another year
+        ("2027-01-01", "2027-01-05", "是工作日"),  # a Tuesday cannot be a swapped working day
+        ("2027-01-01", "2027-01-01", "同时"),  # both
+        ("2027-13-45", "", "不是日期"),
+        ("放假", "", "至少"),  # no date at all
+    ],
+)
 def test_the_schedule_is_validated(app, users, holidays, workdays, message):
     client = app.test_client()
     AuthActions(client).login("admin")
     token = csrf_token_from(client.get("/staff/rectification/calendar").get_data(as_text=True))
-    response = client.post("/staff/rectification/calendar?lang=zh_Hans", data={
-        "csrf_token": token, "year": "2027", "holidays": holidays, "workdays": workdays},
-        headers={"Accept-Language": "zh-CN"})
+    response = client.post(
+        "/staff/rectification/calendar?lang=zh_Hans",
+        data={"csrf_token": token, "year": "2027", "holidays": holidays, "workdays": workdays},
+        headers={"Accept-Language": "zh-CN"},
+    )
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     with app.app_context():

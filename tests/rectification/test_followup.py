@@ -1,5 +1,6 @@
 """After closure: staff hear of a reporter's 不满意 (mail and a flag in the ledger), the
 outcome mail spares bouncing addresses, and staff can take a released attachment back."""
+
 from email import message_from_bytes, policy
 
 import pytest
@@ -58,8 +59,12 @@ def test_not_satisfied_mails_staff_and_flags_the_ledger(app, users, ledger, smtp
     AuthActions(staff).login("staff")
     html = staff.get("/staff/rectification/").get_data(as_text=True)
     assert "dissatisfied-flag" in html
-    post_form(staff, f"/staff/rectification/tasks/{task_id}/review", {"decision": "confirm", "note": "已核实，维持销号"},
-              get_url=f"/staff/rectification/tasks/{task_id}")
+    post_form(
+        staff,
+        f"/staff/rectification/tasks/{task_id}/review",
+        {"decision": "confirm", "note": "已核实，维持销号"},
+        get_url=f"/staff/rectification/tasks/{task_id}",
+    )
     assert "dissatisfied-flag" not in staff.get("/staff/rectification/").get_data(as_text=True)
 
 
@@ -81,7 +86,9 @@ def test_staff_hide_a_released_attachment_again(app, users, ledger):
     task_id = ledger.route([item_id])
     with app.app_context():
         attachment_id = db.session.scalar(select(Attachment.id).where(Attachment.item_id == item_id))
-        released_attachments.release_attachment(db.session.get(RectificationTask, task_id), attachment_id, users["staff"])
+        released_attachments.release_attachment(
+            db.session.get(RectificationTask, task_id), attachment_id, users["staff"]
+        )
         db.session.commit()
     liaison, staff = app.test_client(), app.test_client()
     AuthActions(liaison).login("liaison")

@@ -1,6 +1,7 @@
 """权益保障: a reporter with a unique name, phone and email goes the whole way (submit → triage →
 route → the unit works the task → closure → rating); nothing a unit liaison can reach, pages,
 downloads, exports or mail, carries any of it."""
+
 import io
 import re
 import zipfile
@@ -92,12 +93,23 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
 
     # The reporter submits on the public form, naming themselves in the text and the file name.
     public = app.test_client()
-    r = post_form(public, "/jiandu/", {
-        "kind": "complaint", "unit_id": str(ref.unit["zwfw"]), "category_id": "0",
-        "subject": NAME + "反映便民窗口推诿", "body": f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}。窗口让我跑了三趟。",
-        "location": NAME + "家附近的政务大厅", "name": NAME, "phone": PHONE_TYPED, "email": EMAIL,
-        "attachments": (io.BytesIO(PNG_1X1), NAME + "的身份证.png"),
-    }, content_type="multipart/form-data")
+    r = post_form(
+        public,
+        "/jiandu/",
+        {
+            "kind": "complaint",
+            "unit_id": str(ref.unit["zwfw"]),
+            "category_id": "0",
+            "subject": NAME + "反映便民窗口推诿",
+            "body": f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}。窗口让我跑了三趟。",
+            "location": NAME + "家附近的政务大厅",
+            "name": NAME,
+            "phone": PHONE_TYPED,
+            "email": EMAIL,
+            "attachments": (io.BytesIO(PNG_1X1), NAME + "的身份证.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     with app.app_context():
         item = db.session.scalar(select(FeedbackItem))
@@ -109,10 +121,18 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     staff = app.test_client()
     AuthActions(staff).login("staff")
     assert NAME in staff.get(f"/staff/items/{item_id}").get_data(as_text=True)
-    r = post_form(staff, "/staff/rectification/route", {
-        "item_id": item_id, "unit_id": ref.unit["zwfw"], "task_id": "0",
-        "problem": f"群众{NAME}（{PHONE}）反映便民窗口推诿", "requirement": "限期整改",
-    }, get_url=f"/staff/items/{item_id}")
+    r = post_form(
+        staff,
+        "/staff/rectification/route",
+        {
+            "item_id": item_id,
+            "unit_id": ref.unit["zwfw"],
+            "task_id": "0",
+            "problem": f"群众{NAME}（{PHONE}）反映便民窗口推诿",
+            "requirement": "限期整改",
+        },
+        get_url=f"/staff/items/{item_id}",
+    )
     task_id = int(re.search(r"/tasks/(\d+)", r.headers["Location"]).group(1))
     staff_task = f"/staff/rectification/tasks/{task_id}"
     assert post_form(staff, f"{staff_task}/release/{attachment_id}", {}, get_url=staff_task).status_code == 303
@@ -121,27 +141,57 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     liaison = app.test_client()
     AuthActions(liaison).login("liaison")
     url = f"/unit/tasks/{task_id}"
-    assert post_form(liaison, url + "/sign", {"measures": "约谈窗口人员", "responsible_person": "王科长"}, get_url=url).status_code == 303
-    assert post_form(liaison, url + "/progress", {"note": "已约谈", "files": (io.BytesIO(PNG_1X1), "约谈.png")},
-                     get_url=url, content_type="multipart/form-data").status_code == 303
+    assert (
+        post_form(
+            liaison, url + "/sign", {"measures": "约谈窗口人员", "responsible_person": "王科长"}, get_url=url
+        ).status_code
+        == 303
+    )
+    assert (
+        post_form(
+            liaison,
+            url + "/progress",
+            {"note": "已约谈", "files": (io.BytesIO(PNG_1X1), "约谈.png")},
+            get_url=url,
+            content_type="multipart/form-data",
+        ).status_code
+        == 303
+    )
     assert post_form(liaison, url + "/complete", {"completion_report": "已整改"}, get_url=url).status_code == 303
 
     # A member accepts; the reporter is told, and rates it not satisfied, naming themselves.
     member = app.test_client()
     AuthActions(member).login("member")
     murl = f"/member/rectification/tasks/{task_id}"
-    assert post_form(member, murl + "/visit", {"visited_on": "2026-11-20", "visitors": "委员甲", "findings": "到位",
-                                                "outcome": "accepted"}, get_url=murl).status_code == 303
+    assert (
+        post_form(
+            member,
+            murl + "/visit",
+            {"visited_on": "2026-11-20", "visitors": "委员甲", "findings": "到位", "outcome": "accepted"},
+            get_url=murl,
+        ).status_code
+        == 303
+    )
     with app.app_context():
         for notice_id in db.session.scalars(select(ClosureNotice.id)):
             assert notify.notify_closure(notice_id) == "sent"
     status_url = f"/jiandu/track/{code}?s={secret}"
-    assert post_form(public, f"/jiandu/track/{code}/rating", {"s": secret, "grade": "dissatisfied",
-                                                               "comment": f"{NAME}仍不满意，请回电{PHONE}"},
-                     get_url=status_url).status_code == 303
+    assert (
+        post_form(
+            public,
+            f"/jiandu/track/{code}/rating",
+            {"s": secret, "grade": "dissatisfied", "comment": f"{NAME}仍不满意，请回电{PHONE}"},
+            get_url=status_url,
+        ).status_code
+        == 303
+    )
     # Staff send it back; reminders and an escalation go out, to the unit too.
-    assert post_form(staff, f"{staff_task}/review", {"decision": "return", "note": "请继续整改"},
-                     get_url=staff_task).status_code == 303
+    assert (
+        post_form(
+            staff, f"{staff_task}/review", {"decision": "return", "note": "请继续整改"}, get_url=staff_task
+        ).status_code
+        == 303
+    )
     with app.app_context():
         # The day of the deadline: whatever day the suite runs, reminders are due then.
         jobs.tick(db.session.get(RectificationTask, task_id).deadline)
@@ -157,8 +207,9 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     assert "/unit/export.xlsx" in pages
     found = {url: leaks_in_response(resp) for url, resp in pages.items()}
     assert {u: f for u, f in found.items() if f} == {}
-    assert all(resp.status_code == 200 for u, resp in pages.items() if u.startswith("/unit")), \
-        {u: r.status_code for u, r in pages.items()}
+    assert all(resp.status_code == 200 for u, resp in pages.items() if u.startswith("/unit")), {
+        u: r.status_code for u, r in pages.items()
+    }
 
     to_liaison = [m for m in smtp_server.messages if "liaison@zwfw.example.cn" in m.rcpt_tos]
     assert to_liaison, "the unit got no reminder: the mail check would prove nothing"

@@ -1,5 +1,6 @@
 """The 整改台账 export: read back with openpyxl, the county's columns, Chinese intact, real
 dates, filters applied, the unit's copy masked."""
+
 import io
 from datetime import date, datetime
 
@@ -10,8 +11,19 @@ from intake.feedback.services import ReporterInput
 from intake.rectification.ledger import COLUMNS
 from tests.conftest import AuthActions
 
-HEADERS = ["序号", "问题描述", "来源", "责任单位", "整改措施", "责任人", "整改时限", "整改进展", "完成情况",
-           "核实情况", "群众满意度"]
+HEADERS = [
+    "序号",
+    "问题描述",
+    "来源",
+    "责任单位",
+    "整改措施",
+    "责任人",
+    "整改时限",
+    "整改进展",
+    "完成情况",
+    "核实情况",
+    "群众满意度",
+]
 
 
 def _sheet(response):
@@ -27,8 +39,9 @@ def _sheet(response):
 def test_export_columns_dates_filters_and_masking(app, users, ref, ledger):
     assert [c for c, _w in COLUMNS] == HEADERS
     reporter = ReporterInput(name="钱七", phone="13700001111", email="qian7@example.cn")
-    closed = ledger.route([ledger.item(reporter=reporter)], problem="钱七反映：=HYPERLINK(\"x\") 窗口推诿",
-                          today=date(2026, 9, 28))
+    closed = ledger.route(
+        [ledger.item(reporter=reporter)], problem='钱七反映：=HYPERLINK("x") 窗口推诿', today=date(2026, 9, 28)
+    )
     ledger.advance(closed, "closed")
     ledger.route([ledger.item()], unit="gk", problem="工科局审批拖延", today=date(2026, 11, 2))
 

@@ -1,5 +1,6 @@
 """Closing the loop by mail, reminders and escalation: real SMTP receiver, real Redis, and
 each sent at most once however often the job or the tick runs."""
+
 from datetime import date
 from email import message_from_bytes, policy
 

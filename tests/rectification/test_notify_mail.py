@@ -1,6 +1,7 @@
 """The ledger's mail as its recipients receive it through a real SMTP receiver: the outcome to
 the reporter when a task closes, reminders and escalation to the unit and staff. Written before
 the outgoing mail got one composer, so the mail stays what it was."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -18,12 +19,25 @@ from tests.helpers import assert_sent_mail
 
 
 def test_outcome_mail_in_the_reporters_language(app, users, ledger, smtp_server):
-    item_id = ledger.item(locale="zh_Hant", subject="便民窗口态度生硬", body="窗口工作人员态度生硬。",
-                          reporter=ReporterInput(name="赵六", phone="13911112222", email="zhao6@example.cn"))
+    item_id = ledger.item(
+        locale="zh_Hant",
+        subject="便民窗口态度生硬",
+        body="窗口工作人员态度生硬。",
+        reporter=ReporterInput(name="赵六", phone="13911112222", email="zhao6@example.cn"),
+    )
     with app.app_context():
         # A thread the item already has (the receipt): the outcome mail does not answer in it.
-        db.session.add(ThreadEntry(item_id=item_id, direction=Direction.outbound, message_id="receipt@localhost",
-                                   subject="receipt", text="", is_auto=True, created_at=utcnow()))
+        db.session.add(
+            ThreadEntry(
+                item_id=item_id,
+                direction=Direction.outbound,
+                message_id="receipt@localhost",
+                subject="receipt",
+                text="",
+                is_auto=True,
+                created_at=utcnow(),
+            )
+        )
         db.session.commit()
     task_id = ledger.route([item_id])
     ledger.advance(task_id, "closed")
@@ -44,8 +58,11 @@ def test_reminder_to_the_unit_and_escalation_to_staff(app, users, ledger, smtp_s
         for username in ("liaison", "staff"):
             db.session.scalar(select(User).where(User.username == username)).email = f"{username}@example.cn"
         db.session.commit()
-    item_id = ledger.item(subject="便民窗口态度生硬", body="窗口工作人员态度生硬。",
-                          reporter=ReporterInput(name="赵六", phone="13911112222", email="zhao6@example.cn"))
+    item_id = ledger.item(
+        subject="便民窗口态度生硬",
+        body="窗口工作人员态度生硬。",
+        reporter=ReporterInput(name="赵六", phone="13911112222", email="zhao6@example.cn"),
+    )
     task_id = ledger.route([item_id], today=date(2026, 11, 2))  # first answer 11-05, deadline 11-23
     with app.app_context():
         notify.create_due_reminders(date(2026, 11, 4))

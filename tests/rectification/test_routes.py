@@ -1,5 +1,6 @@
 """The whole path through HTTP, on both databases: staff route, the unit works the task,
 members verify (and return it once), the reporter rates."""
+
 import io
 import re
 from datetime import date
@@ -37,10 +38,18 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     auth.login("staff")
     page = client.get(f"/staff/items/{item_id}").get_data(as_text=True)
     assert 'id="route-form"' in page
-    r = post_form(client, "/staff/rectification/route", {
-        "item_id": item_id, "unit_id": ref.unit["zwfw"], "task_id": "0",
-        "problem": "便民窗口工作人员让群众多次往返", "requirement": "限期整改并反馈",
-    }, get_url=f"/staff/items/{item_id}")
+    r = post_form(
+        client,
+        "/staff/rectification/route",
+        {
+            "item_id": item_id,
+            "unit_id": ref.unit["zwfw"],
+            "task_id": "0",
+            "problem": "便民窗口工作人员让群众多次往返",
+            "requirement": "限期整改并反馈",
+        },
+        get_url=f"/staff/items/{item_id}",
+    )
     assert r.status_code == 303
     task_id = int(re.search(r"/tasks/(\d+)", r.headers["Location"]).group(1))
     task = _task(app, task_id)
@@ -53,14 +62,23 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     AuthActions(liaison).login("liaison")
     url = f"/unit/tasks/{task_id}"
     assert liaison.get("/unit/").status_code == 200
-    r = post_form(liaison, url + "/sign", {"measures": "设立监督岗，全员培训", "responsible_person": "王科长"}, get_url=url)
+    r = post_form(
+        liaison, url + "/sign", {"measures": "设立监督岗，全员培训", "responsible_person": "王科长"}, get_url=url
+    )
     assert r.status_code == 303, r.get_data(as_text=True)
     assert _item_status(app, item_id) is ItemStatus.rectifying
-    r = post_form(liaison, url + "/progress", {"note": "已组织培训", "files": (io.BytesIO(PNG_1X1), "现场.png")},
-                  get_url=url, content_type="multipart/form-data")
+    r = post_form(
+        liaison,
+        url + "/progress",
+        {"note": "已组织培训", "files": (io.BytesIO(PNG_1X1), "现场.png")},
+        get_url=url,
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     assert _task(app, task_id).status is TaskStatus.in_progress
-    r = post_form(liaison, url + "/extension", {"requested_deadline": "2026-12-31", "reason": "需采购设备"}, get_url=url)
+    r = post_form(
+        liaison, url + "/extension", {"requested_deadline": "2026-12-31", "reason": "需采购设备"}, get_url=url
+    )
     assert r.status_code == 303
 
     # Staff approve the extension.
@@ -68,8 +86,12 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     AuthActions(staff).login("staff")
     with app.app_context():
         request_id = db.session.get(RectificationTask, task_id).extension_requests[0].id
-    r = post_form(staff, f"/staff/rectification/tasks/{task_id}/extensions/{request_id}",
-                  {"decision": "approve", "note": "同意"}, get_url=f"/staff/rectification/tasks/{task_id}")
+    r = post_form(
+        staff,
+        f"/staff/rectification/tasks/{task_id}/extensions/{request_id}",
+        {"decision": "approve", "note": "同意"},
+        get_url=f"/staff/rectification/tasks/{task_id}",
+    )
     assert r.status_code == 303
     assert _task(app, task_id).deadline == date(2026, 12, 31)
 
@@ -80,11 +102,31 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     AuthActions(member).login("member")
     murl = f"/member/rectification/tasks/{task_id}"
     assert task_id and str(task_id) in member.get("/member/rectification/").get_data(as_text=True)
-    r = post_form(member, murl + "/visit", {"visited_on": "2026-11-20", "visitors": "委员甲", "findings": "仍有群众排队",
-                                             "outcome": "returned", "reasons": ""}, get_url=murl)
+    r = post_form(
+        member,
+        murl + "/visit",
+        {
+            "visited_on": "2026-11-20",
+            "visitors": "委员甲",
+            "findings": "仍有群众排队",
+            "outcome": "returned",
+            "reasons": "",
+        },
+        get_url=murl,
+    )
     assert r.status_code == 400  # reasons are required to return
-    r = post_form(member, murl + "/visit", {"visited_on": "2026-11-20", "visitors": "委员甲", "findings": "仍有群众排队",
-                                             "outcome": "returned", "reasons": "监督岗未设立"}, get_url=murl)
+    r = post_form(
+        member,
+        murl + "/visit",
+        {
+            "visited_on": "2026-11-20",
+            "visitors": "委员甲",
+            "findings": "仍有群众排队",
+            "outcome": "returned",
+            "reasons": "监督岗未设立",
+        },
+        get_url=murl,
+    )
     assert r.status_code == 303
     task = _task(app, task_id)
     assert task.status is TaskStatus.returned and task.returned_count == 1
@@ -92,10 +134,19 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     # Rework, report again, member accepts: the task and its item close; a notice waits.
     r = post_form(liaison, url + "/progress", {"note": "已设立监督岗"}, get_url=url)
     r = post_form(liaison, url + "/complete", {"completion_report": "监督岗已设立"}, get_url=url)
-    r = post_form(member, murl + "/visit", {"visited_on": "2026-11-25", "visitors": "委员甲、委员乙",
-                                             "findings": "整改到位", "outcome": "accepted",
-                                             "photos": (io.BytesIO(PNG_1X1), "核实.png")},
-                  get_url=murl, content_type="multipart/form-data")
+    r = post_form(
+        member,
+        murl + "/visit",
+        {
+            "visited_on": "2026-11-25",
+            "visitors": "委员甲、委员乙",
+            "findings": "整改到位",
+            "outcome": "accepted",
+            "photos": (io.BytesIO(PNG_1X1), "核实.png"),
+        },
+        get_url=murl,
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     assert _task(app, task_id).status is TaskStatus.closed
     assert _item_status(app, item_id) is ItemStatus.closed
@@ -112,8 +163,12 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     status_url = f"/jiandu/track/{code}?s={secret}"
     page = public.get(status_url).get_data(as_text=True)
     assert 'id="rating-form"' in page
-    r = post_form(public, f"/jiandu/track/{code}/rating", {"s": secret, "grade": "dissatisfied", "comment": "还是要排队"},
-                  get_url=status_url)
+    r = post_form(
+        public,
+        f"/jiandu/track/{code}/rating",
+        {"s": secret, "grade": "dissatisfied", "comment": "还是要排队"},
+        get_url=status_url,
+    )
     assert r.status_code == 303
     assert _task(app, task_id).status is TaskStatus.reopened
     page = public.get(status_url).get_data(as_text=True)
@@ -127,8 +182,12 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     assert r.status_code == 404
 
     # Staff send it back to the unit; the item is reopened too.
-    r = post_form(staff, f"/staff/rectification/tasks/{task_id}/review", {"decision": "return", "note": "群众仍不满意"},
-                  get_url=f"/staff/rectification/tasks/{task_id}")
+    r = post_form(
+        staff,
+        f"/staff/rectification/tasks/{task_id}/review",
+        {"decision": "return", "note": "群众仍不满意"},
+        get_url=f"/staff/rectification/tasks/{task_id}",
+    )
     assert r.status_code == 303
     assert _task(app, task_id).status is TaskStatus.returned
     assert _item_status(app, item_id) is ItemStatus.rectifying

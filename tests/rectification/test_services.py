@@ -1,4 +1,5 @@
 """Ledger services on both databases: routing rules, one event per transition, figures."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -51,8 +52,15 @@ def test_each_transition_is_checked_and_leaves_an_event(app_ctx, users, ledger):
     unit_steps.sign_task(task, users["liaison"], measures="措施", responsible_person="王科长")
     unit_steps.report_completion(task, users["liaison"], "做完了")
     with pytest.raises(services.RectificationError):
-        verification.record_visit(task, users["member"], visited_on=date(2026, 11, 20), visitors="委员甲",
-                              findings="没做", outcome=VisitOutcome.returned, reasons=None)
+        verification.record_visit(
+            task,
+            users["member"],
+            visited_on=date(2026, 11, 20),
+            visitors="委员甲",
+            findings="没做",
+            outcome=VisitOutcome.returned,
+            reasons=None,
+        )
     changes = [(e.from_value, e.to_value, e.actor_id) for e in task.events if e.kind is TaskEventKind.status_changed]
     assert changes == [("dispatched", "signed", users["liaison"]), ("signed", "reported_done", users["liaison"])]
 
@@ -70,8 +78,10 @@ def test_figures_per_unit(app_ctx, users, ref, ledger):
     ledger.advance(on_time, "closed")
     ledger.advance(late, "closed")
     # Dispatch and closure times as if it had happened then.
-    for task_id, created, closed in ((on_time, datetime(2026, 11, 2), datetime(2026, 11, 20)),
-                                     (late, datetime(2026, 9, 1), datetime(2026, 11, 1))):  # deadline 09-22
+    for task_id, created, closed in (
+        (on_time, datetime(2026, 11, 2), datetime(2026, 11, 20)),
+        (late, datetime(2026, 9, 1), datetime(2026, 11, 1)),
+    ):  # deadline 09-22
         task = db.session.get(RectificationTask, task_id)
         task.created_at, task.closed_at = created, closed
     items = [i.id for i in db.session.get(RectificationTask, on_time).items]

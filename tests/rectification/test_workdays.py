@@ -1,4 +1,5 @@
 """Deadlines in working days on the official calendar (2026 State Council notice)."""
+
 import json
 from datetime import date
 

@@ -1,4 +1,5 @@
 """Reference data: the seeded units and categories, and the choices the forms offer."""
+
 from sqlalchemy import func, select
 
 from intake.extensions import db

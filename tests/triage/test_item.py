@@ -1,4 +1,5 @@
 """One item in the staff view: its reporter, files and history, and changing its status."""
+
 import hashlib
 import re
 from urllib.parse import quote
@@ -50,7 +51,9 @@ def test_item_page_shows_the_item_and_files_and_the_reporter_on_request(app, sig
     assert "李" in shown and "@example.cn" in shown  # the reporter, for staff only
     assert "查看了反映人联系方式" in history(shown) or "反映人联系方式" in history(shown)
     with app.app_context():
-        viewed = db.session.scalars(select(Event).where(Event.item_id == item_id, Event.kind == EventKind.identity_viewed)).all()
+        viewed = db.session.scalars(
+            select(Event).where(Event.item_id == item_id, Event.kind == EventKind.identity_viewed)
+        ).all()
         assert [e.actor.username for e in viewed] == ["staff"]
 
 
@@ -107,7 +110,9 @@ def test_unknown_status_and_missing_item(signed_in, item_id):
 
 def test_attachments_are_stored_whole_and_downloaded_never_shown(app, signed_in, item_id):
     with app.app_context():
-        attachments = db.session.scalars(select(Attachment).where(Attachment.item_id == item_id).order_by(Attachment.id)).all()
+        attachments = db.session.scalars(
+            select(Attachment).where(Attachment.item_id == item_id).order_by(Attachment.id)
+        ).all()
         files = [(a.id, a.original_name, a.sha256, a.size, path_for(a.stored_name)) for a in attachments]
     assert [name for _id, name, *_ in files] == ["现场照片.png", "规定.pdf"]
     for attachment_id, name, sha256, size, path in files:
@@ -153,9 +158,16 @@ def test_reading_pages_writes_no_templates_and_an_edit_stores_a_default_one(app,
     assert "您的反映已受理" in client.get("/staff/admin/templates").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(ReplyTemplate.id)) is None  # GET wrote nothing
-    response = post_form(client, "/staff/admin/templates", {
-        "template_code": "acceptance", "t-acceptance-name": "受理", "t-acceptance-subject": "已受理",
-        "t-acceptance-body": "您好，编号 {code} 已受理。"})
+    response = post_form(
+        client,
+        "/staff/admin/templates",
+        {
+            "template_code": "acceptance",
+            "t-acceptance-name": "受理",
+            "t-acceptance-subject": "已受理",
+            "t-acceptance-body": "您好，编号 {code} 已受理。",
+        },
+    )
     assert response.status_code == 303
     with app.app_context():
         stored = db.session.scalars(select(ReplyTemplate)).all()

@@ -1,5 +1,6 @@
 """A mail body in the item view: its cid: pictures served from the item's own inline raster
 images (never SVG, never sniffed), and its links listed with their real targets."""
+
 import re
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def mail_item(app):
         item = db.session.scalar(select(FeedbackItem).order_by(FeedbackItem.id.desc()))
         entry = db.session.scalar(select(ThreadEntry).where(ThreadEntry.item_id == item.id))
         return {
-            "item": item.id, "entry": entry.id,
+            "item": item.id,
+            "entry": entry.id,
             "files": {a.original_name: (a.id, a.content_id, a.is_inline) for a in item.attachments},
         }
 
@@ -113,7 +115,8 @@ def test_links_are_only_web_and_mail_addresses():
         '<a href="https://ok.example/?a=1&amp;b=2"> 看 <b>这里</b></a>'
     )
     assert mail_links(hostile) == [
-        MailLink("https://ok.example/?a=1&b=2", "看 这里"), MailLink("MAILTO:x@example.cn", "信"),
+        MailLink("https://ok.example/?a=1&b=2", "看 这里"),
+        MailLink("MAILTO:x@example.cn", "信"),
     ]
     assert mail_links(None) == [] and mail_links("<a href='https://x.example/'") == []
 
@@ -146,8 +149,10 @@ def test_the_frames_signed_picture_address_works_for_that_picture_only(app, sign
     token = address.split("?t=")[1]
     stranger = app.test_client()
     assert stranger.get(address).status_code == 200
-    for other in (f"/staff/items/{item}/inline/{files['fake.png'][0]}?t={token}",
-                  f"/staff/items/{item}/inline/{photo}?t={token}x",
-                  f"/staff/items/{item}/inline/{photo}"):
+    for other in (
+        f"/staff/items/{item}/inline/{files['fake.png'][0]}?t={token}",
+        f"/staff/items/{item}/inline/{photo}?t={token}x",
+        f"/staff/items/{item}/inline/{photo}",
+    ):
         response = stranger.get(other)
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"], other

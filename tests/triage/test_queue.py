@@ -1,4 +1,5 @@
 """The staff queue: newest first, filters, pagination."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -11,7 +12,9 @@ from tests.helpers import post_form
 
 
 def codes_on(html: str) -> list[str]:
-    return re.findall(r'<tr data-item-id="\d+"[^>]*>\s*<td>.*?</td>\s*<td><a href="[^"]+" class="open">([^<]+)</a>', html, re.S)
+    return re.findall(
+        r'<tr data-item-id="\d+"[^>]*>\s*<td>.*?</td>\s*<td><a href="[^"]+" class="open">([^<]+)</a>', html, re.S
+    )
 
 
 @pytest.fixture
@@ -36,8 +39,11 @@ def items(app, ref):
     with app.app_context():
         for n, (subject, unit, category, source, status) in enumerate(rows):
             item = create_item(
-                subject=subject, body=subject + "，具体情况见正文。", source=source,
-                unit_id=ref.unit[unit] if unit else None, category_id=ref.category[category],
+                subject=subject,
+                body=subject + "，具体情况见正文。",
+                source=source,
+                unit_id=ref.unit[unit] if unit else None,
+                category_id=ref.category[category],
             )
             item.received_at = start + timedelta(minutes=n)
             item.status = status
@@ -54,8 +60,16 @@ def test_default_queue_shows_open_items_newest_first(signed_in, items):
 
 def test_a_new_submission_appears_at_the_top(app, signed_in, items):
     public = app.test_client()
-    response = post_form(public, "/jiandu/", {"kind": "complaint", "unit_id": "0", "category_id": "0",
-                                               "body": "刚刚提交的新反映：大厅空调坏了一个月没人修。"})
+    response = post_form(
+        public,
+        "/jiandu/",
+        {
+            "kind": "complaint",
+            "unit_id": "0",
+            "category_id": "0",
+            "body": "刚刚提交的新反映：大厅空调坏了一个月没人修。",
+        },
+    )
     assert response.status_code == 303
     html = signed_in.get("/staff/").get_data(as_text=True)
     top = codes_on(html)[0]

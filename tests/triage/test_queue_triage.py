@@ -1,5 +1,6 @@
 """The triage queue on both databases: Chinese search (two-character words too, either script),
 the new filters with their counts, saved views, bulk actions, merging duplicates."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -31,8 +32,9 @@ def reports(app, users):
     start = datetime(2026, 11, 2, 8, 0)
     with app.app_context():
         for n, (key, (subject, body)) in enumerate(rows.items()):
-            item = create_item(subject=subject, body=body,
-                               uploads=[upload("x.png", PNG_1X1)] if key == "praise" else [])
+            item = create_item(
+                subject=subject, body=body, uploads=[upload("x.png", PNG_1X1)] if key == "praise" else []
+            )
             item.received_at = start + timedelta(hours=n)
             ids[key] = item.id
         db.session.get(FeedbackItem, ids["fees"]).assignee_id = users["staff"]
@@ -88,12 +90,25 @@ def test_bulk_assign_set_unit_invalid_and_route(app, signed_in, reports, users, 
     ids = [reports["attitude"], reports["attitude2"]]
     data = {"action": "assign", "assignee_id": str(users["admin"]), "item_id": [str(i) for i in ids]}
     assert post_form(signed_in, "/staff/bulk", data, get_url="/staff/").status_code == 303
-    post_form(signed_in, "/staff/bulk", {"action": "unit", "unit_id": str(ref.unit["zwfw"]), "item_id": [str(i) for i in ids]},
-              get_url="/staff/")
+    post_form(
+        signed_in,
+        "/staff/bulk",
+        {"action": "unit", "unit_id": str(ref.unit["zwfw"]), "item_id": [str(i) for i in ids]},
+        get_url="/staff/",
+    )
     post_form(signed_in, "/staff/bulk", {"action": "invalid", "item_id": [str(reports["fees"])]}, get_url="/staff/")
-    response = post_form(signed_in, "/staff/bulk", {
-        "action": "route", "unit_id": str(ref.unit["zwfw"]), "problem": "窗口服务态度差",
-        "requirement": "加强窗口人员服务培训", "item_id": [str(i) for i in ids]}, get_url="/staff/")
+    response = post_form(
+        signed_in,
+        "/staff/bulk",
+        {
+            "action": "route",
+            "unit_id": str(ref.unit["zwfw"]),
+            "problem": "窗口服务态度差",
+            "requirement": "加强窗口人员服务培训",
+            "item_id": [str(i) for i in ids],
+        },
+        get_url="/staff/",
+    )
     assert response.status_code == 303
     with app.app_context():
         items = [db.session.get(FeedbackItem, i) for i in ids]
@@ -106,7 +121,9 @@ def test_bulk_assign_set_unit_invalid_and_route(app, signed_in, reports, users, 
         assert len({t.id for i in items for t in tasks_of_item(i.id)}) == 1  # one task for both
         assert db.session.get(FeedbackItem, reports["fees"]).status is ItemStatus.invalid
     # An invalid item cannot be marked invalid again: skipped and named, nothing breaks.
-    again = post_form(signed_in, "/staff/bulk", {"action": "invalid", "item_id": [str(reports["fees"])]}, get_url="/staff/")
+    again = post_form(
+        signed_in, "/staff/bulk", {"action": "invalid", "item_id": [str(reports["fees"])]}, get_url="/staff/"
+    )
     assert "未更改" in signed_in.get(again.headers["Location"]).get_data(as_text=True)
 
 
@@ -114,9 +131,11 @@ def test_merge_duplicates_and_the_public_page_of_a_merged_report(app, client, si
     with app.app_context():
         from intake.triage.suggestions import apply_suggestions
 
-        texts = ["便民窗口中午十二点就关门，下午两点半才开，上班族根本办不了事。",
-                 "便民窗口中午12点就关门，下午两点半才开，上班族根本办不了事情！",
-                 "便民窗口中午十二点就關門，下午兩點半才開，上班族根本辦不了事。"]
+        texts = [
+            "便民窗口中午十二点就关门，下午两点半才开，上班族根本办不了事。",
+            "便民窗口中午12点就关门，下午两点半才开，上班族根本办不了事情！",
+            "便民窗口中午十二点就關門，下午兩點半才開，上班族根本辦不了事。",
+        ]
         items = [create_item(subject="窗口午休不开门", body=t) for t in texts]
         other = create_item(subject="路灯坏了", body="县城东门路灯坏了一个月。")
         db.session.commit()
@@ -128,8 +147,12 @@ def test_merge_duplicates_and_the_public_page_of_a_merged_report(app, client, si
     html = signed_in.get(f"/staff/items/{primary}").get_data(as_text=True)
     related = re.search(r'<ul class="related">(.*?)</ul>', html, re.S).group(1)
     assert codes[dup1][0] in related and codes[dup2][0] in related and "路灯" not in related
-    response = post_form(signed_in, f"/staff/items/{primary}/merge", {"duplicate_id": [str(dup1), str(dup2)]},
-                         get_url=f"/staff/items/{primary}")
+    response = post_form(
+        signed_in,
+        f"/staff/items/{primary}/merge",
+        {"duplicate_id": [str(dup1), str(dup2)]},
+        get_url=f"/staff/items/{primary}",
+    )
     assert response.status_code == 303
     with app.app_context():
         for d in (dup1, dup2):

@@ -1,5 +1,6 @@
 """The learned model: trains on the labelled set, beats the majority class, survives a
 save/load round trip, and merges with the rules."""
+
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,13 @@ def test_load_refuses_other_files(tmp_path):
 
 
 def test_partial_labels_and_single_class():
-    model = train([Example("政务大厅态度差", "zwfw", "taidu"), Example("工科局补贴不发", "gk", None),
-                   Example("政务大厅排队久", "zwfw", "taidu")])
+    model = train(
+        [
+            Example("政务大厅态度差", "zwfw", "taidu"),
+            Example("工科局补贴不发", "gk", None),
+            Example("政务大厅排队久", "zwfw", "taidu"),
+        ]
+    )
     assert model.labels("category") == ["taidu"]
     assert model.predict("态度").category == HeadPrediction("taidu", 1.0, ())
     assert model.predict("").unit.label is None

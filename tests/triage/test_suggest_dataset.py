@@ -1,4 +1,5 @@
 """The labelled set covers what the brief asks: every category, the listed units, both scripts."""
+
 import json
 from collections import Counter
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Near-duplicates: a Traditional copy and a lightly edited copy are found, unrelated reports not."""
+
 import json
 from pathlib import Path
 
@@ -9,10 +10,14 @@ from intake.triage.suggest.duplicates import DuplicateIndex, jaccard, shingles
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "triage" / "labelled_reports.jsonl"
 
-ORIGINAL = ("政务大厅3号窗口那个女的态度太差了，我问她材料要复印几份，她头都不抬说墙上贴着自己看。"
-            "我六十几岁眼睛看不清楚，问第二遍就吼我。")
-EDITED = ("政务大厅三号窗口那个女的态度太差，我问她材料复印几份，她头都不抬说墙上贴着自己去看。"
-          "我六十多岁眼睛看不清楚，问第二遍就吼我！")
+ORIGINAL = (
+    "政务大厅3号窗口那个女的态度太差了，我问她材料要复印几份，她头都不抬说墙上贴着自己看。"
+    "我六十几岁眼睛看不清楚，问第二遍就吼我。"
+)
+EDITED = (
+    "政务大厅三号窗口那个女的态度太差，我问她材料复印几份，她头都不抬说墙上贴着自己去看。"
+    "我六十多岁眼睛看不清楚，问第二遍就吼我！"
+)
 UNRELATED = "我们是做竹笋加工的企业，2023年的技改补贴说好的30万，到现在一分都没拨下来，去工科局问了好几次都说在走程序。"
 
 

@@ -1,22 +1,26 @@
 """Priority hints: urgency and integrity words raise the priority and flag the item."""
+
 import pytest
 
 from intake.triage.suggest.priority import HIGH, NORMAL, URGENT, priority_hint
 
 
-@pytest.mark.parametrize(("text", "priority", "flags", "words"), [
-    ("窗口工作人员索要红包，不给就不办", HIGH, ("integrity",), {"索要", "红包"}),
-    ("窗口工作人員索要紅包，不給就不辦", HIGH, ("integrity",), {"索要", "红包"}),  # Traditional
-    ("經辦人收了好處費和回扣", HIGH, ("integrity",), {"好处费", "回扣"}),
-    ("吃拿卡要现象严重", HIGH, ("integrity",), {"吃拿卡要"}),
-    ("我反映以后他们打击报复，在审批上卡我", HIGH, ("retaliation",), {"打击报复"}),
-    ("有人威胁我，不准举报", HIGH, ("retaliation",), {"威胁", "不准举报"}),
-    ("他说再来就打人，我的人身安全受到威胁", URGENT, ("safety", "retaliation"), {"人身安全", "威胁"}),
-    ("老人说办不下来就自杀", URGENT, ("safety",), {"自杀"}),
-    ("索要红包不成就威胁我", URGENT, ("retaliation", "integrity"), {"索要", "红包", "威胁"}),
-    ("非常紧急，明天截止", HIGH, ("urgency",), {"紧急", "明天截止"}),
-    ("排队太久了，态度也不好", NORMAL, (), set()),
-])
+@pytest.mark.parametrize(
+    ("text", "priority", "flags", "words"),
+    [
+        ("窗口工作人员索要红包，不给就不办", HIGH, ("integrity",), {"索要", "红包"}),
+        ("窗口工作人員索要紅包，不給就不辦", HIGH, ("integrity",), {"索要", "红包"}),  # Traditional
+        ("經辦人收了好處費和回扣", HIGH, ("integrity",), {"好处费", "回扣"}),
+        ("吃拿卡要现象严重", HIGH, ("integrity",), {"吃拿卡要"}),
+        ("我反映以后他们打击报复，在审批上卡我", HIGH, ("retaliation",), {"打击报复"}),
+        ("有人威胁我，不准举报", HIGH, ("retaliation",), {"威胁", "不准举报"}),
+        ("他说再来就打人，我的人身安全受到威胁", URGENT, ("safety", "retaliation"), {"人身安全", "威胁"}),
+        ("老人说办不下来就自杀", URGENT, ("safety",), {"自杀"}),
+        ("索要红包不成就威胁我", URGENT, ("retaliation", "integrity"), {"索要", "红包", "威胁"}),
+        ("非常紧急，明天截止", HIGH, ("urgency",), {"紧急", "明天截止"}),
+        ("排队太久了，态度也不好", NORMAL, (), set()),
+    ],
+)
 def test_flags_and_priority(text, priority, flags, words):
     hint = priority_hint(text)
     assert hint.priority == priority

@@ -1,4 +1,5 @@
 """Rule-based suggestions from the seed data: aliases in both scripts, evidence, several units."""
+
 import pytest
 
 from intake.triage.suggest.normalize import compact, is_negated, normalize
@@ -17,30 +18,36 @@ def test_normalize_folds_script_width_case_and_space():
     assert normalize(None) == ""
 
 
-@pytest.mark.parametrize(("text", "negated"), [
-    ("工作人员从不收红包", True),
-    ("从来没有索要过好处费", True),
-    ("不给红包就不办", False),
-    ("没给红包就被刁难", False),
-    ("无奈给了红包", False),
-])
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("工作人员从不收红包", True),
+        ("从来没有索要过好处费", True),
+        ("不给红包就不办", False),
+        ("没给红包就被刁难", False),
+        ("无奈给了红包", False),
+    ],
+)
 def test_negation(text, negated):
     n = normalize(text)
     word = next(w for w in ("红包", "好处费") if w in n)
     assert is_negated(n, n.find(word)) is negated
 
 
-@pytest.mark.parametrize(("subject", "body", "unit", "word"), [
-    ("", "政务大厅3号窗口态度很差", "zwfw", "政务大厅"),
-    ("", "政務大廳3號窗口態度很差", "zwfw", "政务大厅"),
-    ("", "便民窗口的人不理人", "zwfw", "便民窗口"),
-    ("", "政務中心排隊太久", "zwfw", "政务中心"),
-    ("", "工科局的补贴一直不发", "gk", "工科局"),
-    ("", "工信局的补贴一直不发", "gk", "工信局"),
-    ("", "科技局的項目申報太麻煩", "gk", "科技局"),
-    ("", "縣工業商務和科學技術信息局", "gk", "县工业商务和科学技术信息局"),
-    ("", "ＯＫ，派出所上户口跑了三趟", "ga", "派出所"),
-])
+@pytest.mark.parametrize(
+    ("subject", "body", "unit", "word"),
+    [
+        ("", "政务大厅3号窗口态度很差", "zwfw", "政务大厅"),
+        ("", "政務大廳3號窗口態度很差", "zwfw", "政务大厅"),
+        ("", "便民窗口的人不理人", "zwfw", "便民窗口"),
+        ("", "政務中心排隊太久", "zwfw", "政务中心"),
+        ("", "工科局的补贴一直不发", "gk", "工科局"),
+        ("", "工信局的补贴一直不发", "gk", "工信局"),
+        ("", "科技局的項目申報太麻煩", "gk", "科技局"),
+        ("", "縣工業商務和科學技術信息局", "gk", "县工业商务和科学技术信息局"),
+        ("", "ＯＫ，派出所上户口跑了三趟", "ga", "派出所"),
+    ],
+)
 def test_unit_from_names_and_aliases_in_both_scripts(rules, subject, body, unit, word):
     suggestion = rules.suggest(subject, body)
     assert suggestion.unit.key == unit

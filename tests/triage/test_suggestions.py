@@ -1,6 +1,7 @@
 """Suggestions in the product: stored by the job with evidence, applied automatically only above
 the admin-set confidence, accepted or corrected by staff with an event each, rules edited by
 admins, the classifier trained from the command line and used by the next suggestion."""
+
 import re
 
 import pytest
@@ -82,9 +83,18 @@ def test_staff_accept_or_correct_with_one_click_and_an_event(app, client, auth, 
     auth.login("staff")
     page = client.get(f"/staff/items/{first_id}").get_data(as_text=True)
     assert "县政务服务管理局" in page and "<mark>政务大厅</mark>" in page and "来自规则" in page
-    assert post_form(client, f"/staff/items/{first_id}/suggestion/accept", {}, get_url=f"/staff/items/{first_id}").status_code == 303
-    response = post_form(client, f"/staff/items/{second_id}/classify",
-                         {"unit_id": str(ref.unit["gk"]), "category_id": "0"}, get_url=f"/staff/items/{second_id}")
+    assert (
+        post_form(
+            client, f"/staff/items/{first_id}/suggestion/accept", {}, get_url=f"/staff/items/{first_id}"
+        ).status_code
+        == 303
+    )
+    response = post_form(
+        client,
+        f"/staff/items/{second_id}/classify",
+        {"unit_id": str(ref.unit["gk"]), "category_id": "0"},
+        get_url=f"/staff/items/{second_id}",
+    )
     assert response.status_code == 303
     with app.app_context():
         one, two = db.session.get(FeedbackItem, first_id), db.session.get(FeedbackItem, second_id)
@@ -106,9 +116,14 @@ def test_admins_edit_the_rules_and_the_next_suggestion_follows(app, client, auth
     auth.login("admin")
     page = client.get("/staff/admin/rules").get_data(as_text=True)
     assert "政务大厅" in page
-    response = post_form(client, "/staff/admin/rules", {
-        "threshold": "0.5", f"unit-{ref.unit['jt']}": "交通局,运管所,客运站,班车",
-    })
+    response = post_form(
+        client,
+        "/staff/admin/rules",
+        {
+            "threshold": "0.5",
+            f"unit-{ref.unit['jt']}": "交通局,运管所,客运站,班车",
+        },
+    )
     assert response.status_code == 303
     with app.app_context():
         assert suggestions.auto_apply_threshold() == 0.5

@@ -1,5 +1,6 @@
 """Who may use triage's routes: every role (and nobody signed in) against every route, and the
 headers of the sandboxed mail body."""
+
 import pytest
 
 from intake.extensions import db
@@ -42,13 +43,19 @@ def objects(app, users):
         photo = upload("photo.png")
         photo.is_inline, photo.content_id = True, "photo@x"
         item = create_item(uploads=[upload(), photo])
-        entry = ThreadEntry(item_id=item.id, direction=Direction.inbound, text="x",
-                            html='<p>x</p><img src="cid:photo@x">')
+        entry = ThreadEntry(
+            item_id=item.id, direction=Direction.inbound, text="x", html='<p>x</p><img src="cid:photo@x">'
+        )
         db.session.add(entry)
         view = save_view(users["staff"], "v", "q=1")
         db.session.commit()
-        return {"item": item.id, "entry": entry.id, "attachment": item.attachments[0].id,
-                "inline": item.attachments[1].id, "view": view.id}
+        return {
+            "item": item.id,
+            "entry": entry.id,
+            "attachment": item.attachments[0].id,
+            "inline": item.attachments[1].id,
+            "view": view.id,
+        }
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,5 +1,6 @@
 """The receipt job (回执): sent once, in the reporter's language, only to who asked for contact;
 errors propagate so rq retries. A real SMTP receiver takes the mail."""
+
 import email
 import email.policy
 

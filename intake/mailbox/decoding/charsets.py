@@ -1,4 +1,5 @@
 """Charsets: the codec a declared label means, and bytes decoded with it, a fallback chain or a guess."""
+
 from __future__ import annotations
 
 import codecs

@@ -1,4 +1,5 @@
 """Text clean-up: header and body text safe to store, and the raw bytes behind a parsed header value."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Attachment file names safe to store and offer for download."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Header values: RFC 2047 words and raw 8-bit bytes, addresses, Message-IDs and dates."""
+
 from __future__ import annotations
 
 import binascii
@@ -52,7 +53,7 @@ def decode_header(value: str | bytes | None, hint: str | None = None) -> str:
     pieces: list[list] = []  # [charset or None for literal text, bytearray]
     pos = 0
     for match in _ENCODED_WORD.finditer(raw):
-        literal = raw[pos:match.start()]
+        literal = raw[pos : match.start()]
         between_words = pieces and pieces[-1][0] is not None and literal.strip(b" \t") == b""
         if literal and not between_words:
             pieces.append([None, bytearray(literal)])
@@ -127,10 +128,10 @@ def parse_addresses(value: str | None, hint: str | None = None) -> list[tuple[st
 def _split_8bit_address(item: bytes) -> tuple[bytes, bytes]:
     match = _ADDR_IN_BRACKETS.search(item)
     if match:
-        return item[:match.start()].strip(), match.group(1)
+        return item[: match.start()].strip(), match.group(1)
     loose = _ADDR_LOOSE.search(item)
     if loose:
-        return (item[:loose.start()] + item[loose.end():]).strip(), loose.group(0)
+        return (item[: loose.start()] + item[loose.end() :]).strip(), loose.group(0)
     return item.strip(), b""
 
 
@@ -148,7 +149,7 @@ def parse_message_ids(value: str | None) -> list[str]:
     ids = [found[:998] for found in ids if found]
     if len(ids) > MAX_MESSAGE_IDS:
         # Keep the thread root and the most recent ancestors.
-        ids = ids[:1] + ids[-(MAX_MESSAGE_IDS - 1):]
+        ids = ids[:1] + ids[-(MAX_MESSAGE_IDS - 1) :]
     return ids
 
 

@@ -1,4 +1,5 @@
 """HTML bodies: sanitized for staff to see, and turned into readable plain text."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -37,9 +38,42 @@ _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)[^<>]*>")
 # Tags that never stay open in the parser's stack: void, implicitly closed, or formatting elements
 # bounded by the adoption agency algorithm. Counting them would flag ordinary sloppy HTML.
 _NOT_NESTING = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-    "p", "li", "dt", "dd", "tr", "td", "th", "option", "a", "b", "big", "code", "em", "font", "i",
-    "nobr", "s", "small", "strike", "strong", "tt", "u", "span",
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "tr",
+    "td",
+    "th",
+    "option",
+    "a",
+    "b",
+    "big",
+    "code",
+    "em",
+    "font",
+    "i",
+    "nobr",
+    "s",
+    "small",
+    "strike",
+    "strong",
+    "tt",
+    "u",
+    "span",
 }
 # html5ever (inside nh3) has quadratic paths: nesting depth (20,000 nested <div>s: 0.5 s,
 # 200,000: 90 s), many formatting tags closed by stray end tags, thousands of attributes on one
@@ -86,9 +120,37 @@ def sanitize_html(html: str) -> str:
 
 
 _BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "fieldset", "figcaption",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-    "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tr",
+    "ul",
 }
 # Blocks that read as paragraphs get a blank line after them; list items and rows only a newline.
 _PARAGRAPH_TAGS = {"blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "p", "pre", "table", "ul"}

@@ -1,4 +1,5 @@
 """What parsing a message gives: a ParsedMessage with its ParsedAttachments, or a MailParseError."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

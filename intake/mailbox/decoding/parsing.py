@@ -1,5 +1,6 @@
 """parse_message: one raw message through the stdlib parser within structural limits, walked part by
 part into a ParsedMessage (the body chosen and cleaned, attachments named, winmail.dat unpacked)."""
+
 from __future__ import annotations
 
 import io

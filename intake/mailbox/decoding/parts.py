@@ -1,5 +1,6 @@
 """What one MIME part says about itself: content type, disposition, parameters, file name,
 Content-ID, payload and sub-parts."""
+
 from __future__ import annotations
 
 import re

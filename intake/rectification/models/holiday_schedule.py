@@ -1,5 +1,6 @@
 """The holiday schedule admins enter (国务院办公厅关于节假日安排的通知) for a year the
 `chinese-calendar` package does not know yet."""
+
 import enum
 from datetime import date, datetime
 
@@ -31,7 +32,8 @@ class HolidaySchedule(db.Model):
 
     entered_by: Mapped[User | None] = relationship()
     days: Mapped[list["HolidayScheduleDay"]] = relationship(
-        back_populates="schedule", order_by="HolidayScheduleDay.day", cascade="all, delete-orphan")
+        back_populates="schedule", order_by="HolidayScheduleDay.day", cascade="all, delete-orphan"
+    )
 
 
 class HolidayScheduleDay(db.Model):

@@ -1,4 +1,5 @@
 """Outbox rows for the ledger's mail: the outcome to each reporter, reminders and escalations."""
+
 import enum
 from datetime import date, datetime
 
@@ -16,9 +17,7 @@ class ClosureNotice(db.Model):
     """Outbox row: tell one item's reporter the outcome of one closure round, at most once."""
 
     __tablename__ = "rectification_closure_notices"
-    __table_args__ = (
-        UniqueConstraint("task_id", "item_id", "closure_round", name="uq_rectification_notice_round"),
-    )
+    __table_args__ = (UniqueConstraint("task_id", "item_id", "closure_round", name="uq_rectification_notice_round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)
@@ -47,9 +46,7 @@ class TaskReminder(db.Model):
     second tick send nothing. A changed deadline is a new key, so it is reminded again."""
 
     __tablename__ = "rectification_reminders"
-    __table_args__ = (
-        UniqueConstraint("task_id", "kind", "due_date", name="uq_rectification_reminders_key"),
-    )
+    __table_args__ = (UniqueConstraint("task_id", "kind", "due_date", name="uq_rectification_reminders_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)

@@ -1,4 +1,5 @@
 """The reporter's verdict on the outcome (回访): one rating per item and closure round."""
+
 import enum
 from datetime import datetime
 
@@ -34,9 +35,7 @@ class ReporterRating(db.Model):
     """The reporter's verdict on the outcome (回访): one per item and closure round."""
 
     __tablename__ = "rectification_ratings"
-    __table_args__ = (
-        UniqueConstraint("task_id", "item_id", "closure_round", name="uq_rectification_ratings_round"),
-    )
+    __table_args__ = (UniqueConstraint("task_id", "item_id", "closure_round", name="uq_rectification_ratings_round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("rectification_tasks.id", ondelete="CASCADE"), index=True)

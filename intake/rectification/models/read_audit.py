@@ -1,4 +1,5 @@
 """The audit trail of what a unit's liaison reads."""
+
 import enum
 from datetime import datetime
 

@@ -1,6 +1,7 @@
 """The task (one row of the 整改台账) and what hangs on it: its statuses and the moves between
 them, its timeline, the unit's evidence files and extension requests, the attachments staff
 released to the unit."""
+
 import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -34,7 +35,6 @@ from intake.timeutil import utcnow
 if TYPE_CHECKING:  # named as strings in the relationships below
     from intake.rectification.models.ratings import ReporterRating
     from intake.rectification.models.visits import VerificationVisit
-
 
 
 class TaskStatus(enum.Enum):

@@ -1,4 +1,5 @@
 """Members' verification visits (追踪监督) and what they decided."""
+
 import enum
 from datetime import date, datetime
 

@@ -1,5 +1,6 @@
 """What the ledger's views share: uploads from a form, stored files and the Excel export as
 downloads, the ledger filter from the query string."""
+
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 
@@ -15,9 +16,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _uploads(field) -> list[UploadInput]:
     return [
-        UploadInput(filename=safe_display_name(f.filename), content_type=ALLOWED_TYPES[extension_of(f.filename)],
-                    stream=f.stream)
-        for f in (field.data or []) if f and getattr(f, "filename", None)
+        UploadInput(
+            filename=safe_display_name(f.filename),
+            content_type=ALLOWED_TYPES[extension_of(f.filename)],
+            stream=f.stream,
+        )
+        for f in (field.data or [])
+        if f and getattr(f, "filename", None)
     ]
 
 
@@ -30,7 +35,8 @@ def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> ledger
     except ValueError:
         abort(400)
     return ledger_query.LedgerFilter(
-        unit_id=unit_id or form.unit.data, status=status,
+        unit_id=unit_id or form.unit.data,
+        status=status,
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
     )

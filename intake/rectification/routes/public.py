@@ -1,4 +1,5 @@
 """Public: the reporter's verdict on the outcome (回访) and each supervised unit's figures."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -58,8 +59,9 @@ def public_unit(code: str):
     # A unit's public figures exist while it is under listed supervision: in the year asked
     # for, or (without one) in the latest cycle that lists units.
     year = request.args.get("year", type=int)
-    unit = db.session.scalar(db.select(Unit).where(
-        Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query(year))))
+    unit = db.session.scalar(
+        db.select(Unit).where(Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query(year)))
+    )
     if unit is None:
         abort(404)
     rows = figures_per_unit.unit_figures(year=year, unit_ids=[unit.id])

@@ -1,5 +1,6 @@
 """Staff: the ledger, a task, routing, deadlines and extensions, releases, review after
 不满意, figures, the holiday calendar, export."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -84,9 +85,15 @@ def route():
         return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
     try:
         task = routing.route_items_to_unit(
-            [item.id], form.unit_id.data, form.problem.data, form.requirement.data, current_user.id,
-            task_id=form.task_id.data, deadline_workdays=form.deadline_workdays.data,
-            first_answer_workdays=form.first_answer_workdays.data)
+            [item.id],
+            form.unit_id.data,
+            form.problem.data,
+            form.requirement.data,
+            current_user.id,
+            task_id=form.task_id.data,
+            deadline_workdays=form.deadline_workdays.data,
+            first_answer_workdays=form.first_answer_workdays.data,
+        )
     except services.RectificationError:
         db.session.rollback()
         flash(_("This report cannot be routed now (it is closed or already in an open task)."))
@@ -94,19 +101,24 @@ def route():
     db.session.commit()
     flash(_("Routed to %(unit)s as task %(code)s.", unit=task.unit.display_name, code=task.code))
     if task.deadline_provisional:
-        flash(_("The deadline is provisional: the holiday schedule for %(years)s is not known yet.",
-                years=task.provisional_year_list))
+        flash(
+            _(
+                "The deadline is provisional: the holiday schedule for %(years)s is not known yet.",
+                years=task.provisional_year_list,
+            )
+        )
     return redirect(url_for("rectification.task_detail", task_id=task.id), code=303)
 
 
 def _staff_task_page(task: RectificationTask, status: int = 200, **forms):
-    forms.setdefault("deadline_form", DeadlineForm(formdata=None, data={
-        "deadline": task.deadline, "first_answer_due": task.first_answer_due}))
+    forms.setdefault(
+        "deadline_form",
+        DeadlineForm(formdata=None, data={"deadline": task.deadline, "first_answer_due": task.first_answer_due}),
+    )
     forms.setdefault("decision_form", ExtensionDecisionForm(formdata=None))
     forms.setdefault("review_form", ReviewForm(formdata=None))
     forms.setdefault("action_form", ActionForm(formdata=None))
-    return render_template("rectification/staff_task.html", task=task, today=services.local_today(),
-                           **forms), status
+    return render_template("rectification/staff_task.html", task=task, today=services.local_today(), **forms), status
 
 
 @staff_bp.get("/tasks/<int:task_id>")
@@ -123,8 +135,9 @@ def change_deadline(task_id: int):
     if not form.validate_on_submit():
         return _staff_task_page(task, 400, deadline_form=form)
     try:
-        unit_steps.change_deadline(task, current_user.id, form.deadline.data, form.first_answer_due.data,
-                                 note=form.note.data)
+        unit_steps.change_deadline(
+            task, current_user.id, form.deadline.data, form.first_answer_due.data, note=form.note.data
+        )
     except services.RectificationError:
         db.session.rollback()
         form.deadline.errors.append(_("The first answer cannot be due after the deadline."))
@@ -218,8 +231,12 @@ SCHEDULE_PROBLEMS = {
 def _calendar_page(form: HolidayScheduleForm, status: int = 200):
     from intake.rectification import calendar
 
-    return render_template("rectification/calendar.html", form=form, schedules=calendar.schedules(),
-                           missing=deadlines.missing_calendar_years()), status
+    return render_template(
+        "rectification/calendar.html",
+        form=form,
+        schedules=calendar.schedules(),
+        missing=deadlines.missing_calendar_years(),
+    ), status
 
 
 @staff_bp.get("/calendar")
@@ -238,8 +255,9 @@ def save_calendar():
     if not form.validate_on_submit():
         return _calendar_page(form, 400)
     try:
-        changed = deadlines.save_holiday_schedule(form.year.data, form.holidays.data, form.workdays.data or "",
-                                                 current_user.id, form.notice.data)
+        changed = deadlines.save_holiday_schedule(
+            form.year.data, form.holidays.data, form.workdays.data or "", current_user.id, form.notice.data
+        )
     except ScheduleError as exc:
         db.session.rollback()
         for code, value in exc.problems:
@@ -247,8 +265,13 @@ def save_calendar():
             target.errors.append(str(SCHEDULE_PROBLEMS[code] % {"value": value}))
         return _calendar_page(form, 400)
     db.session.commit()
-    flash(_("The holiday schedule for %(year)d is saved; %(n)d provisional deadline(s) recomputed.",
-            year=form.year.data, n=len(changed)))
+    flash(
+        _(
+            "The holiday schedule for %(year)d is saved; %(n)d provisional deadline(s) recomputed.",
+            year=form.year.data,
+            n=len(changed),
+        )
+    )
     return redirect(url_for("rectification.calendar_page"), code=303)
 
 

@@ -1,5 +1,6 @@
 """Globals and filters the templates call: routing on the staff item page, the outcome on the
 public status page, masking in the unit's portal, the admins' calendar banner."""
+
 from flask_babel import gettext as _
 
 from intake.feedback.models import FeedbackItem
@@ -16,8 +17,11 @@ def rectification_for_item(item: FeedbackItem) -> dict:
     form.unit_id.choices = unit_choices(_("Choose a unit"))
     open_tasks = routing.open_tasks_of_unit(item.unit_id) if item.unit_id else []
     form.task_id.choices = [(0, _("A new task"))] + [(t.id, t.code + " " + t.problem[:30]) for t in open_tasks]
-    return {"tasks": routing.tasks_of_item(item.id), "form": form,
-            "can_route": not item.status.is_final and routing.open_task_of_item(item.id) is None}
+    return {
+        "tasks": routing.tasks_of_item(item.id),
+        "form": form,
+        "can_route": not item.status.is_final and routing.open_task_of_item(item.id) is None,
+    }
 
 
 @public_bp.app_template_global()

@@ -4,6 +4,7 @@ what. One function per state transition, each writing its timeline event.
 Services take plain values and ids, flush, and leave the commit to the request or job. This
 module holds what every step shares (the errors, the one place a status changes); the steps
 are in the modules beside it, one per part of the ledger."""
+
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -26,18 +27,28 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
-
-def _event(task: RectificationTask, kind: TaskEventKind, actor_id: int | None, *, note: str | None = None,
-           from_value: str | None = None, to_value: str | None = None) -> TaskEvent:
+def _event(
+    task: RectificationTask,
+    kind: TaskEventKind,
+    actor_id: int | None,
+    *,
+    note: str | None = None,
+    from_value: str | None = None,
+    to_value: str | None = None,
+) -> TaskEvent:
     event = TaskEvent(kind=kind, actor_id=actor_id, note=blank_to_none(note), from_value=from_value, to_value=to_value)
     task.events.append(event)
     return event
 
 
-def _transition(task: RectificationTask, new_status: TaskStatus, actor_id: int | None, note: str | None = None) -> TaskEvent:
+def _transition(
+    task: RectificationTask, new_status: TaskStatus, actor_id: int | None, note: str | None = None
+) -> TaskEvent:
     """The one place a task's status changes; the public transition functions call it."""
     old = task.status
     if new_status not in TASK_TRANSITIONS[old]:
         raise TaskTransitionError(f"{old.value} -> {new_status.value}")
     task.status = new_status
-    return _event(task, TaskEventKind.status_changed, actor_id, note=note, from_value=old.value, to_value=new_status.value)
+    return _event(
+        task, TaskEventKind.status_changed, actor_id, note=note, from_value=old.value, to_value=new_status.value
+    )

@@ -1,5 +1,6 @@
 """Deadlines in working days on the official calendar, provisional across a year nobody has the
 holiday schedule for, and counted again once someone does."""
+
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -33,8 +34,9 @@ class Deadlines:
         task.provisional_years = ",".join(str(y) for y in self.provisional_years) or None
 
 
-def compute_deadlines(start: date, deadline_workdays: int | None = None,
-                      first_answer_workdays: int | None = None) -> Deadlines:
+def compute_deadlines(
+    start: date, deadline_workdays: int | None = None, first_answer_workdays: int | None = None
+) -> Deadlines:
     """Time limits counted in working days after `start` on the official calendar. Across a
     year nobody has the schedule for, the count is provisional and says which years."""
     config = current_app.config
@@ -73,8 +75,14 @@ def recompute_deadline(task: RectificationTask, actor_id: int | None = None) -> 
     if (task.deadline, task.first_answer_due, task.provisional_years) == old:
         return None
     note = None if not task.deadline_provisional else "provisional: " + task.provisional_years
-    event = _event(task, TaskEventKind.deadline_recomputed, actor_id, note=note,
-                   from_value=old[0].isoformat(), to_value=task.deadline.isoformat())
+    event = _event(
+        task,
+        TaskEventKind.deadline_recomputed,
+        actor_id,
+        note=note,
+        from_value=old[0].isoformat(),
+        to_value=task.deadline.isoformat(),
+    )
     db.session.flush()
     return event
 
@@ -82,13 +90,15 @@ def recompute_deadline(task: RectificationTask, actor_id: int | None = None) -> 
 def recompute_provisional_deadlines(actor_id: int | None = None) -> list[RectificationTask]:
     """Every provisional deadline counted again (after a schedule is entered, a calendar file
     added or the package upgraded). Returns the tasks that changed."""
-    tasks = db.session.scalars(select(RectificationTask).where(RectificationTask.deadline_provisional.is_(True))
-                               .order_by(RectificationTask.id))
+    tasks = db.session.scalars(
+        select(RectificationTask).where(RectificationTask.deadline_provisional.is_(True)).order_by(RectificationTask.id)
+    )
     return [task for task in list(tasks) if recompute_deadline(task, actor_id) is not None]
 
 
-def save_holiday_schedule(year: int, holidays_text: str, workdays_text: str, actor_id: int,
-                          notice: str | None = None) -> list[RectificationTask]:
+def save_holiday_schedule(
+    year: int, holidays_text: str, workdays_text: str, actor_id: int, notice: str | None = None
+) -> list[RectificationTask]:
     """An admin enters a year's schedule; provisional deadlines are counted again at once.
     Returns the tasks whose deadline changed."""
     from intake.rectification import calendar
@@ -102,8 +112,9 @@ def years_in_use(today: date) -> list[int]:
     those of provisional deadlines."""
     horizon = today + timedelta(days=2 * 7 * max(current_app.config["RECTIFICATION_WORKDAYS"], 15) // 5)
     years = set(range(today.year, horizon.year + 1))
-    for value in db.session.scalars(select(RectificationTask.provisional_years).where(
-            RectificationTask.deadline_provisional.is_(True)).distinct()):
+    for value in db.session.scalars(
+        select(RectificationTask.provisional_years).where(RectificationTask.deadline_provisional.is_(True)).distinct()
+    ):
         years.update(int(y) for y in (value or "").split(",") if y)
     return sorted(years)
 

@@ -1,4 +1,5 @@
 """Figures per unit (办结率, 按期办结率, 满意率), for staff and the public page."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,7 +45,9 @@ class UnitFigures:
         return self.days_to_close_total / self.closed if self.closed else None
 
 
-def unit_figures(year: int | None = None, unit_ids: list[int] | None = None, today: date | None = None) -> list[UnitFigures]:
+def unit_figures(
+    year: int | None = None, unit_ids: list[int] | None = None, today: date | None = None
+) -> list[UnitFigures]:
     """Figures per unit for a year (of dispatch / receipt), or all time."""
     from intake.reference.models import Unit
 
@@ -52,19 +55,24 @@ def unit_figures(year: int | None = None, unit_ids: list[int] | None = None, tod
     units_q = select(Unit).order_by(Unit.sort_order, Unit.id)
     if unit_ids is not None:
         units_q = units_q.where(Unit.id.in_(unit_ids))
-    figures = {u.id: UnitFigures(unit_id=u.id, unit_name=u.display_name, unit_code=u.code)
-               for u in db.session.scalars(units_q)}
+    figures = {
+        u.id: UnitFigures(unit_id=u.id, unit_name=u.display_name, unit_code=u.code) for u in db.session.scalars(units_q)
+    }
 
-    received_q = select(FeedbackItem.unit_id, func.count()).where(
-        FeedbackItem.unit_id.is_not(None), FeedbackItem.is_auto.is_(False)).group_by(FeedbackItem.unit_id)
+    received_q = (
+        select(FeedbackItem.unit_id, func.count())
+        .where(FeedbackItem.unit_id.is_not(None), FeedbackItem.is_auto.is_(False))
+        .group_by(FeedbackItem.unit_id)
+    )
     if year:
         received_q = received_q.where(FeedbackItem.year == year)
     for unit_id, count in db.session.execute(received_q):
         if unit_id in figures:
             figures[unit_id].received = count
 
-    tasks_q = select(RectificationTask).options(selectinload(RectificationTask.ratings),
-                                                selectinload(RectificationTask.items))
+    tasks_q = select(RectificationTask).options(
+        selectinload(RectificationTask.ratings), selectinload(RectificationTask.items)
+    )
     if year:
         tasks_q = tasks_q.where(RectificationTask.year == year)
     for task in db.session.scalars(tasks_q):

@@ -1,4 +1,5 @@
 """The ledger (整改台账) as rows: tasks by unit, status and dispatch date, with their ratings."""
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,8 +23,10 @@ class LedgerFilter:
 
 def ledger_tasks(f: LedgerFilter, today: date | None = None) -> list[RectificationTask]:
     query = select(RectificationTask).options(
-        selectinload(RectificationTask.unit), selectinload(RectificationTask.items),
-        selectinload(RectificationTask.events), selectinload(RectificationTask.visits),
+        selectinload(RectificationTask.unit),
+        selectinload(RectificationTask.items),
+        selectinload(RectificationTask.events),
+        selectinload(RectificationTask.visits),
         selectinload(RectificationTask.ratings),
     )
     if f.unit_id:
@@ -31,14 +34,17 @@ def ledger_tasks(f: LedgerFilter, today: date | None = None) -> list[Rectificati
     if f.status == "open":
         query = query.where(RectificationTask.status != TaskStatus.closed)
     elif f.status == "overdue":
-        query = query.where(RectificationTask.status != TaskStatus.closed,
-                            RectificationTask.deadline < (today or local_today()))
+        query = query.where(
+            RectificationTask.status != TaskStatus.closed, RectificationTask.deadline < (today or local_today())
+        )
     elif f.status:
         query = query.where(RectificationTask.status == TaskStatus(f.status))
     if f.date_from:
         query = query.where(RectificationTask.created_at >= datetime.combine(f.date_from, datetime.min.time()))
     if f.date_to:
-        query = query.where(RectificationTask.created_at < datetime.combine(f.date_to + timedelta(days=1), datetime.min.time()))
+        query = query.where(
+            RectificationTask.created_at < datetime.combine(f.date_to + timedelta(days=1), datetime.min.time())
+        )
     return list(db.session.scalars(query.order_by(RectificationTask.year, RectificationTask.number)))
 
 

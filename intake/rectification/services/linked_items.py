@@ -1,6 +1,5 @@
 """Items follow their task: each linked report moves through its own lifecycle as the task does."""
 
-
 from intake.feedback import services as feedback_services
 from intake.feedback.models import ALLOWED_TRANSITIONS, FeedbackItem, ItemStatus
 from intake.rectification.services import RectificationError

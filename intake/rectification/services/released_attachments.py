@@ -13,8 +13,11 @@ def release_attachment(task: RectificationTask, attachment_id: int, actor_id: in
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.item_id not in {i.id for i in task.items}:
         raise RectificationError("not an attachment of this task")
-    release = db.session.scalar(select(AttachmentRelease).where(
-        AttachmentRelease.task_id == task.id, AttachmentRelease.attachment_id == attachment_id))
+    release = db.session.scalar(
+        select(AttachmentRelease).where(
+            AttachmentRelease.task_id == task.id, AttachmentRelease.attachment_id == attachment_id
+        )
+    )
     if release is None:
         release = AttachmentRelease(attachment_id=attachment_id, released_by_id=actor_id)
         task.releases.append(release)
@@ -26,9 +29,13 @@ def release_attachment(task: RectificationTask, attachment_id: int, actor_id: in
 
 def hide_attachment(task: RectificationTask, attachment_id: int, actor_id: int) -> AttachmentRelease:
     """Staff take a released attachment back: the unit can no longer open it."""
-    release = db.session.scalar(select(AttachmentRelease).where(
-        AttachmentRelease.task_id == task.id, AttachmentRelease.attachment_id == attachment_id,
-        AttachmentRelease.released_to_unit.is_(True)))
+    release = db.session.scalar(
+        select(AttachmentRelease).where(
+            AttachmentRelease.task_id == task.id,
+            AttachmentRelease.attachment_id == attachment_id,
+            AttachmentRelease.released_to_unit.is_(True),
+        )
+    )
     if release is None:
         raise RectificationError("not released")
     release.released_to_unit = False

@@ -1,4 +1,5 @@
 """The reporter's verdict (回访): the outcome a reporter sees and rates; 不满意 reopens the task."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,8 +24,11 @@ class Outcome:
 
     @property
     def can_rate(self) -> bool:
-        return self.task.closure_round > 0 and self.rating is None and self.task.status in (
-            TaskStatus.closed, TaskStatus.reopened)
+        return (
+            self.task.closure_round > 0
+            and self.rating is None
+            and self.task.status in (TaskStatus.closed, TaskStatus.reopened)
+        )
 
 
 def outcome_for_item(item: FeedbackItem) -> Outcome | None:
@@ -33,9 +37,13 @@ def outcome_for_item(item: FeedbackItem) -> Outcome | None:
     if not tasks:
         return None
     task = tasks[-1]
-    rating = db.session.scalar(select(ReporterRating).where(
-        ReporterRating.task_id == task.id, ReporterRating.item_id == item.id,
-        ReporterRating.closure_round == task.closure_round))
+    rating = db.session.scalar(
+        select(ReporterRating).where(
+            ReporterRating.task_id == task.id,
+            ReporterRating.item_id == item.id,
+            ReporterRating.closure_round == task.closure_round,
+        )
+    )
     return Outcome(task=task, rating=rating)
 
 
@@ -46,8 +54,9 @@ def rate_outcome(item: FeedbackItem, grade: Satisfaction, comment: str | None = 
     if outcome is None or not outcome.can_rate:
         raise RectificationError("nothing to rate")
     task = outcome.task
-    rating = ReporterRating(task=task, item_id=item.id, closure_round=task.closure_round, grade=grade,
-                            comment=blank_to_none(comment))
+    rating = ReporterRating(
+        task=task, item_id=item.id, closure_round=task.closure_round, grade=grade, comment=blank_to_none(comment)
+    )
     db.session.add(rating)
     _event(task, TaskEventKind.rating, None, to_value=grade.value)
     if grade is Satisfaction.dissatisfied:
@@ -62,8 +71,12 @@ def _alert_staff_of_dissatisfaction(task: RectificationTask) -> None:
     """An outbox row for the mail to staff (sent by the reminder job after the commit); one a
     task and day, however many reporters say 不满意 that day."""
     today = local_today()
-    exists = db.session.scalar(select(TaskReminder.id).where(
-        TaskReminder.task_id == task.id, TaskReminder.kind == ReminderKind.dissatisfied,
-        TaskReminder.due_date == today))
+    exists = db.session.scalar(
+        select(TaskReminder.id).where(
+            TaskReminder.task_id == task.id,
+            TaskReminder.kind == ReminderKind.dissatisfied,
+            TaskReminder.due_date == today,
+        )
+    )
     if exists is None:
         db.session.add(TaskReminder(task_id=task.id, kind=ReminderKind.dissatisfied, due_date=today))

@@ -1,4 +1,5 @@
 """Routing (分办): reports handed to a unit in a new task, or joined to its open one."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -28,25 +29,38 @@ def open_task_of_item(item_id: int) -> RectificationTask | None:
 
 
 def tasks_of_item(item_id: int) -> list[RectificationTask]:
-    return list(db.session.scalars(
-        select(RectificationTask)
-        .join(task_items, task_items.c.task_id == RectificationTask.id)
-        .where(task_items.c.item_id == item_id)
-        .order_by(RectificationTask.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(RectificationTask)
+            .join(task_items, task_items.c.task_id == RectificationTask.id)
+            .where(task_items.c.item_id == item_id)
+            .order_by(RectificationTask.id)
+        )
+    )
 
 
 def open_tasks_of_unit(unit_id: int) -> list[RectificationTask]:
-    return list(db.session.scalars(
-        select(RectificationTask)
-        .where(RectificationTask.unit_id == unit_id, RectificationTask.status.in_(OPEN_FOR_ATTACHING))
-        .order_by(RectificationTask.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(RectificationTask)
+            .where(RectificationTask.unit_id == unit_id, RectificationTask.status.in_(OPEN_FOR_ATTACHING))
+            .order_by(RectificationTask.id.desc())
+        )
+    )
 
 
-def route_items_to_unit(item_ids: list[int], unit_id: int, problem: str | None, requirement: str | None,
-                        actor_id: int, *, task_id: int | None = None, deadline_workdays: int | None = None,
-                        first_answer_workdays: int | None = None, today: date | None = None) -> RectificationTask:
+def route_items_to_unit(
+    item_ids: list[int],
+    unit_id: int,
+    problem: str | None,
+    requirement: str | None,
+    actor_id: int,
+    *,
+    task_id: int | None = None,
+    deadline_workdays: int | None = None,
+    first_answer_workdays: int | None = None,
+    today: date | None = None,
+) -> RectificationTask:
     """Route items to a unit (分办): a new task, or the open task `task_id` of the same unit.
     Each item moves to 已分办 (or 整改中 when the unit already signed) with its own event."""
     items = list(db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids))))
@@ -84,7 +98,9 @@ def route_items_to_unit(item_ids: list[int], unit_id: int, problem: str | None, 
         deadlines.apply_to(task)
         db.session.add(task)
         _event(task, TaskEventKind.created, actor_id, to_value=TaskStatus.dispatched.value)
-    item_target = ItemStatus.rectifying if task.status in (TaskStatus.signed, TaskStatus.in_progress) else ItemStatus.routed
+    item_target = (
+        ItemStatus.rectifying if task.status in (TaskStatus.signed, TaskStatus.in_progress) else ItemStatus.routed
+    )
     for item in items:
         if item in task.items:
             continue
@@ -97,14 +113,17 @@ def route_items_to_unit(item_ids: list[int], unit_id: int, problem: str | None, 
     return task
 
 
-def route_selection(item_ids: list[int], unit_id: int | None, problem: str | None, requirement: str | None,
-                    actor_id: int) -> tuple[int, list[str]]:
+def route_selection(
+    item_ids: list[int], unit_id: int | None, problem: str | None, requirement: str | None, actor_id: int
+) -> tuple[int, list[str]]:
     """A selection of the staff queue routed as one task (the bulk action): the items still
     open go together; final ones are left as they were and named. Returns (routed, skipped
     tracking codes)."""
     if not unit_id:
         raise RectificationError("a unit is needed to route")
-    items = list(db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id)))
+    items = list(
+        db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id))
+    )
     routable = [i.id for i in items if not i.status.is_final]
     if routable:
         route_items_to_unit(routable, unit_id, problem, requirement, actor_id)

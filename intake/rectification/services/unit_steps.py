@@ -1,5 +1,6 @@
 """The unit's steps on a task: sign for it, report progress and evidence, ask for more time
 (staff decide, or set the deadline by hand), report it done."""
+
 from datetime import date
 
 from intake.core.text import blank_to_none
@@ -24,8 +25,13 @@ from intake.storage import store_stream
 from intake.timeutil import utcnow
 
 
-def _store_files(task: RectificationTask, uploads: list[UploadInput], actor_id: int | None,
-                 kind: EvidenceKind, visit: VerificationVisit | None = None) -> list[EvidenceFile]:
+def _store_files(
+    task: RectificationTask,
+    uploads: list[UploadInput],
+    actor_id: int | None,
+    kind: EvidenceKind,
+    visit: VerificationVisit | None = None,
+) -> list[EvidenceFile]:
     files = []
     for upload in uploads:
         stored = store_stream(upload.stream)
@@ -45,8 +51,9 @@ def _store_files(task: RectificationTask, uploads: list[UploadInput], actor_id: 
     return files
 
 
-def sign_task(task: RectificationTask, actor_id: int, *, measures: str, responsible_person: str,
-              note: str | None = None) -> TaskEvent:
+def sign_task(
+    task: RectificationTask, actor_id: int, *, measures: str, responsible_person: str, note: str | None = None
+) -> TaskEvent:
     """已派发 → 已签收: the unit takes the task and names its measures and the person in charge
     (the first answer, 首次答复). Linked items move to 整改中."""
     measures, responsible_person = blank_to_none(measures), blank_to_none(responsible_person)
@@ -98,7 +105,9 @@ def add_evidence(task: RectificationTask, actor_id: int, uploads: list[UploadInp
     return files
 
 
-def request_extension(task: RectificationTask, actor_id: int, requested_deadline: date, reason: str) -> ExtensionRequest:
+def request_extension(
+    task: RectificationTask, actor_id: int, requested_deadline: date, reason: str
+) -> ExtensionRequest:
     """The unit asks for more time (申请延期); one open request at a time."""
     reason = blank_to_none(reason)
     if not reason:
@@ -130,8 +139,13 @@ def decide_extension(request: ExtensionRequest, actor_id: int, approve: bool, no
     return event
 
 
-def change_deadline(task: RectificationTask, actor_id: int, deadline: date, first_answer_due: date | None = None,
-                    note: str | None = None) -> TaskEvent:
+def change_deadline(
+    task: RectificationTask,
+    actor_id: int,
+    deadline: date,
+    first_answer_due: date | None = None,
+    note: str | None = None,
+) -> TaskEvent:
     """Staff set the deadline (and the first-answer date) of one task by hand."""
     first_answer_due = first_answer_due or task.first_answer_due
     if first_answer_due > deadline:
@@ -139,19 +153,27 @@ def change_deadline(task: RectificationTask, actor_id: int, deadline: date, firs
     old = task.deadline
     task.deadline = deadline
     task.first_answer_due = first_answer_due
-    task.deadline_workdays = max(1, current_calendar().workdays_between(task.created_at.date(), deadline,
-                                                                        provisional_ok=True))
+    task.deadline_workdays = max(
+        1, current_calendar().workdays_between(task.created_at.date(), deadline, provisional_ok=True)
+    )
     # A date staff set is no longer a count: nothing to recompute.
     task.deadline_provisional = False
     task.provisional_years = None
-    event = _event(task, TaskEventKind.deadline_changed, actor_id, note=note,
-                   from_value=old.isoformat(), to_value=deadline.isoformat())
+    event = _event(
+        task,
+        TaskEventKind.deadline_changed,
+        actor_id,
+        note=note,
+        from_value=old.isoformat(),
+        to_value=deadline.isoformat(),
+    )
     db.session.flush()
     return event
 
 
-def report_completion(task: RectificationTask, actor_id: int, completion_report: str,
-                      uploads: list[UploadInput] = ()) -> TaskEvent:
+def report_completion(
+    task: RectificationTask, actor_id: int, completion_report: str, uploads: list[UploadInput] = ()
+) -> TaskEvent:
     """已签收 / 整改中 / 退回重办 → 已报告完成, with what was done (完成情况)."""
     completion_report = blank_to_none(completion_report)
     if not completion_report:

@@ -1,5 +1,6 @@
 """Members verify (追踪监督): visits that close a task or return it for rework, and staff
 keeping a task closed after a complaint."""
+
 from datetime import date
 
 from intake.core.text import blank_to_none
@@ -21,9 +22,17 @@ def start_verification(task: RectificationTask, actor_id: int) -> TaskEvent:
     return _transition(task, TaskStatus.verifying, actor_id)
 
 
-def record_visit(task: RectificationTask, actor_id: int, *, visited_on: date, visitors: str, findings: str,
-                 outcome: VisitOutcome, reasons: str | None = None,
-                 photos: list[UploadInput] = ()) -> VerificationVisit:
+def record_visit(
+    task: RectificationTask,
+    actor_id: int,
+    *,
+    visited_on: date,
+    visitors: str,
+    findings: str,
+    outcome: VisitOutcome,
+    reasons: str | None = None,
+    photos: list[UploadInput] = (),
+) -> VerificationVisit:
     """A verification visit; it accepts the fix (→ 已销号) or returns it (→ 退回重办)."""
     visitors, findings, reasons = blank_to_none(visitors), blank_to_none(findings), blank_to_none(reasons)
     if not visitors or not findings:
@@ -34,8 +43,14 @@ def record_visit(task: RectificationTask, actor_id: int, *, visited_on: date, vi
         start_verification(task, actor_id)
     if task.status is not TaskStatus.verifying:
         raise TaskTransitionError(f"visit in {task.status.value}")
-    visit = VerificationVisit(recorded_by_id=actor_id, visited_on=visited_on, visitors=visitors,
-                              findings=findings, outcome=outcome, reasons=reasons)
+    visit = VerificationVisit(
+        recorded_by_id=actor_id,
+        visited_on=visited_on,
+        visitors=visitors,
+        findings=findings,
+        outcome=outcome,
+        reasons=reasons,
+    )
     task.visits.append(visit)
     _store_files(task, list(photos), actor_id, EvidenceKind.visit_photo, visit=visit)
     _event(task, TaskEventKind.visit, actor_id, note=findings, to_value=outcome.value)

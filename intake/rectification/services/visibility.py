@@ -20,11 +20,15 @@ def task_for_user(task_id: int, user: User) -> RectificationTask | None:
     return task
 
 
-def record_unit_read(user: User, kind: ReadKind, task_id: int | None = None, object_id: int | None = None,
-                     client_ip: str | None = None) -> None:
+def record_unit_read(
+    user: User, kind: ReadKind, task_id: int | None = None, object_id: int | None = None, client_ip: str | None = None
+) -> None:
     """Audit trail of what a unit reads (every task page, file and export)."""
-    db.session.add(UnitReadAudit(user_id=user.id, unit_id=user.unit_id, task_id=task_id, kind=kind,
-                                 object_id=object_id, client_ip=client_ip))
+    db.session.add(
+        UnitReadAudit(
+            user_id=user.id, unit_id=user.unit_id, task_id=task_id, kind=kind, object_id=object_id, client_ip=client_ip
+        )
+    )
     db.session.flush()
 
 
@@ -34,9 +38,13 @@ def merged_into_task(task: RectificationTask) -> list[FeedbackItem]:
     linked = [item.id for item in task.items]
     if not linked:
         return []
-    return list(db.session.scalars(
-        select(FeedbackItem).where(FeedbackItem.duplicate_of_id.in_(linked), FeedbackItem.id.not_in(linked))
-        .order_by(FeedbackItem.id)))
+    return list(
+        db.session.scalars(
+            select(FeedbackItem)
+            .where(FeedbackItem.duplicate_of_id.in_(linked), FeedbackItem.id.not_in(linked))
+            .order_by(FeedbackItem.id)
+        )
+    )
 
 
 def items_told_of(task: RectificationTask) -> list[FeedbackItem]:

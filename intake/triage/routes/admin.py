@@ -36,7 +36,9 @@ def admin_rules():
     if request.method == "GET":
         form.threshold.data = round(suggestions.auto_apply_threshold(), 2)
     units = db.session.query(Unit).order_by(*unit_order()).all()
-    categories = db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
+    categories = (
+        db.session.query(Category).order_by(Category.parent_id.is_not(None), Category.sort_order, Category.id).all()
+    )
     status = 400 if request.method == "POST" else 200
     return render_template("triage/admin_rules.html", form=form, units=units, categories=categories), status
 

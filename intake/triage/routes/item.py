@@ -26,15 +26,18 @@ def _status_form(item: FeedbackItem) -> StatusChangeForm:
     return form
 
 
-def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None,
-                 note_form=None, status: int = 200):
+def _render_item(
+    item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None, note_form=None, status: int = 200
+):
     templates = reporter_replies.reply_templates()
     chosen = request.args.get("template")
     if reply_form is None:
         reply_form = ReplyForm(formdata=None)
         template = next((t for t in templates if t.code == chosen), None)
         if template is not None:
-            reply_form.subject.data, reply_form.body.data = reporter_replies.fill_template(template, item, lookup_url(item))
+            reply_form.subject.data, reply_form.body.data = reporter_replies.fill_template(
+                template, item, lookup_url(item)
+            )
             reply_form.template.data = template.code
     from intake.triage.jobs import failed_reply_ids
 
@@ -42,12 +45,22 @@ def _render_item(item: FeedbackItem, *, form=None, show_identity: bool = False, 
     failed = failed_reply_ids([r.id for r in replies if r.state is ReplyState.queued])
     thread = reporter_replies.thread_of(item)
     html = render_template(
-        "triage/item.html", failed_replies=failed, item=item, form=form or _status_form(item), show_identity=show_identity,
-        suggestion=item.suggestion, related=suggestions.related_items(item),
-        merged=item_actions.merged_into(item), thread=thread, replies=replies,
+        "triage/item.html",
+        failed_replies=failed,
+        item=item,
+        form=form or _status_form(item),
+        show_identity=show_identity,
+        suggestion=item.suggestion,
+        related=suggestions.related_items(item),
+        merged=item_actions.merged_into(item),
+        thread=thread,
+        replies=replies,
         mail_links={entry.id: mailbody.mail_links(entry.html) for entry in thread},
-        templates=templates, reply_form=reply_form, note_form=note_form or NoteForm(formdata=None),
-        staff=staff_queue.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
+        templates=templates,
+        reply_form=reply_form,
+        note_form=note_form or NoteForm(formdata=None),
+        staff=staff_queue.staff_users(),
+        units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
     )
     return html, status
@@ -87,7 +100,9 @@ def change_status(item_id: int):
 
 def _back_to_item(item: FeedbackItem):
     if request.form.get("next") == "queue":
-        return redirect(url_for("triage.queue") + ("?" + request.form["query"] if request.form.get("query") else ""), code=303)
+        return redirect(
+            url_for("triage.queue") + ("?" + request.form["query"] if request.form.get("query") else ""), code=303
+        )
     return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
 
 
@@ -113,8 +128,9 @@ def accept_suggestion(item_id: int):
 def classify(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        suggestions.set_classification(item, current_user.id, unit_id=_form_int("unit_id"),
-                                       category_id=_form_int("category_id"))
+        suggestions.set_classification(
+            item, current_user.id, unit_id=_form_int("unit_id"), category_id=_form_int("category_id")
+        )
     except suggestions.SuggestionError:
         abort(400)
     db.session.commit()
@@ -185,7 +201,9 @@ def reply(item_id: int):
     if not form.validate_on_submit():
         return _render_item(item, reply_form=form, status=400)
     try:
-        staff_reply = reporter_replies.queue_reply(item, current_user.id, form.subject.data, form.body.data, form.template.data)
+        staff_reply = reporter_replies.queue_reply(
+            item, current_user.id, form.subject.data, form.body.data, form.template.data
+        )
     except services.TriageError:
         form.body.errors.append(_("This reporter left no mail address."))
         return _render_item(item, reply_form=form, status=409)
@@ -226,16 +244,23 @@ def thread_body(entry_id: int):
 
     entry = db.get_or_404(ThreadEntry, entry_id)
     body = mailbody.point_cid_images(
-        entry.html or "", mailbody.inline_images(entry.item_id),
-        lambda a: url_for("triage.inline_image", item_id=entry.item_id, attachment_id=a.id,
-                          t=mailbody.image_token(entry.item_id, a.id)))
+        entry.html or "",
+        mailbody.inline_images(entry.item_id),
+        lambda a: url_for(
+            "triage.inline_image",
+            item_id=entry.item_id,
+            attachment_id=a.id,
+            t=mailbody.image_token(entry.item_id, a.id),
+        ),
+    )
     # Links open nothing here: the frame may not open popups and <base> sends every link there.
     # The page beside the frame lists them with their real targets ("confirm, then open").
     html = '<!doctype html><meta charset="utf-8"><base target="_blank">' + body
     response = current_app.response_class(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'none'; "
-        "frame-ancestors 'self'; base-uri 'none'; sandbox")
+        "frame-ancestors 'self'; base-uri 'none'; sandbox"
+    )
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -262,8 +287,12 @@ def _inline_image(item_id: int, attachment_id: int):
         head = f.read(16)
     if not mailbody.is_raster_image(attachment.content_type, head):
         abort(404)
-    return send_stored(attachment.stored_name, attachment.content_type.split(";")[0].strip().lower(),
-                       attachment.original_name, inline=True)
+    return send_stored(
+        attachment.stored_name,
+        attachment.content_type.split(";")[0].strip().lower(),
+        attachment.original_name,
+        inline=True,
+    )
 
 
 @bp.get("/attachments/<int:attachment_id>")

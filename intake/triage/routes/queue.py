@@ -1,4 +1,5 @@
 """The queue page, saved views and bulk actions on a selection."""
+
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,8 +18,21 @@ from intake.triage import bp, services, suggestions
 from intake.triage.forms import QueueFilterForm
 from intake.triage.services import bulk_actions, saved_views, staff_queue
 
-FILTER_ARGS = ("q", "status", "unit", "category", "source", "assignee", "priority", "date_from", "date_to",
-               "auto", "flagged", "attachment", "overdue")
+FILTER_ARGS = (
+    "q",
+    "status",
+    "unit",
+    "category",
+    "source",
+    "assignee",
+    "priority",
+    "date_from",
+    "date_to",
+    "auto",
+    "flagged",
+    "attachment",
+    "overdue",
+)
 
 
 def _int_arg(name: str) -> int | None:
@@ -43,16 +57,26 @@ def _queue_filter(form: QueueFilterForm) -> staff_queue.QueueFilter:
     if priority not in {p.value for p in Priority}:
         priority = None
     assignee = args.get("assignee", "")
-    assignee_id = current_user.id if assignee == "me" else (_int_arg("assignee") if assignee not in ("", "none") else None)
+    assignee_id = (
+        current_user.id if assignee == "me" else (_int_arg("assignee") if assignee not in ("", "none") else None)
+    )
     # ?auto=1: only automatic mail; ?auto=all: everything; default: people's reports only.
     is_auto = {"1": True, "all": None}.get(args.get("auto", ""), False)
     return staff_queue.QueueFilter(
-        status=status, unit_id=_int_arg("unit"), category_id=_int_arg("category"), source=source,
-        is_auto=is_auto, date_from=form.date_from.data if not form.date_from.errors else None,
+        status=status,
+        unit_id=_int_arg("unit"),
+        category_id=_int_arg("category"),
+        source=source,
+        is_auto=is_auto,
+        date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
-        assignee_id=assignee_id, unassigned=assignee == "none", priority=priority,
-        conditions=(in_overdue_task(),) if args.get("overdue") else (), has_attachment=bool(args.get("attachment")),
-        flagged=bool(args.get("flagged")), q=(args.get("q") or "").strip() or None,
+        assignee_id=assignee_id,
+        unassigned=assignee == "none",
+        priority=priority,
+        conditions=(in_overdue_task(),) if args.get("overdue") else (),
+        has_attachment=bool(args.get("attachment")),
+        flagged=bool(args.get("flagged")),
+        q=(args.get("q") or "").strip() or None,
     )
 
 
@@ -68,18 +92,26 @@ def queue():
     form.validate()  # only to parse the dates; a bad date is ignored
     f = _queue_filter(form)
     page = staff_queue.queue_page(
-        f, per_page=current_app.config["QUEUE_PAGE_SIZE"],
+        f,
+        per_page=current_app.config["QUEUE_PAGE_SIZE"],
         after=staff_queue.Cursor.decode(request.args.get("after")),
         before=staff_queue.Cursor.decode(request.args.get("before")),
     )
     counts = staff_queue.queue_counts(f)
     args = _filter_args()
     return render_template(
-        "triage/queue.html", form=form, page=page, counts=counts, args=args,
-        query=urlencode(args), views=saved_views.saved_views(current_user.id),
-        staff=staff_queue.staff_users(), units=unit_choices(_("Choose a unit"))[1:],
+        "triage/queue.html",
+        form=form,
+        page=page,
+        counts=counts,
+        args=args,
+        query=urlencode(args),
+        views=saved_views.saved_views(current_user.id),
+        staff=staff_queue.staff_users(),
+        units=unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
-        unit_names=dict(db.session.query(Unit.id, Unit.name)), category_names={c.id: c.full_name for c in db.session.query(Category)},
+        unit_names=dict(db.session.query(Unit.id, Unit.name)),
+        category_names={c.id: c.full_name for c in db.session.query(Category)},
     )
 
 
@@ -135,14 +167,24 @@ def bulk():
         return redirect(back, code=303)
     try:
         if action == "route":
-            done, skipped = route_selection(item_ids, _form_int("unit_id"), request.form.get("problem"),
-                                            request.form.get("requirement"), current_user.id)
+            done, skipped = route_selection(
+                item_ids,
+                _form_int("unit_id"),
+                request.form.get("problem"),
+                request.form.get("requirement"),
+                current_user.id,
+            )
             result = bulk_actions.BulkResult(done, skipped)
         else:
             result = bulk_actions.bulk_apply(
-                item_ids, action, current_user.id, assignee_id=_form_int("assignee_id"),
-                unit_id=_form_int("unit_id"), category_id=_form_int("category_id"),
-                problem=request.form.get("problem"))
+                item_ids,
+                action,
+                current_user.id,
+                assignee_id=_form_int("assignee_id"),
+                unit_id=_form_int("unit_id"),
+                category_id=_form_int("category_id"),
+                problem=request.form.get("problem"),
+            )
     except (services.TriageError, suggestions.SuggestionError, RectificationError):
         db.session.rollback()
         flash(_("This action could not be done on the selection; nothing was changed."))

@@ -1,4 +1,5 @@
 """One action on a selection of items from the queue."""
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -18,13 +19,23 @@ class BulkResult:
     skipped: list[str] = field(default_factory=list)  # tracking codes left as they were
 
 
-def bulk_apply(item_ids: list[int], action: str, actor_id: int, *, assignee_id: int | None = None,
-               unit_id: int | None = None, category_id: int | None = None, problem: str | None = None) -> BulkResult:
+def bulk_apply(
+    item_ids: list[int],
+    action: str,
+    actor_id: int,
+    *,
+    assignee_id: int | None = None,
+    unit_id: int | None = None,
+    category_id: int | None = None,
+    problem: str | None = None,
+) -> BulkResult:
     """One action on a selection of items (not routing). Items the action does not fit (e.g. a
     final item marked invalid) are skipped and named."""
     from intake.triage import suggestions
 
-    items = list(db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id)))
+    items = list(
+        db.session.scalars(select(FeedbackItem).where(FeedbackItem.id.in_(item_ids)).order_by(FeedbackItem.id))
+    )
     result = BulkResult()
     for item in items:
         if action == "assign":

@@ -18,10 +18,13 @@ def assign_item(item: FeedbackItem, assignee_id: int | None, actor_id: int) -> E
             raise TriageError("not a staff account")
     if item.assignee_id == assignee_id:
         return None
-    event = Event(kind=EventKind.assigned, actor_id=actor_id,
-                  from_value=str(item.assignee_id) if item.assignee_id else None,
-                  to_value=str(assignee_id) if assignee_id else None,
-                  note=user.display_name if assignee_id is not None else None)
+    event = Event(
+        kind=EventKind.assigned,
+        actor_id=actor_id,
+        from_value=str(item.assignee_id) if item.assignee_id else None,
+        to_value=str(assignee_id) if assignee_id else None,
+        note=user.display_name if assignee_id is not None else None,
+    )
     item.assignee_id = assignee_id
     item.events.append(event)
     db.session.flush()
@@ -78,5 +81,8 @@ def merge_duplicates(primary_id: int, duplicate_ids: list[int], actor_id: int) -
 
 
 def merged_into(item: FeedbackItem) -> list[FeedbackItem]:
-    return list(db.session.scalars(
-        select(FeedbackItem).where(FeedbackItem.duplicate_of_id == item.id).order_by(FeedbackItem.id)))
+    return list(
+        db.session.scalars(
+            select(FeedbackItem).where(FeedbackItem.duplicate_of_id == item.id).order_by(FeedbackItem.id)
+        )
+    )

@@ -1,5 +1,6 @@
 """Replies to the reporter: templates, the reply queued with its own Message-ID, sent, resent;
 the item's mail thread."""
+
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -12,15 +13,27 @@ from intake.triage.services import TriageError
 DEFAULT_TEMPLATES = [
     # code, name, subject, body. Placeholders: {code} tracking code, {subject} the report's title,
     # {lookup_url} the status page. Admins edit the text in the UI.
-    ("acceptance", "受理告知", "您的反映已受理",
-     "您好：\n\n您于政协民主监督邮箱反映的“{subject}”（编号 {code}）已经受理。我们将转交相关单位办理，"
-     "办理情况会及时告知您。\n\n查询进度：{lookup_url}\n\n县政协民主监督办公室"),
-    ("rejection", "不予受理说明", "关于您的反映的说明",
-     "您好：\n\n您反映的“{subject}”（编号 {code}）经审核不属于本次民主监督的受理范围，不予受理。"
-     "建议您向有关部门反映。感谢您对民主监督工作的支持。\n\n县政协民主监督办公室"),
-    ("closure", "办结答复", "您的反映已办结",
-     "您好：\n\n您反映的“{subject}”（编号 {code}）已办理完毕。办理结果请见：{lookup_url}\n"
-     "欢迎您对办理结果进行评价。\n\n县政协民主监督办公室"),
+    (
+        "acceptance",
+        "受理告知",
+        "您的反映已受理",
+        "您好：\n\n您于政协民主监督邮箱反映的“{subject}”（编号 {code}）已经受理。我们将转交相关单位办理，"
+        "办理情况会及时告知您。\n\n查询进度：{lookup_url}\n\n县政协民主监督办公室",
+    ),
+    (
+        "rejection",
+        "不予受理说明",
+        "关于您的反映的说明",
+        "您好：\n\n您反映的“{subject}”（编号 {code}）经审核不属于本次民主监督的受理范围，不予受理。"
+        "建议您向有关部门反映。感谢您对民主监督工作的支持。\n\n县政协民主监督办公室",
+    ),
+    (
+        "closure",
+        "办结答复",
+        "您的反映已办结",
+        "您好：\n\n您反映的“{subject}”（编号 {code}）已办理完毕。办理结果请见：{lookup_url}\n"
+        "欢迎您对办理结果进行评价。\n\n县政协民主监督办公室",
+    ),
 ]
 
 
@@ -59,7 +72,9 @@ def fill_template(template: ReplyTemplate, item: FeedbackItem, lookup_url: str) 
     return template.subject.format_map(values), template.body.format_map(values)
 
 
-def queue_reply(item: FeedbackItem, actor_id: int, subject: str, body: str, template_code: str | None = None) -> StaffReply:
+def queue_reply(
+    item: FeedbackItem, actor_id: int, subject: str, body: str, template_code: str | None = None
+) -> StaffReply:
     """A reply to the reporter, stored with its own Message-ID; the caller commits and then
     enqueues the sending job."""
     reporter = item.reporter
@@ -69,8 +84,13 @@ def queue_reply(item: FeedbackItem, actor_id: int, subject: str, body: str, temp
     if not body or not (subject or "").strip():
         raise TriageError("subject and text are needed")
     reply = StaffReply(
-        item_id=item.id, author_id=actor_id, template_code=template_code or None, to_addr=reporter.email,
-        subject=outgoing.subject_with_code(item.tracking_code, subject), body=body, state=ReplyState.queued,
+        item_id=item.id,
+        author_id=actor_id,
+        template_code=template_code or None,
+        to_addr=reporter.email,
+        subject=outgoing.subject_with_code(item.tracking_code, subject),
+        body=body,
+        state=ReplyState.queued,
         message_id=outgoing.new_message_id(item.tracking_code),
     )
     db.session.add(reply)
@@ -88,8 +108,11 @@ def mark_reply_sent(reply: StaffReply) -> None:
 
 def queued_reply_ids() -> list[int]:
     """Replies not sent yet (a handful at most: the sweeper checks each against Redis)."""
-    return list(db.session.scalars(select(StaffReply.id).where(StaffReply.state == ReplyState.queued)
-                                   .order_by(StaffReply.id).limit(1000)))
+    return list(
+        db.session.scalars(
+            select(StaffReply.id).where(StaffReply.state == ReplyState.queued).order_by(StaffReply.id).limit(1000)
+        )
+    )
 
 
 def resend_reply(item: FeedbackItem, reply_id: int, actor_id: int) -> StaffReply:
@@ -112,5 +135,8 @@ def thread_of(item: FeedbackItem):
     """The mail thread of an item, inbound and outbound, in order."""
     from intake.mailbox.models import ThreadEntry
 
-    return list(db.session.scalars(
-        select(ThreadEntry).where(ThreadEntry.item_id == item.id).order_by(ThreadEntry.created_at, ThreadEntry.id)))
+    return list(
+        db.session.scalars(
+            select(ThreadEntry).where(ThreadEntry.item_id == item.id).order_by(ThreadEntry.created_at, ThreadEntry.id)
+        )
+    )

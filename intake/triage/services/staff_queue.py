@@ -1,4 +1,5 @@
 """The queue: filters, keyset pages, capped counts per facet, search; the staff to assign to."""
+
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 
@@ -112,7 +113,9 @@ def _filtered(query: Select, f: QueueFilter) -> Select:
     if f.has_attachment:
         query = query.where(exists().where(Attachment.item_id == FeedbackItem.id))
     if f.flagged:
-        query = query.where(exists().where(ItemSuggestion.item_id == FeedbackItem.id, ItemSuggestion.is_flagged.is_(True)))
+        query = query.where(
+            exists().where(ItemSuggestion.item_id == FeedbackItem.id, ItemSuggestion.is_flagged.is_(True))
+        )
     for condition in f.conditions:
         query = query.where(condition)
     if f.q:
@@ -127,12 +130,15 @@ def queue_page(f: QueueFilter, per_page: int, after: Cursor | None = None, befor
     deep page costs what the first does and new arrivals do not shift what staff are reading."""
     key = tuple_(FeedbackItem.received_at, FeedbackItem.id)
     query = _filtered(select(FeedbackItem), f).options(
-        selectinload(FeedbackItem.unit), selectinload(FeedbackItem.category),
-        selectinload(FeedbackItem.assignee), selectinload(FeedbackItem.suggestion),
+        selectinload(FeedbackItem.unit),
+        selectinload(FeedbackItem.category),
+        selectinload(FeedbackItem.assignee),
+        selectinload(FeedbackItem.suggestion),
     )
     if before is not None:
         query = query.where(key > tuple_(before.received_at, before.id)).order_by(
-            FeedbackItem.received_at.asc(), FeedbackItem.id.asc())
+            FeedbackItem.received_at.asc(), FeedbackItem.id.asc()
+        )
     else:
         if after is not None:
             query = query.where(key < tuple_(after.received_at, after.id))
@@ -161,12 +167,16 @@ def queue_counts(f: QueueFilter, cap: int | None = None) -> Counts:
     if cap is None:
         cap = SEARCH_COUNT_CAP if f.q else COUNT_CAP
     columns = [getattr(FeedbackItem, name) for name in FACETS]
-    capped_rows = (_filtered(select(*columns), f)
-                   .order_by(FeedbackItem.received_at.desc(), FeedbackItem.id.desc())
-                   .limit(cap + 1).subquery())
+    capped_rows = (
+        _filtered(select(*columns), f)
+        .order_by(FeedbackItem.received_at.desc(), FeedbackItem.id.desc())
+        .limit(cap + 1)
+        .subquery()
+    )
     grouped = db.session.execute(
-        select(*[capped_rows.c[name] for name in FACETS], func.count())
-        .group_by(*[capped_rows.c[name] for name in FACETS])
+        select(*[capped_rows.c[name] for name in FACETS], func.count()).group_by(
+            *[capped_rows.c[name] for name in FACETS]
+        )
     ).all()
     counts = Counts(by={name: {} for name in FACETS})
     for row in grouped:
@@ -181,10 +191,13 @@ def queue_counts(f: QueueFilter, cap: int | None = None) -> Counts:
 
 
 def staff_users() -> list[User]:
-    return list(db.session.scalars(
-        select(User).where(User.role.in_((Role.admin, Role.staff)), User.is_active_account.is_(True))
-        .order_by(User.display_name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_((Role.admin, Role.staff)), User.is_active_account.is_(True))
+            .order_by(User.display_name)
+        )
+    )
 
 
 def filter_from_dict(values: dict) -> QueueFilter:

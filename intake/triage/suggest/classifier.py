@@ -6,6 +6,7 @@ No model is downloaded: it learns from the examples given and is saved where the
     python -m intake.triage.suggest.classifier evaluate tests/data/triage/labelled_reports.jsonl
     python -m intake.triage.suggest.classifier train FILE.jsonl --out model.joblib
 """
+
 import argparse
 import json
 import sys
@@ -60,8 +61,9 @@ _NO_PREDICTION = HeadPrediction(None, 0.0, ())
 def _vectorizer() -> TfidfVectorizer:
     # Characters, not words: no segmenter to ship, and typos, dialect and both scripts
     # (after normalization) still share most of their n-grams.
-    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), preprocessor=normalize,
-                           sublinear_tf=True, min_df=1, dtype=np.float32)
+    return TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), preprocessor=normalize, sublinear_tf=True, min_df=1, dtype=np.float32
+    )
 
 
 class _Head:
@@ -162,8 +164,11 @@ class Model:
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise ValueError(f"{path} is not a triage classifier file")
         if payload["sklearn"] != sklearn.__version__:
-            warnings.warn(f"model trained with scikit-learn {payload['sklearn']}, "
-                          f"running {sklearn.__version__}: retrain to be safe", stacklevel=2)
+            warnings.warn(
+                f"model trained with scikit-learn {payload['sklearn']}, "
+                f"running {sklearn.__version__}: retrain to be safe",
+                stacklevel=2,
+            )
         return payload["model"]
 
 
@@ -187,6 +192,7 @@ def train(examples: Iterable[tuple[str, Hashable | None, Hashable | None]]) -> M
 
 
 # --- evaluation -----------------------------------------------------------------------------
+
 
 @dataclass
 class ClassScore:
@@ -222,22 +228,24 @@ def _split(examples: list[Example], head: str, test_size: float, seed: int):
     rare = [e for e in labelled if counts[getattr(e, head)] < 2]
     common = [e for e in labelled if counts[getattr(e, head)] >= 2]
     train_part, test_part = train_test_split(
-        common, test_size=test_size, random_state=seed, stratify=[getattr(e, head) for e in common])
+        common, test_size=test_size, random_state=seed, stratify=[getattr(e, head) for e in common]
+    )
     return train_part + rare, test_part
 
 
 def _scores(truth: list, predicted: list, majority) -> HeadEvaluation:
     labels = sorted(set(truth), key=str)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=labels, zero_division=0)
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     baseline = [majority] * len(truth)
     return HeadEvaluation(
         accuracy=round(accuracy_score(truth, predicted), 4),
         macro_f1=round(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0), 4),
         baseline_accuracy=round(accuracy_score(truth, baseline), 4),
         baseline_macro_f1=round(f1_score(truth, baseline, labels=labels, average="macro", zero_division=0), 4),
-        per_class={label: ClassScore(round(p, 3), round(r, 3), round(f, 3), int(s))
-                   for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
+        per_class={
+            label: ClassScore(round(p, 3), round(r, 3), round(f, 3), int(s))
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        },
     )
 
 
@@ -245,8 +253,9 @@ def evaluate(examples: Iterable, test_size: float = 0.25, seed: int = 4) -> Eval
     """Accuracy and macro-F1 overall and per class on a held-out stratified split, per head,
     with the majority-class baseline of the same split."""
     examples = _as_examples(examples)
-    return Evaluation(seed, test_size, {
-        head: evaluate_head(*_split(examples, head, test_size, seed), head) for head in HEADS})
+    return Evaluation(
+        seed, test_size, {head: evaluate_head(*_split(examples, head, test_size, seed), head) for head in HEADS}
+    )
 
 
 def evaluate_head(train_part: Sequence, test_part: Sequence, head: str) -> HeadEvaluation:
@@ -265,9 +274,13 @@ def evaluate_head(train_part: Sequence, test_part: Sequence, head: str) -> HeadE
 
 # --- rules and model together ---------------------------------------------------------------
 
+
 def _merge(rule: FieldSuggestion, model: HeadPrediction, rules_trust: float) -> FieldSuggestion:
-    model_field = (FieldSuggestion(model.label, model.confidence, model.top_features, "model")
-                   if model.label is not None else NOTHING)
+    model_field = (
+        FieldSuggestion(model.label, model.confidence, model.top_features, "model")
+        if model.label is not None
+        else NOTHING
+    )
     if not rule.found:
         return model_field
     if not model_field.found:
@@ -295,6 +308,7 @@ def combine(rules: Suggestions, model: Prediction, rules_trust: float = RULES_TR
 
 # --- command line ---------------------------------------------------------------------------
 
+
 def load_jsonl(path: str | Path, origin: str | None = None, exclude_origin: str | None = None) -> list[Example]:
     """Examples from a JSON-lines file with fields text, unit, category (and optionally
     origin, to keep or leave out one kind of row)."""
@@ -307,8 +321,9 @@ def load_jsonl(path: str | Path, origin: str | None = None, exclude_origin: str 
     return [Example(r["text"], r.get("unit"), r.get("category")) for r in rows]
 
 
-def _rules_accuracy(train_part: list[Example], test_part: list[Example],
-                    heads: Sequence[str] = HEADS) -> dict[str, dict[str, float]]:
+def _rules_accuracy(
+    train_part: list[Example], test_part: list[Example], heads: Sequence[str] = HEADS
+) -> dict[str, dict[str, float]]:
     """The seed-data rules alone and rules+model on the same test rows, for comparison."""
     from intake.triage.suggest.rules import seed_rule_set
 
@@ -326,23 +341,33 @@ def _rules_accuracy(train_part: list[Example], test_part: list[Example],
             merged = getattr(combine(suggestion, model.predict(e.text)), head)
             hits_combined += merged.key == getattr(e, head)
         n = len(rows)
-        out[head] = {"rules_accuracy": round(hits_rules / n, 4), "rules_coverage": round(answered / n, 4),
-                     "combined_accuracy": round(hits_combined / n, 4)}
+        out[head] = {
+            "rules_accuracy": round(hits_rules / n, 4),
+            "rules_coverage": round(answered / n, 4),
+            "combined_accuracy": round(hits_combined / n, 4),
+        }
     return out
 
 
 def _print_evaluation(evaluation: Evaluation, extra: dict, path: str) -> None:
-    split = (f"held-out stratified split test_size={evaluation.test_size} seed={evaluation.seed}"
-             if evaluation.test_size else "fixed split")
+    split = (
+        f"held-out stratified split test_size={evaluation.test_size} seed={evaluation.seed}"
+        if evaluation.test_size
+        else "fixed split"
+    )
     print(f"data: {path}; {split}")
     for head, result in evaluation.heads.items():
-        print(f"\n{head}: train {result.n_train}, test {result.n_test}; "
-              f"accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f} "
-              f"(majority baseline: accuracy {result.baseline_accuracy:.3f}, macro-F1 {result.baseline_macro_f1:.3f})")
+        print(
+            f"\n{head}: train {result.n_train}, test {result.n_test}; "
+            f"accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f} "
+            f"(majority baseline: accuracy {result.baseline_accuracy:.3f}, macro-F1 {result.baseline_macro_f1:.3f})"
+        )
         if head in extra:
             e = extra[head]
-            print(f"  rules alone: accuracy {e['rules_accuracy']:.3f} (answers {e['rules_coverage']:.0%}); "
-                  f"rules+model: accuracy {e['combined_accuracy']:.3f}")
+            print(
+                f"  rules alone: accuracy {e['rules_accuracy']:.3f} (answers {e['rules_coverage']:.0%}); "
+                f"rules+model: accuracy {e['combined_accuracy']:.3f}"
+            )
         print(f"  | {'class':<10} | precision | recall | F1    | support |")
         print(f"  | {'-' * 10} | --------- | ------ | ----- | ------- |")
         for label, s in result.per_class.items():
@@ -350,16 +375,21 @@ def _print_evaluation(evaluation: Evaluation, extra: dict, path: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m intake.triage.suggest.classifier", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m intake.triage.suggest.classifier", description=__doc__.split("\n\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     ev = sub.add_parser("evaluate", help="accuracy and macro-F1 on a held-out split, per class")
     ev.add_argument("data")
     ev.add_argument("--seed", type=int, default=4)
     ev.add_argument("--test-size", type=float, default=0.25)
     ev.add_argument("--json", action="store_true", help="machine-readable output")
-    ev.add_argument("--holdout-origin", metavar="ORIGIN",
-                    help="instead of a random split, test on the rows of this origin (e.g. handwritten) "
-                         "and train on all the others")
+    ev.add_argument(
+        "--holdout-origin",
+        metavar="ORIGIN",
+        help="instead of a random split, test on the rows of this origin (e.g. handwritten) "
+        "and train on all the others",
+    )
     tr = sub.add_parser("train", help="train on every example and save the model")
     tr.add_argument("data")
     tr.add_argument("--out", required=True)
@@ -383,6 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra[head] = _rules_accuracy(*_split(examples, head, args.test_size, args.seed), heads=(head,))[head]
     if args.json:
         from dataclasses import asdict
+
         print(json.dumps({"evaluation": asdict(evaluation), "rules": extra}, ensure_ascii=False, indent=1, default=str))
     else:
         _print_evaluation(evaluation, extra, args.data)

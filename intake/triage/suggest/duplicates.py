@@ -3,6 +3,7 @@
 Texts are normalized first (Traditional → Simplified, punctuation and spaces dropped), so the
 Traditional copy of a complaint, or one retyped with a few words changed, lands with the
 original. Hashing is deterministic across processes, so signatures can be stored and reused."""
+
 import hashlib
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
@@ -22,7 +23,7 @@ def shingles(text: str, size: int = 3) -> set[str]:
         return set()
     if len(text) <= size:
         return {text}
-    return {text[i:i + size] for i in range(len(text) - size + 1)}
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
 
 
 def jaccard(a: str, b: str, size: int = 3) -> float:
@@ -40,8 +41,9 @@ class DuplicateIndex:
     at Jaccard 0.5 becomes a candidate with probability 0.995, at 0.4 with 0.93. Queries below
     `scan_below` skip the bands and compare with every item instead."""
 
-    def __init__(self, num_perm: int = 120, bands: int = 40, shingle_size: int = 3,
-                 seed: int = 1, scan_below: float = 0.4):
+    def __init__(
+        self, num_perm: int = 120, bands: int = 40, shingle_size: int = 3, seed: int = 1, scan_below: float = 0.4
+    ):
         if num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
         self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
@@ -60,13 +62,14 @@ class DuplicateIndex:
         if not grams:
             return None
         hashes = np.array(
-            [int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=4).digest(), "little")
-             for g in grams], dtype=np.uint64)
+            [int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=4).digest(), "little") for g in grams],
+            dtype=np.uint64,
+        )
         permuted = (np.outer(hashes, self._a) + self._b) % _PRIME & _MAX_HASH
         return permuted.min(axis=0)
 
     def _band_keys(self, signature: np.ndarray) -> list[bytes]:
-        return [signature[i * self.rows:(i + 1) * self.rows].tobytes() for i in range(self.bands)]
+        return [signature[i * self.rows : (i + 1) * self.rows].tobytes() for i in range(self.bands)]
 
     def add(self, item_id: Hashable, text: str) -> None:
         """Index an item (again: replaces its previous text)."""
@@ -96,14 +99,16 @@ class DuplicateIndex:
     def __contains__(self, item_id: Hashable) -> bool:
         return item_id in self._signatures
 
-    def similar(self, text: str, threshold: float = 0.5,
-                exclude: Iterable[Hashable] = ()) -> list[tuple[Hashable, float]]:
+    def similar(
+        self, text: str, threshold: float = 0.5, exclude: Iterable[Hashable] = ()
+    ) -> list[tuple[Hashable, float]]:
         """Items whose estimated Jaccard similarity to `text` is at least `threshold`, most
         similar first."""
         return self.similar_to_signature(self.signature(text), threshold, exclude)
 
-    def similar_to_signature(self, signature: np.ndarray | None, threshold: float = 0.5,
-                             exclude: Iterable[Hashable] = ()) -> list[tuple[Hashable, float]]:
+    def similar_to_signature(
+        self, signature: np.ndarray | None, threshold: float = 0.5, exclude: Iterable[Hashable] = ()
+    ) -> list[tuple[Hashable, float]]:
         if signature is None:
             return []
         if threshold < self.scan_below:

@@ -2,6 +2,7 @@
 
 Traditional → Simplified, full-width → half-width, lowercase, whitespace collapsed, invisible
 characters dropped, so 政務大廳 and 政务大厅, ＡＢＣ and abc, compare equal."""
+
 import re
 import unicodedata
 
@@ -18,8 +19,28 @@ _NOT_WORD = re.compile(r"[^\w]|_", re.UNICODE)
 
 # Words that, just before a term, say it did *not* happen ("从不收红包", "没有索要").
 # "不给" / "不送" are left out on purpose: "不给红包就不办" is the complaint itself.
-NEGATORS = ("没有", "没", "从不", "从没", "从来不", "从来没", "未曾", "未", "拒收", "拒绝", "不收",
-            "不要", "不拿", "不吃", "不存在", "杜绝", "严禁", "禁止", "莫得", "无")
+NEGATORS = (
+    "没有",
+    "没",
+    "从不",
+    "从没",
+    "从来不",
+    "从来没",
+    "未曾",
+    "未",
+    "拒收",
+    "拒绝",
+    "不收",
+    "不要",
+    "不拿",
+    "不吃",
+    "不存在",
+    "杜绝",
+    "严禁",
+    "禁止",
+    "莫得",
+    "无",
+)
 
 
 def normalize(text: str | None) -> str:
@@ -43,12 +64,12 @@ def is_negated(normalized: str, start: int, window: int = 3) -> bool:
     Multi-character negators may be up to `window` characters away ("从不收一分红包"); single
     characters only next to the term or one character away ("没索要"), so "无奈给了红包" counts.
     Not giving is no negation: "没给红包就不办" is the complaint itself."""
-    before = normalized[max(0, start - window - 4):start]
+    before = normalized[max(0, start - window - 4) : start]
     for negator in NEGATORS:
         pos = before.rfind(negator)
         if pos == -1:
             continue
-        gap = before[pos + len(negator):]
+        gap = before[pos + len(negator) :]
         if len(gap) > (window if len(negator) > 1 else 1):
             continue
         if gap[:1] in ("给", "送", "塞", "交"):

@@ -3,6 +3,7 @@
 Rows come in as plain tuples so the caller decides where they live (database, seed data);
 the keys it passes (ids or codes) are the keys it gets back. Matching runs on normalized text,
 so Traditional and Simplified, full-width and half-width, match alike."""
+
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -120,8 +121,12 @@ def _ranked(scores, evidence) -> list[FieldSuggestion]:
 class RuleSet:
     """Unit and category terms compiled for matching; build once, suggest many times."""
 
-    def __init__(self, unit_terms: dict[str, _Term], category_terms: dict[str, _Term],
-                 category_parent: dict[Hashable, Hashable | None]):
+    def __init__(
+        self,
+        unit_terms: dict[str, _Term],
+        category_terms: dict[str, _Term],
+        category_parent: dict[Hashable, Hashable | None],
+    ):
         self._unit_terms = unit_terms
         self._category_terms = category_terms
         self._category_parent = category_parent
@@ -175,8 +180,9 @@ class RuleSet:
         unit_hits = _find_hits(subject_n, self._unit_terms, True) + _find_hits(body_n, self._unit_terms, False)
         units = _ranked(*_score(unit_hits))
 
-        category_hits = (_find_hits(subject_n, self._category_terms, True)
-                         + _find_hits(body_n, self._category_terms, False))
+        category_hits = _find_hits(subject_n, self._category_terms, True) + _find_hits(
+            body_n, self._category_terms, False
+        )
         categories = _ranked(*_score(category_hits))
 
         return Suggestions(

@@ -2,6 +2,7 @@
 
 Run `python tests/data/mail/make_fixtures.py` after changing a case; the .eml files are committed.
 """
+
 from __future__ import annotations
 
 import base64
@@ -169,8 +170,13 @@ def rfc2047_split_mid_character() -> bytes:
     data = "反映窗口工作人员态度".encode()
     first, second = data[:4], data[4:]  # byte 4 is inside the second character
     subject = (
-        b"Subject: =?UTF-8?B?" + base64.b64encode(first) + b"?=" + CRLF
-        + b" =?UTF-8?B?" + base64.b64encode(second) + b"?="
+        b"Subject: =?UTF-8?B?"
+        + base64.b64encode(first)
+        + b"?="
+        + CRLF
+        + b" =?UTF-8?B?"
+        + base64.b64encode(second)
+        + b"?="
     )
     name = "王五".encode()
     sender = (
@@ -188,34 +194,52 @@ def _mixed(boundary: bytes, parts: list[bytes], headers: list[bytes]) -> bytes:
     for part in parts:
         body += CRLF + b"--" + boundary + CRLF + part
     body += CRLF + b"--" + boundary + b"--" + CRLF
-    return message(
-        headers + [b'Content-Type: multipart/mixed;' + CRLF + b'\tboundary="' + boundary + b'"'], body
-    )
+    return message(headers + [b"Content-Type: multipart/mixed;" + CRLF + b'\tboundary="' + boundary + b'"'], body)
 
 
 def _text_part(text: str, charset: str = "gb2312") -> bytes:
     codec = "gbk" if charset == "gb2312" else charset
     return (
-        b"Content-Type: text/plain; charset=\"" + charset.encode() + b"\"" + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF + CRLF + b64(crlf(text.encode(codec)))
+        b'Content-Type: text/plain; charset="'
+        + charset.encode()
+        + b'"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + CRLF
+        + b64(crlf(text.encode(codec)))
     )
 
 
 def outlook_quoted_encoded_filename() -> bytes:
     encoded = word("整改报告.docx", "gbk").replace(b"?gbk?", b"?GB2312?")
     attachment = (
-        b"Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;" + CRLF
-        + b'\tname="' + encoded + b'"' + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF
-        + b"Content-Disposition: attachment;" + CRLF
-        + b'\tfilename="' + encoded + b'"' + CRLF + CRLF
+        b"Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;"
+        + CRLF
+        + b'\tname="'
+        + encoded
+        + b'"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b"Content-Disposition: attachment;"
+        + CRLF
+        + b'\tfilename="'
+        + encoded
+        + b'"'
+        + CRLF
+        + CRLF
         + b64(b"PK\x03\x04 not really a docx")
     )
     return _mixed(
         b"----=_NextPart_000_0012_01DB2E3A.5C1F4B20",
         [_text_part("附件是整改报告，请查收。\n"), attachment],
-        [b"From: Unit <unit@zx.gov.cn>", *COMMON, b"Subject: " + word("整改报告", "gb2312"),
-         b"X-Mailer: Microsoft Outlook 16.0"],
+        [
+            b"From: Unit <unit@zx.gov.cn>",
+            *COMMON,
+            b"Subject: " + word("整改报告", "gb2312"),
+            b"X-Mailer: Microsoft Outlook 16.0",
+        ],
     )
 
 
@@ -223,18 +247,31 @@ def rfc2231_filename_continuation() -> bytes:
     name = quote_from_bytes("政务服务大厅排队照片.jpg".encode("gbk"), safe="")
     split = name.index("%", len(name) // 2 + 1)  # a segment boundary that falls inside a character
     first = (
-        b"Content-Type: image/jpeg" + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF
-        + b"Content-Disposition: attachment;" + CRLF
-        + b" filename*0*=gb2312''" + name[:split].encode() + b";" + CRLF
-        + b" filename*1*=" + name[split:].encode() + CRLF + CRLF
+        b"Content-Type: image/jpeg"
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b"Content-Disposition: attachment;"
+        + CRLF
+        + b" filename*0*=gb2312''"
+        + name[:split].encode()
+        + b";"
+        + CRLF
+        + b" filename*1*="
+        + name[split:].encode()
+        + CRLF
+        + CRLF
         + b64(b"\xff\xd8\xff\xe0 fake jpeg")
     )
     second = (
-        b"Content-Type: application/pdf" + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF
+        b"Content-Type: application/pdf"
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
         + b"Content-Disposition: attachment; filename*=UTF-8''"
-        + quote_from_bytes("整改通知.pdf".encode(), safe="").encode() + CRLF + CRLF
+        + quote_from_bytes("整改通知.pdf".encode(), safe="").encode()
+        + CRLF
+        + CRLF
         + b64(b"%PDF-1.4 fake")
     )
     return _mixed(
@@ -246,9 +283,17 @@ def rfc2231_filename_continuation() -> bytes:
 
 def raw_8bit_gbk_filename() -> bytes:
     attachment = (
-        b'Content-Type: image/jpeg; name="' + "现场照片.jpg".encode("gbk") + b'"' + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF
-        + b'Content-Disposition: attachment; filename="' + "现场照片.jpg".encode("gbk") + b'"' + CRLF + CRLF
+        b'Content-Type: image/jpeg; name="'
+        + "现场照片.jpg".encode("gbk")
+        + b'"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b'Content-Disposition: attachment; filename="'
+        + "现场照片.jpg".encode("gbk")
+        + b'"'
+        + CRLF
+        + CRLF
         + b64(b"\xff\xd8\xff\xe0 fake jpeg")
     )
     return _mixed(
@@ -269,22 +314,54 @@ def html_only_hostile() -> bytes:
 <iframe src="https://evil.example.com/"></iframe></body></html>
 """
     return message(
-        [b"From: Html <html@example.cn>", *COMMON, b"Subject: HTML only",
-         b"Content-Type: text/html; charset=utf-8", b"Content-Transfer-Encoding: quoted-printable"],
+        [
+            b"From: Html <html@example.cn>",
+            *COMMON,
+            b"Subject: HTML only",
+            b"Content-Type: text/html; charset=utf-8",
+            b"Content-Transfer-Encoding: quoted-printable",
+        ],
         qp(crlf(html.encode("utf-8"))),
     )
 
 
 def _alternative(boundary: bytes, plain: bytes, html: bytes, charset: bytes) -> bytes:
     return (
-        b"This is a multi-part message in MIME format." + CRLF + CRLF
-        + b"--" + boundary + CRLF
-        + b'Content-Type: text/plain;' + CRLF + b'\tcharset="' + charset + b'"' + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF + CRLF + b64(plain) + CRLF
-        + b"--" + boundary + CRLF
-        + b'Content-Type: text/html;' + CRLF + b'\tcharset="' + charset + b'"' + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF + CRLF + b64(html) + CRLF
-        + b"--" + boundary + b"--" + CRLF
+        b"This is a multi-part message in MIME format."
+        + CRLF
+        + CRLF
+        + b"--"
+        + boundary
+        + CRLF
+        + b"Content-Type: text/plain;"
+        + CRLF
+        + b'\tcharset="'
+        + charset
+        + b'"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + CRLF
+        + b64(plain)
+        + CRLF
+        + b"--"
+        + boundary
+        + CRLF
+        + b"Content-Type: text/html;"
+        + CRLF
+        + b'\tcharset="'
+        + charset
+        + b'"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + CRLF
+        + b64(html)
+        + CRLF
+        + b"--"
+        + boundary
+        + b"--"
+        + CRLF
     )
 
 
@@ -318,9 +395,9 @@ def qq_reply_tracking_code() -> bytes:
         (
             "好的，谢谢，已经办好了。\n\n"
             "------------------ 原始邮件 ------------------\n"
-            "发件人: \"县政协民主监督邮箱\"<jdyx@zxzx.gov.cn>;\n"
+            '发件人: "县政协民主监督邮箱"<jdyx@zxzx.gov.cn>;\n'
             "发送时间: 2026年11月3日(星期二) 上午10:20\n"
-            "收件人: \"张三\"<123456@qq.com>;\n"
+            '收件人: "张三"<123456@qq.com>;\n'
             "主题: 【已受理】JD-2026-000123 关于窗口排队的反映\n\n"
             "您好，您反映的问题已受理。\n"
         ).encode("gb18030")
@@ -345,10 +422,14 @@ def outlook_chinese_reply() -> bytes:
         "请于十日内报送整改情况。\n"
     )
     return message(
-        [b"From: Unit <unit@zx.gov.cn>", *COMMON,
-         b"Subject: " + word("答复: JD-2026-000045 整改情况", "gb2312"),
-         b"Thread-Topic: " + word("JD-2026-000045 整改情况", "gb2312"),
-         b"Content-Type: text/plain; charset=\"gb2312\"", b"Content-Transfer-Encoding: base64"],
+        [
+            b"From: Unit <unit@zx.gov.cn>",
+            *COMMON,
+            b"Subject: " + word("答复: JD-2026-000045 整改情况", "gb2312"),
+            b"Thread-Topic: " + word("JD-2026-000045 整改情况", "gb2312"),
+            b'Content-Type: text/plain; charset="gb2312"',
+            b"Content-Transfer-Encoding: base64",
+        ],
         b64(crlf(body.encode("gbk"))),
     )
 
@@ -363,19 +444,27 @@ def gmail_on_wrote_reply() -> bytes:
         "> Regards\n"
     )
     return message(
-        [b"From: Alice <alice@gmail.com>", *COMMON, b"Subject: Re: [JD-2026-000777] Window hours",
-         b"In-Reply-To: <JD-2026-000777.1@zxzx.gov.cn>",
-         b'Content-Type: text/plain; charset="UTF-8"'],
+        [
+            b"From: Alice <alice@gmail.com>",
+            *COMMON,
+            b"Subject: Re: [JD-2026-000777] Window hours",
+            b"In-Reply-To: <JD-2026-000777.1@zxzx.gov.cn>",
+            b'Content-Type: text/plain; charset="UTF-8"',
+        ],
         crlf(body.encode("utf-8")),
     )
 
 
 def forwarded_message_rfc822() -> bytes:
     inner = message(
-        [b"From: Citizen <citizen@example.cn>", b"To: friend@example.cn",
-         b"Subject: " + word("关于便民窗口/午休无人的反映", "gb2312"),
-         b"Date: Mon, 02 Nov 2026 12:00:00 +0800", b"Content-Type: text/plain; charset=gbk",
-         b"Content-Transfer-Encoding: 8bit"],
+        [
+            b"From: Citizen <citizen@example.cn>",
+            b"To: friend@example.cn",
+            b"Subject: " + word("关于便民窗口/午休无人的反映", "gb2312"),
+            b"Date: Mon, 02 Nov 2026 12:00:00 +0800",
+            b"Content-Type: text/plain; charset=gbk",
+            b"Content-Transfer-Encoding: 8bit",
+        ],
         crlf("中午十二点到两点窗口没人。\n".encode("gbk")),
     )
     forwarded = b"Content-Type: message/rfc822" + CRLF + b"Content-Disposition: attachment" + CRLF + CRLF + inner
@@ -396,7 +485,10 @@ def tnef_bytes() -> bytes:
     data += _tnef_object(1, 0x9006, 0x0008, struct.pack("<I", 0x00010000))  # attTnefVersion
     data += _tnef_object(1, 0x9007, 0x0006, struct.pack("<II", 936, 0))  # attOemCodepage
     data += _tnef_object(1, 0x800C, 0x0002, "正文：请见附件。".encode("gbk"))  # attBody
-    for title, content in ((b"report.txt\x00", b"plain report"), ("整改材料.txt".encode("gbk") + b"\x00", b"gbk title")):
+    for title, content in (
+        (b"report.txt\x00", b"plain report"),
+        ("整改材料.txt".encode("gbk") + b"\x00", b"gbk title"),
+    ):
         data += _tnef_object(2, 0x9002, 0x0006, b"\x01\x00" + b"\xff" * 12)  # attAttachRendData
         data += _tnef_object(2, 0x8010, 0x0001, title)  # attAttachTitle
         data += _tnef_object(2, 0x800F, 0x0006, content)  # attAttachData
@@ -405,9 +497,14 @@ def tnef_bytes() -> bytes:
 
 def _winmail(payload: bytes, subject: bytes) -> bytes:
     attachment = (
-        b'Content-Type: application/ms-tnef; name="winmail.dat"' + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF
-        + b'Content-Disposition: attachment; filename="winmail.dat"' + CRLF + CRLF + b64(payload)
+        b'Content-Type: application/ms-tnef; name="winmail.dat"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b'Content-Disposition: attachment; filename="winmail.dat"'
+        + CRLF
+        + CRLF
+        + b64(payload)
     )
     return _mixed(
         b"----_=_NextPart_001_01DB2E3A",
@@ -435,34 +532,64 @@ def winmail_dat_broken() -> bytes:
 def inline_cid_image() -> bytes:
     boundary = b"related_boundary"
     body = (
-        b"--" + boundary + CRLF + b"Content-Type: text/html; charset=utf-8" + CRLF + CRLF
-        + '<p>现场照片：</p><img src="cid:photo001@zxzx" alt="照片">'.encode() + CRLF
-        + b"--" + boundary + CRLF
-        + b'Content-Type: image/png; name="photo.png"' + CRLF
-        + b"Content-Transfer-Encoding: base64" + CRLF
-        + b"Content-ID: <photo001@zxzx>" + CRLF
-        + b'Content-Disposition: inline; filename="photo.png"' + CRLF + CRLF + b64(PNG_1X1)
-        + b"--" + boundary + b"--" + CRLF
+        b"--"
+        + boundary
+        + CRLF
+        + b"Content-Type: text/html; charset=utf-8"
+        + CRLF
+        + CRLF
+        + '<p>现场照片：</p><img src="cid:photo001@zxzx" alt="照片">'.encode()
+        + CRLF
+        + b"--"
+        + boundary
+        + CRLF
+        + b'Content-Type: image/png; name="photo.png"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + b"Content-ID: <photo001@zxzx>"
+        + CRLF
+        + b'Content-Disposition: inline; filename="photo.png"'
+        + CRLF
+        + CRLF
+        + b64(PNG_1X1)
+        + b"--"
+        + boundary
+        + b"--"
+        + CRLF
     )
     return message(
-        [b"From: Photo <photo@example.cn>", *COMMON, b"Subject: Inline photo",
-         b'Content-Type: multipart/related; type="text/html"; boundary="' + boundary + b'"'],
+        [
+            b"From: Photo <photo@example.cn>",
+            *COMMON,
+            b"Subject: Inline photo",
+            b'Content-Type: multipart/related; type="text/html"; boundary="' + boundary + b'"',
+        ],
         body,
     )
 
 
 def auto_submitted_reply() -> bytes:
     return message(
-        [b"From: Unit <unit@zx.gov.cn>", *COMMON, b"Subject: " + word("Re: 关于窗口的反映", "utf-8"),
-         b"Auto-Submitted: auto-replied", b"Content-Type: text/plain; charset=utf-8"],
+        [
+            b"From: Unit <unit@zx.gov.cn>",
+            *COMMON,
+            b"Subject: " + word("Re: 关于窗口的反映", "utf-8"),
+            b"Auto-Submitted: auto-replied",
+            b"Content-Type: text/plain; charset=utf-8",
+        ],
         crlf("本人出差，回来后处理。\n".encode()),
     )
 
 
 def out_of_office_subject_zh() -> bytes:
     return message(
-        [b"From: Staff <staff@example.cn>", *COMMON, b"Subject: " + word("自动回复: 关于窗口的反映", "utf-8"),
-         b"Content-Type: text/plain; charset=utf-8"],
+        [
+            b"From: Staff <staff@example.cn>",
+            *COMMON,
+            b"Subject: " + word("自动回复: 关于窗口的反映", "utf-8"),
+            b"Content-Type: text/plain; charset=utf-8",
+        ],
         crlf("您好，我已休假，11月10日返回。\n".encode()),
     )
 
@@ -470,46 +597,101 @@ def out_of_office_subject_zh() -> bytes:
 def bounce_delivery_status() -> bytes:
     boundary = b"dsn_boundary"
     body = (
-        b"This is a MIME-encapsulated message." + CRLF + CRLF
-        + b"--" + boundary + CRLF + b"Content-Type: text/plain; charset=us-ascii" + CRLF + CRLF
-        + b"Your message could not be delivered to one or more recipients." + CRLF + CRLF
-        + b"--" + boundary + CRLF + b"Content-Type: message/delivery-status" + CRLF + CRLF
-        + b"Reporting-MTA: dns; mail.zxzx.gov.cn" + CRLF
-        + b"Arrival-Date: Tue, 3 Nov 2026 10:20:00 +0800" + CRLF + CRLF
-        + b"Final-Recipient: rfc822; liming@example.cn" + CRLF
-        + b"Original-Recipient: rfc822;LiMing@Example.cn" + CRLF
-        + b"Action: failed" + CRLF + b"Status: 5.1.1" + CRLF
-        + b"Diagnostic-Code: smtp; 550 5.1.1 user unknown" + CRLF + CRLF
-        + b"Final-Recipient: rfc822; <zhao@example.cn>" + CRLF
-        + b"Action: failed" + CRLF + b"Status: 5.2.2" + CRLF + CRLF
-        + b"--" + boundary + CRLF + b"Content-Type: text/rfc822-headers" + CRLF + CRLF
-        + b"From: jdyx@zxzx.gov.cn" + CRLF + b"Subject: JD-2026-000123" + CRLF + CRLF
-        + b"--" + boundary + b"--" + CRLF
+        b"This is a MIME-encapsulated message."
+        + CRLF
+        + CRLF
+        + b"--"
+        + boundary
+        + CRLF
+        + b"Content-Type: text/plain; charset=us-ascii"
+        + CRLF
+        + CRLF
+        + b"Your message could not be delivered to one or more recipients."
+        + CRLF
+        + CRLF
+        + b"--"
+        + boundary
+        + CRLF
+        + b"Content-Type: message/delivery-status"
+        + CRLF
+        + CRLF
+        + b"Reporting-MTA: dns; mail.zxzx.gov.cn"
+        + CRLF
+        + b"Arrival-Date: Tue, 3 Nov 2026 10:20:00 +0800"
+        + CRLF
+        + CRLF
+        + b"Final-Recipient: rfc822; liming@example.cn"
+        + CRLF
+        + b"Original-Recipient: rfc822;LiMing@Example.cn"
+        + CRLF
+        + b"Action: failed"
+        + CRLF
+        + b"Status: 5.1.1"
+        + CRLF
+        + b"Diagnostic-Code: smtp; 550 5.1.1 user unknown"
+        + CRLF
+        + CRLF
+        + b"Final-Recipient: rfc822; <zhao@example.cn>"
+        + CRLF
+        + b"Action: failed"
+        + CRLF
+        + b"Status: 5.2.2"
+        + CRLF
+        + CRLF
+        + b"--"
+        + boundary
+        + CRLF
+        + b"Content-Type: text/rfc822-headers"
+        + CRLF
+        + CRLF
+        + b"From: jdyx@zxzx.gov.cn"
+        + CRLF
+        + b"Subject: JD-2026-000123"
+        + CRLF
+        + CRLF
+        + b"--"
+        + boundary
+        + b"--"
+        + CRLF
     )
     return message(
-        [b"From: MAILER-DAEMON@mail.zxzx.gov.cn (Mail Delivery System)", *COMMON,
-         b"Subject: Undelivered Mail Returned to Sender", b"Return-Path: <>",
-         b'Content-Type: multipart/report; report-type=delivery-status; boundary="' + boundary + b'"'],
+        [
+            b"From: MAILER-DAEMON@mail.zxzx.gov.cn (Mail Delivery System)",
+            *COMMON,
+            b"Subject: Undelivered Mail Returned to Sender",
+            b"Return-Path: <>",
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="' + boundary + b'"',
+        ],
         body,
     )
 
 
 def mailing_list() -> bytes:
     return message(
-        [b"From: News <news@zx.gov.cn>", *COMMON, b"Subject: " + word("本周政务新闻", "utf-8"),
-         b"List-Id: County news <news.zx.gov.cn>",
-         b"List-Unsubscribe: <mailto:unsubscribe@zx.gov.cn>, <https://zx.gov.cn/unsub>",
-         b"Content-Type: text/plain; charset=utf-8"],
+        [
+            b"From: News <news@zx.gov.cn>",
+            *COMMON,
+            b"Subject: " + word("本周政务新闻", "utf-8"),
+            b"List-Id: County news <news.zx.gov.cn>",
+            b"List-Unsubscribe: <mailto:unsubscribe@zx.gov.cn>, <https://zx.gov.cn/unsub>",
+            b"Content-Type: text/plain; charset=utf-8",
+        ],
         crlf("本周新闻摘要。\n".encode()),
     )
 
 
 def broken_message_id() -> bytes:
     return message(
-        [b"From: Outlook <user@outlook.example>", *COMMON[:1], b"Date: Tuesday 3rd of November",
-         b"Subject: Broken ids", b"Message-ID: <[x@microsoft.com]>",
-         b"In-Reply-To: <[y@microsoft.com]>", b"References: <a@b.example> <[z@microsoft.com]>",
-         b"Content-Type: text/plain; charset=utf-8"],
+        [
+            b"From: Outlook <user@outlook.example>",
+            *COMMON[:1],
+            b"Date: Tuesday 3rd of November",
+            b"Subject: Broken ids",
+            b"Message-ID: <[x@microsoft.com]>",
+            b"In-Reply-To: <[y@microsoft.com]>",
+            b"References: <a@b.example> <[z@microsoft.com]>",
+            b"Content-Type: text/plain; charset=utf-8",
+        ],
         crlf(b"body\n"),
     )
 
@@ -519,8 +701,20 @@ def nesting_bomb_50() -> bytes:
     for depth in range(50):
         boundary = b"nest%d" % depth
         body = (
-            b'Content-Type: multipart/mixed; boundary="' + boundary + b'"' + CRLF + CRLF
-            + b"--" + boundary + CRLF + body + CRLF + b"--" + boundary + b"--" + CRLF
+            b'Content-Type: multipart/mixed; boundary="'
+            + boundary
+            + b'"'
+            + CRLF
+            + CRLF
+            + b"--"
+            + boundary
+            + CRLF
+            + body
+            + CRLF
+            + b"--"
+            + boundary
+            + b"--"
+            + CRLF
         )
     return CRLF.join([b"From: Bomb <bomb@example.cn>", *COMMON, b"Subject: nesting"]) + CRLF + body
 
@@ -540,9 +734,13 @@ def long_header_line() -> bytes:
 def ks_c_5601_korean() -> bytes:
     body = "안녕하세요, 민원 접수 확인 부탁드립니다. 똠방각하\n"  # 똠 exists only in cp949
     return message(
-        [b"From: Kim <kim@example.kr>", *COMMON,
-         b"Subject: " + word("민원", "euc-kr").replace(b"?euc-kr?", b"?ks_c_5601-1987?"),
-         b"Content-Type: text/plain; charset=ks_c_5601-1987", b"Content-Transfer-Encoding: 8bit"],
+        [
+            b"From: Kim <kim@example.kr>",
+            *COMMON,
+            b"Subject: " + word("민원", "euc-kr").replace(b"?euc-kr?", b"?ks_c_5601-1987?"),
+            b"Content-Type: text/plain; charset=ks_c_5601-1987",
+            b"Content-Transfer-Encoding: 8bit",
+        ],
         crlf(body.encode("cp949")),
     )
 
@@ -550,14 +748,20 @@ def ks_c_5601_korean() -> bytes:
 def mislabelled_utf8_is_gbk() -> bytes:
     # Saved by a mailer that wrote GBK bytes but labelled them UTF-8; LF line endings as in mbox exports.
     body = "窗口工作人员上班时间玩手机，群众等了很久。\n"
-    headers = [b"From: Sun <sun@example.cn>", *COMMON, b"Subject: mislabelled",
-               b"Content-Type: text/plain; charset=utf-8", b"Content-Transfer-Encoding: 8bit"]
+    headers = [
+        b"From: Sun <sun@example.cn>",
+        *COMMON,
+        b"Subject: mislabelled",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"Content-Transfer-Encoding: 8bit",
+    ]
     return b"\n".join(headers) + b"\n\n" + body.encode("gbk")
 
 
 def empty_body() -> bytes:
-    return message([b"From: Empty <empty@example.cn>", *COMMON, b"Subject: empty",
-                    b"Content-Type: text/plain; charset=utf-8"])
+    return message(
+        [b"From: Empty <empty@example.cn>", *COMMON, b"Subject: empty", b"Content-Type: text/plain; charset=utf-8"]
+    )
 
 
 def no_subject_no_from() -> bytes:
@@ -565,14 +769,40 @@ def no_subject_no_from() -> bytes:
 
 
 CASES = [
-    gbk_body_labelled_gb2312, big5_traditional, big5hkscs_labelled_big5, utf8_8bit_body, utf8_base64_body,
-    gb18030_four_byte, raw_8bit_gbk_subject_from, raw_8bit_utf8_subject, rfc2047_split_mid_character,
-    outlook_quoted_encoded_filename, rfc2231_filename_continuation, raw_8bit_gbk_filename, html_only_hostile,
-    qq_multipart_alternative, qq_reply_tracking_code, outlook_chinese_reply, gmail_on_wrote_reply,
-    forwarded_message_rfc822, winmail_dat_tnef, winmail_dat_broken, winmail_dat_forged_count, inline_cid_image,
+    gbk_body_labelled_gb2312,
+    big5_traditional,
+    big5hkscs_labelled_big5,
+    utf8_8bit_body,
+    utf8_base64_body,
+    gb18030_four_byte,
+    raw_8bit_gbk_subject_from,
+    raw_8bit_utf8_subject,
+    rfc2047_split_mid_character,
+    outlook_quoted_encoded_filename,
+    rfc2231_filename_continuation,
+    raw_8bit_gbk_filename,
+    html_only_hostile,
+    qq_multipart_alternative,
+    qq_reply_tracking_code,
+    outlook_chinese_reply,
+    gmail_on_wrote_reply,
+    forwarded_message_rfc822,
+    winmail_dat_tnef,
+    winmail_dat_broken,
+    winmail_dat_forged_count,
+    inline_cid_image,
     auto_submitted_reply,
-    out_of_office_subject_zh, bounce_delivery_status, mailing_list, broken_message_id, nesting_bomb_50,
-    many_parts_bomb, long_header_line, ks_c_5601_korean, mislabelled_utf8_is_gbk, empty_body, no_subject_no_from,
+    out_of_office_subject_zh,
+    bounce_delivery_status,
+    mailing_list,
+    broken_message_id,
+    nesting_bomb_50,
+    many_parts_bomb,
+    long_header_line,
+    ks_c_5601_korean,
+    mislabelled_utf8_is_gbk,
+    empty_body,
+    no_subject_no_from,
 ]
 
 
