@@ -11,12 +11,14 @@ APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint test-dates venv venv-test translations system-run system-test bench-web bench-mail bench-queue clean help
+.PHONY: run test lint lock test-dates venv venv-test translations system-run system-test bench-web bench-mail bench-queue clean help
 
 help:
-	@echo "make run   - web, worker, sweeper, reminders and mailbox watcher (SQLite, local Redis,"
+	@echo "make run   - web, worker, periodic work (sweep, reminders) and mailbox watcher (SQLite, local Redis,"
 	@echo "             a demo mailbox when IMAP_HOST is not set)"
 	@echo "make test  - install what the tests need, start their servers, run the suite"
+	@echo "make lint  - ruff, import layers, copied code (part of make test)"
+	@echo "make lock  - pin and hash requirements*.txt from requirements*.in (pip-tools)"
 
 run: system-run venv translations
 	$(BIN)/python -m intake.dev.devstack
@@ -50,13 +52,21 @@ $(BIN)/python:
 	  else echo "Install python3-venv (sudo apt-get install python3-venv) and retry"; exit 1; fi; }
 	$(BIN)/pip install -q --upgrade pip
 
+# requirements*.txt are compiled from requirements*.in by `make lock` (pip-tools), every package
+# pinned with its hashes, so pip installs exactly what was tested.
 $(VENV)/.installed: requirements.txt $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
-	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/pip install -q --require-hashes -r requirements-test.txt
 	touch $@
+
+# After editing requirements.in or requirements-test.in: pin and hash everything anew.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: venv-test
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-test.txt requirements-test.in
 
 venv: $(VENV)/.installed
 venv-test: $(VENV)/.installed-test
