@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -117,8 +118,10 @@ def prepare_database(env: dict) -> str:
         "--if-missing",
         env=env,
     )
-    # Plans, a group and a meeting on top of the year's drawn units (idempotent).
-    flask("intake", "demo-program", "--password", password, env=env)
+    # The coming year's lottery, committed and drawn at its mobilisation meeting, then plans, a
+    # group and a meeting on its drawn units (idempotent).
+    next_year = str(datetime.now().year + 1)
+    flask("intake", "demo-program", "--password", password, "--lottery", next_year, env=env)
     return password
 
 

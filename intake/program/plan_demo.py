@@ -12,7 +12,7 @@ from sqlalchemy import select
 from intake.auth.models import Role, User
 from intake.auth.services import create_user, find_user
 from intake.extensions import db
-from intake.program import groups, plans
+from intake.program import groups, plans, services
 from intake.program.models import CycleUnit, SupervisionCycle
 from intake.program.plan_models import MeetingKind
 
@@ -93,15 +93,48 @@ def seed_demo_work(password: str, actor_id: int) -> list[str]:
     return done
 
 
+# The demo lottery, held as the article tells it: at the mobilisation meeting, three dice thrown
+# before witnesses, their faces read left to right.
+DEMO_BEACON_SOURCE = "动员部署会议上当众投掷三枚骰子，从左到右读数（演示）"
+DEMO_BEACON_FORMAT = "N N N"
+DEMO_BEACON = "3 5 2"
+
+
+def seed_demo_lottery(year: int, actor_id: int) -> list[str]:
+    """A committed and drawn lottery for `year` (two of the eligible units), with the stages
+    dated from a mobilisation meeting on April 1st. Returns what it added."""
+    done = []
+    cycle = services.get_cycle(year)
+    if cycle is None:
+        cycle = services.create_cycle(year, starts_on=date(year, 4, 1), actor_id=actor_id)
+        done.append(f"cycle {year}")
+    if cycle.current_commitment is None:
+        services.commit_draw(year, 2, DEMO_BEACON_SOURCE, DEMO_BEACON_FORMAT, {}, actor_id=actor_id)
+        done.append(f"lottery {year} committed")
+    if cycle.draw is None:
+        services.run_draw(year, DEMO_BEACON, actor_id=actor_id)
+        done.append(f"lottery {year} drawn")
+    db.session.flush()
+    return done
+
+
 @click.command("demo-program")
 @click.option("--password", required=True, help="Password of the demo member and liaison accounts.")
 @click.option("--actor", default="demo", show_default=True, help="Staff or admin account that approves the plans.")
+@click.option(
+    "--lottery",
+    "lottery_year",
+    type=int,
+    default=None,
+    help="First commit and draw a demo lottery for this year (its drawn units get the plans).",
+)
 @with_appcontext
-def demo_program_command(password: str, actor: str) -> None:
-    """Demo plans, group and meeting for `make run` (idempotent)."""
+def demo_program_command(password: str, actor: str, lottery_year: int | None) -> None:
+    """Demo lottery, plans, group and meeting for `make run` (idempotent)."""
     user = find_user(actor)
     if user is None or not user.is_staff:
         raise click.ClickException(f"{actor}: no such staff or admin account")
-    added = seed_demo_work(password, user.id)
+    added = seed_demo_lottery(lottery_year, user.id) if lottery_year else []
+    added += seed_demo_work(password, user.id)
     db.session.commit()
     click.echo("demo program: " + (", ".join(added) if added else "nothing to add"))

@@ -33,3 +33,35 @@ def test_the_demo_adds_plans_a_group_and_a_meeting_once(app, runner, users):
 def test_the_demo_needs_a_staff_account(app, runner):
     result = runner.invoke(args=["intake", "demo-program", "--password", "demo-password-1", "--actor", "nobody"])
     assert result.exit_code != 0
+
+
+def test_the_demo_lottery_is_committed_drawn_and_verifiable_and_gets_the_plans(app, runner, users, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from intake.program.models import CycleUnit, SelectionMethod
+
+    args = ["intake", "demo-program", "--password", "demo-password-1", "--actor", "admin", "--lottery", "2027"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert "lottery 2027 drawn" in first.output
+    assert "nothing to add" in runner.invoke(args=args).output
+    record = app.test_client().get("/program/2027/draw.json").get_json()
+    assert record["beacon"] == "3 5 2" and len(record["selected"]) == 2
+    (tmp_path / "draw.json").write_text(json.dumps(record, ensure_ascii=False))
+    root = Path(__file__).resolve().parents[2]
+    verified = subprocess.run(
+        [sys.executable, str(root / "tools" / "verify_draw.py"), str(tmp_path / "draw.json")],
+        capture_output=True,
+        text=True,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    with app.app_context():
+        drawn = db.session.scalars(select(CycleUnit).where(CycleUnit.selection == SelectionMethod.lottery)).all()
+        assert sorted(cu.unit.code for cu in drawn) == sorted(record["selected"])
+        planned = {p.cycle_unit.unit.code for p in db.session.scalars(select(ImplementationPlan))}
+        assert planned == set(record["selected"])
+        # The stages are dated from the mobilisation meeting, so the plan's timetable is complete.
+        assert all(stage.due_on is not None for stage in drawn[0].cycle.stages)
