@@ -3,7 +3,7 @@ members verify (and return it once), the reporter rates."""
 
 import io
 import re
-from datetime import date
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -76,8 +76,10 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     )
     assert r.status_code == 303
     assert _task(app, task_id).status is TaskStatus.in_progress
+    # Ten days past the task's own deadline, whatever day the suite runs.
+    wanted = _task(app, task_id).deadline + timedelta(days=10)
     r = post_form(
-        liaison, url + "/extension", {"requested_deadline": "2026-12-31", "reason": "需采购设备"}, get_url=url
+        liaison, url + "/extension", {"requested_deadline": wanted.isoformat(), "reason": "需采购设备"}, get_url=url
     )
     assert r.status_code == 303
 
@@ -93,7 +95,7 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
         get_url=f"/staff/rectification/tasks/{task_id}",
     )
     assert r.status_code == 303
-    assert _task(app, task_id).deadline == date(2026, 12, 31)
+    assert _task(app, task_id).deadline == wanted
 
     # The unit reports completion; a member goes, finds it not done, returns it.
     r = post_form(liaison, url + "/complete", {"completion_report": "已完成整改"}, get_url=url)

@@ -1,12 +1,13 @@
 """The staff queue: newest first, filters, pagination."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from intake.extensions import db
 from intake.feedback.models import ItemStatus, Source
+from intake.timeutil import utcnow
 from tests.factories import create_item
 from tests.helpers import post_form
 
@@ -34,7 +35,8 @@ def items(app, ref):
         ("丁：已办结", "zwfw", "taidu", Source.web, ItemStatus.closed),
         ("戊：座谈会意见", None, "jianyi", Source.symposium, ItemStatus.routed),
     ]
-    start = datetime(2026, 11, 2, 8, 0)
+    # A month before whatever day the suite runs: older than anything submitted during a test.
+    start = (utcnow() - timedelta(days=30)).replace(hour=8, minute=0, second=0, microsecond=0)
     codes = {}
     with app.app_context():
         for n, (subject, unit, category, source, status) in enumerate(rows):
