@@ -1,8 +1,8 @@
 """One benchmark of two commits, interleaved in one run: did a change make it slower?
 
 Each commit is checked out in its own temporary git worktree and its own `bench/mail_ingest.py`
-runs there (same virtualenv, same machine, same moment), alternating before/after for N rounds,
-so load on the machine weighs on both alike. Prints each round's end-to-end rate, the medians
+runs there (same virtualenv, same machine, same moment), alternating before/after for N rounds
+(the order flipped every round), so load on the machine weighs on both alike. Prints each round's end-to-end rate, the medians
 and the ratio after/before.
 
     .venv/bin/python bench/compare_commits.py --before ac337ee --after HEAD --rounds 3 -- --messages 2000
@@ -57,7 +57,9 @@ def main() -> int:
             subprocess.run(["git", "worktree", "add", "--detach", "-q", str(temp / label), sha], cwd=ROOT, check=True)
         rounds: dict[str, list[dict]] = {"before": [], "after": []}
         for n in range(args.rounds):
-            for label in ("before", "after"):
+            # Alternate which goes first (ABBA...): whatever the first run of a round leaves
+            # behind (page cache, a process still exiting) weighs on both alike.
+            for label in ("before", "after") if n % 2 == 0 else ("after", "before"):
                 figures = run(trees[label][0], args.bench_args)
                 rounds[label].append({m: figures.get(m) for m in METRICS})
                 print(

@@ -137,3 +137,15 @@ def test_seed_is_idempotent(app, runner):
     with app.app_context():
         assert db.session.scalar(select(func.count(Unit.id))) == units
         assert db.session.scalar(select(func.count(Category.id))) == categories
+
+
+def test_seed_lists_the_demo_units_only_on_a_fresh_database(app, runner):
+    from intake.program.models import CycleUnit, SupervisionCycle
+
+    # The app fixture seeded a fresh database (2026's demo units listed). Seeding again for a new
+    # year, as `make run` does on every start, lists nothing: a year's units come from its lottery.
+    result = runner.invoke(args=["intake", "seed", "--year", "2027"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(SupervisionCycle).where(SupervisionCycle.year == 2027)) is None
+        assert db.session.scalar(select(func.count()).select_from(CycleUnit)) == 2

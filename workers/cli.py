@@ -3,6 +3,7 @@ worker, the mailbox watcher (and its one-pass form, `poll`) and the periodic run
 adds them to the `intake` group, so nothing in `intake/` imports this package. What a command
 needs is imported when it runs: `flask` and gunicorn start without the jobs' imports."""
 
+import logging
 import threading
 import time
 
@@ -12,6 +13,8 @@ from flask.cli import with_appcontext
 
 from intake.cli import intake_cli
 from intake.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @click.command("worker")
@@ -76,6 +79,7 @@ def periodic(names: tuple[str, ...], once: bool) -> None:
     """Run the periodic work of intake/periodic.py, each task at its own interval."""
     from intake.periodic import PERIODIC, by_name
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         tasks = [by_name(n) for n in names] if names else list(PERIODIC)
     except KeyError as exc:
@@ -87,8 +91,13 @@ def periodic(names: tuple[str, ...], once: bool) -> None:
         for task in tasks:
             if time.monotonic() < due[task.name]:
                 continue
-            result = task.run()
-            db.session.remove()
+            try:
+                result = task.run()
+            except Exception:  # noqa: BLE001 - one task's failure must not stop the others
+                log.exception("periodic task %s failed; next try in %ss", task.name, task.every_seconds)
+                result = None
+            finally:
+                db.session.remove()
             if result:
                 click.echo(f"{task.name}: {result}")
             due[task.name] = time.monotonic() + task.every_seconds

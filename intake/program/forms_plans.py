@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from intake.core.forms import validate_uploads
 from intake.program.plan_models import MEETING_KIND_LABELS, MeetingKind
@@ -24,10 +24,15 @@ IMAGES = {"jpg", "jpeg", "png", "gif", "webp", "heic", "heif"}
 REPORT_TYPES = {"pdf", "doc", "docx", "wps", "txt"}
 
 
+def strip(value):
+    """White space around a typed value is no value: "   " is empty, and says so."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def _text(label, max_chars=8000, required=True):
-    validators = [InputRequired(message=REQUIRED)] if required else [Optional()]
+    validators = [DataRequired(message=REQUIRED)] if required else [Optional()]
     validators.append(Length(max=max_chars, message=_l("At most %(n)d characters.", n=max_chars)))
-    return TextAreaField(label, validators=validators)
+    return TextAreaField(label, validators=validators, filters=[strip])
 
 
 def _as_list(field) -> list:
@@ -56,7 +61,7 @@ def _only(types: set[str], message):
 
 
 class PlanForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(message=REQUIRED), Length(max=200)], filters=[strip])
     guiding_idea = _text(_l("Guiding idea (指导思想)"))
     principles = _text(_l("Principles (监督原则)"))
     leading_group = _text(_l("Leading group (领导机构): one person a line, role｜name｜post"), 4000)
@@ -92,7 +97,7 @@ class ReportForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField(_l("Group name"), validators=[InputRequired(message=REQUIRED), Length(max=100)])
+    name = StringField(_l("Group name"), validators=[DataRequired(message=REQUIRED), Length(max=100)], filters=[strip])
     leader_id = SelectField(
         _l("Group leader (组长)"), coerce=int, validators=[InputRequired(message=_l("Choose the group leader."))]
     )
@@ -106,7 +111,7 @@ class MeetingForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose the kind of meeting."))],
     )
     held_on = DateField(_l("Date"), validators=[InputRequired(message=REQUIRED)])
-    place = StringField(_l("Place"), validators=[InputRequired(message=REQUIRED), Length(max=200)])
+    place = StringField(_l("Place"), validators=[DataRequired(message=REQUIRED), Length(max=200)], filters=[strip])
     participants = _text(_l("Participants"), 2000)
     minutes = _text(_l("Minutes"), 20000)
     findings = _text(_l("Findings: one problem a paragraph (optional)"), 20000, required=False)

@@ -82,11 +82,14 @@ def cycle_list():
         if form.validate_on_submit():
             try:
                 cycle = services.create_cycle(form.year.data, form.starts_on.data, actor_id=current_user.id)
+                db.session.commit()
             except services.ProgramError as exc:
                 db.session.rollback()
                 form.form_errors.append(str(exc))
+            except DBAPIError:  # created by someone else at the same moment
+                db.session.rollback()
+                form.form_errors.append(_("There is already a supervision cycle for this year."))
             else:
-                db.session.commit()
                 flash(_("The supervision cycle was created."))
                 return redirect(url_for("program.cycle_page", year=cycle.year), code=303)
         status = 400

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from intake.auth.models import Role
 from intake.core.downloads import send_stored
 from intake.extensions import db
+from intake.feedback.jobs import dispatch_items
 from intake.feedback.services import UploadInput
 from intake.program import groups, plans
 from intake.program.forms_plans import FindingTaskForm, GroupForm, MeetingForm
@@ -178,6 +179,9 @@ def finding_item(finding_id: int):
         flash(_("This finding has already been handed on."))
         return redirect(url_for("program_work.meeting_view", meeting_id=finding.meeting_id), 303)
     db.session.commit()
+    # Its follow-up (suggestions; a receipt with the tracking code to the member, as for any
+    # finding a member reports) now, not at the next sweep.
+    dispatch_items([item.id])
     flash(_("The finding is now feedback item %(code)s.", code=item.tracking_code))
     return redirect(url_for("program_work.meeting_view", meeting_id=finding.meeting_id), 303)
 
@@ -196,6 +200,7 @@ def finding_task(finding_id: int):
             form.requirement.errors.append(_("This finding cannot go into a task (already in one?)."))
         else:
             db.session.commit()
+            dispatch_items([finding.item_id])
             flash(_("The finding is now rectification task %(code)s.", code=task.code))
             return redirect(url_for("program_work.meeting_view", meeting_id=finding.meeting_id), 303)
     return render_template(

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from intake.auth.models import Role
 from intake.core.downloads import send_generated, send_stored
@@ -37,6 +38,8 @@ def export(version, fmt: str):
 
 def _cycle_from_args() -> SupervisionCycle | None:
     year = request.args.get("year", type=int)
+    if year is not None and not 2000 <= year <= 2100:
+        abort(404)
     query = select(SupervisionCycle)
     query = query.where(SupervisionCycle.year == year) if year else query.order_by(SupervisionCycle.year.desc())
     return db.session.scalars(query.limit(1)).first()
@@ -104,8 +107,17 @@ def plan_edit(plan_id: int):
             leading_group=plans.parse_leading_group(form.leading_group.data),
             **{name: getattr(form, name).data or "" for name in plans.SECTIONS},
         )
-        version = plans.save_plan(plan, content, current_user.id, form.change_note.data)
-        db.session.commit()
+        try:
+            version = plans.save_plan(plan, content, current_user.id, form.change_note.data)
+            db.session.commit()
+        except DBAPIError:  # another save took the same version number at the same moment
+            db.session.rollback()
+            form.form_errors.append(
+                _("Someone else saved this plan at the same moment. Copy your text, reload, and save again.")
+            )
+            return render_template(
+                "program/plan_edit.html", plan=plan, form=form, approve_form=ApproveForm(), cu=plan.cycle_unit
+            ), 409
         flash(_("Saved as version %(n)d.", n=version.number))
         return redirect(url_for("program_plans.plan_edit", plan_id=plan.id), 303)
     status = 400 if form.errors else 200
@@ -123,10 +135,11 @@ def plan_approve(plan_id: int):
         abort(400)
     try:
         version = plans.approve_plan(plan, form.version.data, current_user.id)
-    except plans.PlanError:
+        db.session.commit()
+    except (plans.PlanError, DBAPIError):  # not the newest, or approved by someone else just now
+        db.session.rollback()
         flash(_("Only the newest version can be approved, once. Reload the page and look again."))
         return redirect(url_for("program_plans.plan_edit", plan_id=plan.id), 303)
-    db.session.commit()
     flash(_("Version %(n)d approved.", n=version.number))
     return redirect(url_for("program_plans.plan_edit", plan_id=plan.id), 303)
 

@@ -352,6 +352,16 @@ def run_draw(year: int, beacon: str, actor_id: int | None = None) -> LotteryDraw
     db.session.add(draw)
     db.session.flush()
     unit_ids = dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(selected))).all())
+    missing = [code for code in selected if code not in unit_ids]
+    if missing:
+        # A drawn unit whose code changed after the commitment: the record stands, the listing
+        # needs a person.
+        raise ProgramError(
+            _l(
+                "A drawn unit no longer exists under its code: %(codes)s. Ask an administrator.",
+                codes=", ".join(missing),
+            )
+        )
     listed = set(db.session.scalars(select(CycleUnit.unit_id).where(CycleUnit.cycle_id == cycle.id)))
     for code in selected:
         if unit_ids[code] not in listed:

@@ -110,6 +110,9 @@ def test_a_group_member_records_a_meeting_with_photos_and_keeps_input_on_error(a
     }
     bad = client.post(url, data=form)
     assert bad.status_code == 400 and "三号窗口午休无人" in bad.get_data(as_text=True)
+    # Spaces only are no place and no minutes: 400 with the form kept, never a 500.
+    spaces = client.post(url, data=dict(form, place="   ", minutes=" \u3000 "))
+    assert spaces.status_code == 400 and "三号窗口午休无人" in spaces.get_data(as_text=True)
     assert client.post(url, data=dict(form, minutes="记录", held_on="2027-13-45")).status_code == 400
     assert client.post(url, data=dict(form, minutes="记录", kind="party")).status_code == 400
     not_photo = client.post(

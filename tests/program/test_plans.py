@@ -96,6 +96,9 @@ def test_staff_edit_approve_and_read_old_versions_through_the_pages(app, program
     bad_html = bad.get_data(as_text=True)
     assert "新的指导思想" in bad_html and "王明" in bad_html
     form["requirements"] = "要求"
+    # A title of spaces only (a phone keyboard's full-width one too) is no title: 400, not 500.
+    blank_title = client.post(plan_url, data=dict(form, title="  \u3000 "))
+    assert blank_title.status_code == 400 and "新的指导思想" in blank_title.get_data(as_text=True)
     assert client.post(plan_url, data=form).status_code == 303
     # A leading group line without a role is refused, not stored.
     assert client.post(plan_url, data=dict(form, leading_group="｜没有职务")).status_code == 400
