@@ -162,15 +162,26 @@ def plan_version(plan_id: int, number: int):
 @staff_plans_bp.get("/plans/<int:plan_id>/v<int:number>.<any(docx, pdf):fmt>")
 @staff_required
 def plan_export(plan_id: int, number: int, fmt: str):
+    return _export_readable(plan_id, fmt, number)
+
+
+@staff_plans_bp.get("/reports/<int:report_id>")
+@staff_required
+def report_file(report_id: int):
+    return _report_download(report_id)
+
+
+def _export_readable(plan_id: int, fmt: str, number: int | None = None):
+    """The plan version as Word or PDF, if this user may read it (a liaison: their own unit's
+    approved plan only); 404 otherwise, whether it exists or not."""
     version = plans.readable_version(current_user, plan_id, number)
     if version is None:
         abort(404)
     return export(version, fmt)
 
 
-@staff_plans_bp.get("/reports/<int:report_id>")
-@staff_required
-def report_file(report_id: int):
+def _report_download(report_id: int):
+    """A self-inspection report, if this user may read it (404 otherwise)."""
     report = plans.readable_report(current_user, report_id)
     if report is None:
         abort(404)
@@ -233,16 +244,10 @@ def unit_plan(plan_id: int):
 @unit_program_bp.get("/plans/<int:plan_id>.<any(docx, pdf):fmt>")
 @liaison_required
 def unit_plan_export(plan_id: int, fmt: str):
-    version = plans.readable_version(current_user, plan_id)
-    if version is None:
-        abort(404)
-    return export(version, fmt)
+    return _export_readable(plan_id, fmt)
 
 
 @unit_program_bp.get("/reports/<int:report_id>")
 @liaison_required
 def unit_report_file(report_id: int):
-    report = plans.readable_report(current_user, report_id)
-    if report is None:
-        abort(404)
-    return send_stored(report.stored_name, report.content_type, report.original_name)
+    return _report_download(report_id)
