@@ -15,16 +15,17 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import joblib
 import numpy as np
-import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import train_test_split
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# scikit-learn (and SciPy behind it) is imported where a model is trained, evaluated or saved,
+# never at import time: the web app, the watcher and `poll --once` start without it, and a
+# saved model brings it in when joblib loads it.
 
 from intake.triage.suggest.normalize import normalize
 from intake.triage.suggest.rules import NOTHING, FieldSuggestion, Suggestions
@@ -58,7 +59,9 @@ class Prediction(NamedTuple):
 _NO_PREDICTION = HeadPrediction(None, 0.0, ())
 
 
-def _vectorizer() -> TfidfVectorizer:
+def _vectorizer() -> "TfidfVectorizer":
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     # Characters, not words: no segmenter to ship, and typos, dialect and both scripts
     # (after normalization) still share most of their n-grams.
     return TfidfVectorizer(
@@ -79,6 +82,9 @@ class _Head:
         # Balanced weights: the two supervised units dominate the data, the other 26 must
         # still be found; macro-F1 is what we report. LinearSVC beat logistic regression on
         # the rare units by 0.1–0.2 macro-F1 on the labelled set.
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.svm import LinearSVC
+
         svm = LinearSVC(C=1.0, class_weight="balanced")
         fewest = min(Counter(labels).values())
         if fewest >= 2:
@@ -134,7 +140,7 @@ class _Head:
 class Model:
     """Both heads over one vectorizer. Build with `train`, keep with `save` / `load`."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, heads: dict[str, _Head], trained_on: int):
+    def __init__(self, vectorizer: "TfidfVectorizer", heads: dict[str, _Head], trained_on: int):
         self.vectorizer = vectorizer
         self.heads = heads
         self.trained_on = trained_on
@@ -156,10 +162,14 @@ class Model:
     def save(self, path: str | Path) -> None:
         """Write the model to `path` (joblib). Load only files this code wrote: unpickling
         runs code."""
+        import sklearn
+
         joblib.dump({"format": FORMAT, "sklearn": sklearn.__version__, "model": self}, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Model":
+        import sklearn
+
         payload = joblib.load(path)
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise ValueError(f"{path} is not a triage classifier file")
@@ -223,6 +233,8 @@ class Evaluation:
 def _split(examples: list[Example], head: str, test_size: float, seed: int):
     """A split stratified on this head's labels. Labels seen once cannot be in both halves:
     they stay in training."""
+    from sklearn.model_selection import train_test_split
+
     labelled = [e for e in examples if getattr(e, head) is not None]
     counts = Counter(getattr(e, head) for e in labelled)
     rare = [e for e in labelled if counts[getattr(e, head)] < 2]
@@ -234,6 +246,8 @@ def _split(examples: list[Example], head: str, test_size: float, seed: int):
 
 
 def _scores(truth: list, predicted: list, majority) -> HeadEvaluation:
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
     labels = sorted(set(truth), key=str)
     precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     baseline = [majority] * len(truth)

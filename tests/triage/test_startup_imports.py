@@ -1,0 +1,34 @@
+"""Processes that do not classify start without scikit-learn and SciPy (about 0.8 s of start-up
+on two cores): the web app, the watcher, `poll --once`, a worker running parse jobs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = """
+import sys
+import wsgi  # the app and every `flask intake` command
+import intake.feedback.jobs, intake.mailbox.jobs, intake.triage.jobs, intake.rectification.jobs, intake.periodic
+import workers.watcher, workers.worker
+loaded = sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')})
+print('before training:', ','.join(loaded) or '-')
+from intake.triage.suggest import classifier
+classifier._vectorizer()  # training needs it: the probe can see it arrive
+print('after:', 'sklearn' in sys.modules)
+"""
+
+
+def test_starting_a_process_does_not_import_scikit_learn_or_scipy(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "INTAKE_CONFIG": "test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "before training: -" in result.stdout, result.stdout
+    assert "after: True" in result.stdout, result.stdout
