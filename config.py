@@ -2,6 +2,7 @@
 the README lists each one."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -77,6 +78,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # "Keep me signed in" lasts at most this many days (Flask-Login's default is a year).
+    REMEMBER_DAYS = _env_int("REMEMBER_DAYS", 14)
+    # Staff and admins are signed out after this many minutes without a request.
+    STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
     WTF_CSRF_TIME_LIMIT = None  # a citizen may take long to write; the token lives with the session
     # Registers /_bench/* endpoints used by bench/; never enable in production.
     BENCH_ENDPOINTS = _env_bool("BENCH_ENDPOINTS", False)
@@ -104,6 +111,10 @@ class Config:
 
     # The committee's name as printed on top of every document (实施方案, notifications, plaques).
     COMMITTEE_NAME = os.environ.get("COMMITTEE_NAME", "政协XX县委员会")
+
+    @property
+    def REMEMBER_COOKIE_DURATION(self) -> timedelta:
+        return timedelta(days=self.REMEMBER_DAYS)
 
     @property
     def MAX_CONTENT_LENGTH(self) -> int:

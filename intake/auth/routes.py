@@ -1,8 +1,9 @@
 """Login and logout."""
 
+import time
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -14,14 +15,38 @@ from intake.extensions import db, login_manager
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    # "id:version" (User.get_id); a cookie from before a revocation carries an older version.
+    user_id, _sep, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 login_manager.login_view = "auth.login"
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_WINDOW_SECONDS = 15 * 60
 login_manager.login_message = None
+
+
+@bp.before_app_request
+def expire_idle_staff_session():
+    # A staff or admin session left open on a shared office computer ends after the idle time.
+    if request.endpoint == "static" or not current_user.is_authenticated or not current_user.is_staff:
+        return None
+    now = int(time.time())
+    last_seen = session.get("last_seen")
+    idle_seconds = current_app.config["STAFF_IDLE_MINUTES"] * 60
+    if isinstance(last_seen, int) and now - last_seen > idle_seconds:
+        logout_user()
+        session.pop("last_seen", None)
+        flash(_("You were signed out after a period of inactivity. Please sign in again."))
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    session["last_seen"] = now
+    return None
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -72,6 +97,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.revoke_sessions(current_user.id)
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."))
     return redirect(url_for("auth.login"))

@@ -1,6 +1,6 @@
 """Account operations shared by the login page and the CLI."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from intake.auth.models import Role, User, burn_password_check
 from intake.extensions import db
@@ -57,3 +57,10 @@ def authenticate(username: str, password: str) -> User | None:
     user.last_login_at = utcnow()
     db.session.flush()
     return user
+
+
+def revoke_sessions(user_id: int) -> None:
+    """Sign the user out everywhere: every session and remember cookie issued before stops
+    being accepted (the loader compares the version they carry)."""
+    db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
+    db.session.flush()
