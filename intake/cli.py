@@ -61,6 +61,48 @@ def create_user(username, role, password, display_name, email, unit_code, if_mis
     click.echo(f"created {role} {username}")
 
 
+@intake_cli.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from the first line of standard input instead of prompting.",
+)
+def set_password(username: str, password_stdin: bool) -> None:
+    """Give an account a new password; every session of that account ends."""
+    from intake.auth import services
+
+    user = services.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    if password_stdin:
+        import sys
+
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        services.set_password(user.id, password)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"password of {user.username} changed; all its sessions ended")
+
+
+@intake_cli.command("sign-out-everywhere")
+@click.argument("username")
+def sign_out_everywhere(username: str) -> None:
+    """End every session and remember-me cookie of an account (a lost phone, a shared PC)."""
+    from intake.auth import services
+
+    user = services.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    services.revoke_sessions(user.id)
+    db.session.commit()
+    click.echo(f"all sessions of {user.username} ended")
+
+
 @intake_cli.command("demo-mail")
 @click.argument("subject", required=False)
 @click.argument("body", required=False)

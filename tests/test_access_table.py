@@ -16,6 +16,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 EVERYONE = {"anonymous", "admin", "staff", "member", "liaison"}
 STAFF = {"admin", "staff"}
 ADMIN = {"admin"}
+SIGNED_IN = EVERYONE - {"anonymous"}
 # Verification visits and meetings: members, and staff recording them on their behalf.
 VERIFIERS = {"member", "staff", "admin"}
 LIAISON = {"liaison"}
@@ -36,6 +37,8 @@ ACCESS = [
     ("GET", "/auth/login", EVERYONE),
     ("POST", "/auth/login", EVERYONE),
     ("POST", "/auth/logout", EVERYONE),
+    ("GET", "/auth/password", SIGNED_IN),
+    ("POST", "/auth/password", SIGNED_IN),
     # Staff: the queue and the item.
     ("GET", "/staff/", STAFF),
     ("POST", "/staff/bulk", STAFF),

@@ -8,6 +8,7 @@ from intake.auth.models import Role, User
 from intake.extensions import db
 from intake.program.models import CycleUnit
 from intake.reference.models import Category, Unit
+from tests.conftest import PASSWORD, AuthActions, make_user
 
 
 def user(app, username):
@@ -149,3 +150,37 @@ def test_seed_lists_the_demo_units_only_on_a_fresh_database(app, runner):
     with app.app_context():
         assert db.session.scalar(select(SupervisionCycle).where(SupervisionCycle.year == 2027)) is None
         assert db.session.scalar(select(func.count()).select_from(CycleUnit)) == 2
+
+
+NEW_PASSWORD = "a-new-and-longer-secret"
+
+
+def test_set_password_from_stdin_ends_every_session(app, client, runner):
+    make_user(app, "zhouli", "staff")
+    auth = AuthActions(client)
+    auth.login("zhouli")
+    result = runner.invoke(args=["intake", "set-password", "ZhouLi", "--password-stdin"], input=NEW_PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert client.get("/staff/").headers["Location"].startswith("/auth/login")
+    assert auth.login("zhouli").status_code == 401
+    assert auth.login("zhouli", NEW_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_set_password_refuses_short_passwords_and_unknown_users(app, runner):
+    make_user(app, "zhouli", "staff")
+    short = runner.invoke(args=["intake", "set-password", "zhouli", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 8" in short.output
+    unknown = runner.invoke(args=["intake", "set-password", "nobody", "--password-stdin"], input=NEW_PASSWORD + "\n")
+    assert unknown.exit_code != 0 and "no user nobody" in unknown.output
+    assert user(app, "zhouli").check_password(PASSWORD)
+
+
+def test_sign_out_everywhere_command(app, client, runner):
+    make_user(app, "zhouli", "staff")
+    auth = AuthActions(client)
+    auth.login("zhouli")
+    result = runner.invoke(args=["intake", "sign-out-everywhere", "zhouli"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/staff/").headers["Location"].startswith("/auth/login")
+    assert auth.login("zhouli").status_code == 302

@@ -1,9 +1,11 @@
-"""Login form."""
+"""Login and password forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
+
+from intake.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -14,3 +16,28 @@ class LoginForm(FlaskForm):
         _l("Password"), validators=[InputRequired(message=_l("Please enter your password.")), Length(max=256)]
     )
     remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Please enter your current password.")), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(message=_l("Please enter a new password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l("The password must have between %(min)d and %(max)d characters."),
+            ),
+        ],
+    )
+    new_password_again = PasswordField(
+        _l("New password again"),
+        validators=[
+            InputRequired(message=_l("Please enter the new password a second time.")),
+            EqualTo("new_password", message=_l("The two new passwords differ.")),
+        ],
+    )

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from intake import ratelimit
 from intake.auth import bp, services
-from intake.auth.forms import LoginForm
+from intake.auth.forms import LoginForm, PasswordChangeForm
 from intake.auth.models import User
 from intake.extensions import db, login_manager
 
@@ -102,3 +102,29 @@ def logout():
     logout_user()
     flash(_("You have signed out."))
     return redirect(url_for("auth.login"))
+
+
+PASSWORD_CHANGE_FAILURE_LIMIT = 5
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        who = str(current_user.id)
+        if ratelimit.too_many_failures("password", who, PASSWORD_CHANGE_FAILURE_LIMIT):
+            form.current_password.errors.append(_("Too many failed attempts. Please try again in 15 minutes."))
+            return render_template("auth/password.html", form=form), 429
+        try:
+            services.change_own_password(current_user.id, form.current_password.data, form.new_password.data)
+        except services.WrongPassword:
+            ratelimit.record_failure("password", who, LOGIN_WINDOW_SECONDS)
+            form.current_password.errors.append(_("The current password is wrong."))
+        else:
+            db.session.commit()
+            # Every other session has ended; this one carries on with the new version.
+            login_user(db.session.get(User, current_user.id))
+            flash(_("Your password has been changed. You are signed out on all other devices."))
+            return redirect(home_for(current_user))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200

@@ -23,8 +23,7 @@ def create_user(
     username = username.strip()
     if not username:
         raise AccountError("username is empty")
-    if len(password) < 8:
-        raise AccountError("password must have at least 8 characters")
+    check_password_rules(password)
     if find_user(username) is not None:
         raise AccountError(f"user {username!r} exists")
     if (role is Role.liaison) != (unit_id is not None):
@@ -40,6 +39,40 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"password must have at most {MAX_PASSWORD_LENGTH} characters")
+
+
+def set_password(user_id: int, new_password: str) -> None:
+    """Give the account a new password and end all its sessions (a leaked cookie goes
+    with the leaked password)."""
+    check_password_rules(new_password)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"no user with id {user_id}")
+    user.set_password(new_password)
+    db.session.flush()
+    revoke_sessions(user_id)
+
+
+class WrongPassword(AccountError):
+    pass
+
+
+def change_own_password(user_id: int, current_password: str, new_password: str) -> None:
+    user = db.session.get(User, user_id)
+    if user is None or not user.check_password(current_password):
+        raise WrongPassword("the current password is wrong")
+    set_password(user_id, new_password)
 
 
 def find_user(username: str) -> User | None:
