@@ -28,3 +28,8 @@ def roles_required(*roles: Role):
 
 
 staff_required = roles_required(Role.admin, Role.staff)
+admin_required = roles_required(Role.admin)
+liaison_required = roles_required(Role.liaison)
+member_required = roles_required(Role.member)
+# Members, and staff recording on their behalf: verification visits, meetings.
+member_or_staff_required = roles_required(Role.member, Role.staff, Role.admin)

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from intake.auth.models import Role
 from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback.jobs import dispatch_items
@@ -17,12 +16,10 @@ from intake.program.forms_plans import FindingTaskForm, GroupForm, MeetingForm
 from intake.program.models import CycleUnit, SupervisionCycle
 from intake.program.plan_models import Meeting, MeetingFinding, MeetingKind, MeetingPhoto
 from intake.program.plan_web import member_program_bp, staff_plans_bp, work_bp
-from intake.rectification.services import RectificationError, local_today
-from intake.security import roles_required, staff_required
+from intake.rectification.services import RectificationError
+from intake.security import member_or_staff_required, member_required, staff_required
+from intake.timeutil import local_today
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
-
-program_worker_required = roles_required(Role.member, Role.staff, Role.admin)
-member_required = roles_required(Role.member)
 
 
 def _cycle_unit_or_404(cycle_unit_id: int) -> CycleUnit:
@@ -97,7 +94,7 @@ def _may_record(cu: CycleUnit) -> None:
 
 
 @work_bp.route("/units/<int:cycle_unit_id>/meetings/new", methods=["GET", "POST"])
-@program_worker_required
+@member_or_staff_required
 def meeting_new(cycle_unit_id: int):
     cu = _cycle_unit_or_404(cycle_unit_id)
     _may_record(cu)
@@ -143,7 +140,7 @@ def _meeting_or_404(meeting_id: int) -> Meeting:
 
 
 @work_bp.get("/meetings/<int:meeting_id>")
-@program_worker_required
+@member_or_staff_required
 def meeting_view(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return render_template(
@@ -152,7 +149,7 @@ def meeting_view(meeting_id: int):
 
 
 @work_bp.get("/meetings/<int:meeting_id>/photos/<int:photo_id>")
-@program_worker_required
+@member_or_staff_required
 def meeting_photo(meeting_id: int, photo_id: int):
     meeting = _meeting_or_404(meeting_id)
     photo = db.session.get(MeetingPhoto, photo_id)
@@ -170,7 +167,7 @@ def _finding_or_404(finding_id: int) -> MeetingFinding:
 
 
 @work_bp.post("/findings/<int:finding_id>/item")
-@program_worker_required
+@member_or_staff_required
 def finding_item(finding_id: int):
     finding = _finding_or_404(finding_id)  # the CSRF token is checked app-wide (CSRFProtect)
     try:

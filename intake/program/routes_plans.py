@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from intake.auth.models import Role
 from intake.core.downloads import send_generated, send_stored
 from intake.extensions import db
 from intake.feedback.services import UploadInput
@@ -19,10 +18,9 @@ from intake.program.models import SupervisionCycle
 from intake.program.plan_export import file_stem, plan_docx, plan_pdf
 from intake.program.plan_models import ImplementationPlan
 from intake.program.plan_web import staff_plans_bp, unit_program_bp
-from intake.security import roles_required, staff_required
+from intake.security import liaison_required, staff_required
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
 
-liaison_required = roles_required(Role.liaison)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

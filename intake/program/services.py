@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
@@ -27,7 +26,7 @@ from intake.program.models import (
 )
 from intake.rectification.workdays import current_calendar
 from intake.reference.models import Unit
-from intake.timeutil import utcnow
+from intake.timeutil import county_zone, local_today, utcnow
 
 
 class ProgramError(ValueError):
@@ -46,10 +45,6 @@ DEFAULT_STAGES = {
     StageKind.notification: ("政协办公室", 140),
     StageKind.follow_up: ("民主监督小组", 170),
 }
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 # --- cycles and stages ---------------------------------------------------------------------
@@ -210,7 +205,7 @@ def list_unit(year: int, unit_id: int) -> CycleUnit:
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """The county's calendar year as naive UTC instants [start, end), as the database stores."""
-    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    tz = county_zone()
 
     def utc(d: date) -> datetime:
         return datetime.combine(d, time(), tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from intake.auth.models import Role
 from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.rectification import jobs, member_bp, notify, services
@@ -14,13 +13,11 @@ from intake.rectification.models.tasks import EvidenceFile, RectificationTask, T
 from intake.rectification.models.visits import VisitOutcome
 from intake.rectification.routes.helpers import _uploads
 from intake.rectification.services import ledger_query, verification
-from intake.security import roles_required
-
-verifier_required = roles_required(Role.member, Role.staff, Role.admin)
+from intake.security import member_or_staff_required
 
 
 @member_bp.get("/")
-@verifier_required
+@member_or_staff_required
 def member_tasks():
     waiting = ledger_query.ledger_tasks(ledger_query.LedgerFilter(status=TaskStatus.reported_done.value))
     waiting += ledger_query.ledger_tasks(ledger_query.LedgerFilter(status=TaskStatus.verifying.value))
@@ -36,13 +33,13 @@ def _member_task_page(task: RectificationTask, status: int = 200, visit_form=Non
 
 
 @member_bp.get("/tasks/<int:task_id>")
-@verifier_required
+@member_or_staff_required
 def member_task(task_id: int):
     return _member_task_page(db.get_or_404(RectificationTask, task_id))
 
 
 @member_bp.post("/tasks/<int:task_id>/visit")
-@verifier_required
+@member_or_staff_required
 def visit(task_id: int):
     task = db.get_or_404(RectificationTask, task_id)
     form = VisitForm()
@@ -70,7 +67,7 @@ def visit(task_id: int):
 
 
 @member_bp.get("/tasks/<int:task_id>/files/<int:file_id>")
-@verifier_required
+@member_or_staff_required
 def member_file(task_id: int, file_id: int):
     evidence = db.get_or_404(EvidenceFile, file_id)
     if evidence.task_id != task_id:

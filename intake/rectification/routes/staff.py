@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from intake.auth.models import Role
 from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
@@ -32,9 +31,7 @@ from intake.rectification.services import (
     verification,
 )
 from intake.reference.services import unit_choices
-from intake.security import roles_required, staff_required
-
-admin_required = roles_required(Role.admin)
+from intake.security import admin_required, staff_required
 
 
 @staff_bp.get("/")

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from intake.auth.models import Role
 from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.rectification import ledger, services, unit_bp
@@ -14,9 +13,7 @@ from intake.rectification.models.read_audit import ReadKind
 from intake.rectification.models.tasks import EvidenceFile, EvidenceKind, RectificationTask
 from intake.rectification.routes.helpers import _export_name, _uploads, _xlsx_response
 from intake.rectification.services import ledger_query, released_attachments, unit_steps, visibility
-from intake.security import roles_required
-
-liaison_required = roles_required(Role.liaison)
+from intake.security import liaison_required
 
 
 def _liaison_task(task_id: int) -> RectificationTask:

@@ -5,14 +5,10 @@ Services take plain values and ids, flush, and leave the commit to the request o
 module holds what every step shares (the errors, the one place a status changes); the steps
 are in the modules beside it, one per part of the ledger."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-from flask import current_app
-
 from intake.core.text import blank_to_none
 from intake.rectification.models.tasks import TASK_TRANSITIONS, RectificationTask, TaskEvent, TaskEventKind, TaskStatus
 from intake.rectification.services.visibility import mask_for_task  # noqa: F401 - notify.py reads services.mask_for_task
+from intake.timeutil import local_today  # noqa: F401 - the ledger's day, read as services.local_today
 
 
 class RectificationError(ValueError):
@@ -21,10 +17,6 @@ class RectificationError(ValueError):
 
 class TaskTransitionError(RectificationError):
     pass
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def _event(

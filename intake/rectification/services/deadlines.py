@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.rectification.models.tasks import RectificationTask, TaskEvent, TaskEventKind
-from intake.rectification.services import RectificationError, _event, local_today
+from intake.rectification.services import RectificationError, _event
 from intake.rectification.workdays import current_calendar
+from intake.timeutil import county_zone, local_today
 
 
 @dataclass
@@ -60,7 +61,7 @@ def counted_from(task: RectificationTask) -> date:
     """The day the task's working days are counted after: stored, or the local day it was routed."""
     if task.deadline_counted_from is not None:
         return task.deadline_counted_from
-    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    tz = county_zone()
     return task.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
 
 

@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 from intake.rectification.models.ratings import Satisfaction
 from intake.rectification.models.tasks import RectificationTask, TaskStatus
-from intake.rectification.services import local_today
+from intake.timeutil import local_today
 
 
 @dataclass

@@ -10,9 +10,10 @@ from intake.feedback.models import FeedbackItem
 from intake.rectification.models.outbox import ReminderKind, TaskReminder
 from intake.rectification.models.ratings import ReporterRating, Satisfaction
 from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus
-from intake.rectification.services import RectificationError, _event, local_today
+from intake.rectification.services import RectificationError, _event
 from intake.rectification.services.routing import tasks_of_item
 from intake.rectification.services.verification import reopen_task
+from intake.timeutil import local_today
 
 
 @dataclass

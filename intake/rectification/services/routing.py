@@ -9,9 +9,10 @@ from intake.extensions import db
 from intake.feedback.models import FeedbackItem, ItemStatus
 from intake.feedback.services import next_sequence_value
 from intake.rectification.models.tasks import RectificationTask, TaskEventKind, TaskStatus, task_items
-from intake.rectification.services import RectificationError, _event, local_today
+from intake.rectification.services import RectificationError, _event
 from intake.rectification.services.deadlines import compute_deadlines
 from intake.rectification.services.linked_items import _move_item
+from intake.timeutil import local_today
 
 TASK_CODE_PREFIX = "ZG"
 # Statuses in which the unit is still working: a new report on the same problem joins the task.

@@ -4,16 +4,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from intake.auth.models import Role
 from intake.extensions import db
 from intake.reference.models import Category, Unit
 from intake.reference.services import unit_order
-from intake.security import roles_required
+from intake.security import admin_required
 from intake.triage import bp, suggestions
 from intake.triage.forms import RulesForm, TemplateForm
 from intake.triage.services import reporter_replies
-
-admin_required = roles_required(Role.admin)
 
 
 @bp.route("/admin/rules", methods=["GET", "POST"])
