@@ -80,7 +80,13 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    # "Keep me signed in" lasts at most this many days (Flask-Login's default is a year).
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are believed
+    # (0: none, the default; 1: one nginx). Over HTTPS, cookies are Secure and HSTS is sent for
+    # HSTS_SECONDS (0: not sent). See intake/core/transport.py.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    # "Keep me signed in" lasts at most this many days (Flask-Login's default is a year); staff
+    # and admins get no remember cookie (their sessions end when idle).
     REMEMBER_DAYS = _env_int("REMEMBER_DAYS", 14)
     # Staff and admins are signed out after this many minutes without a request.
     STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)

@@ -53,8 +53,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.register_blueprint(bench_endpoints.bp)
 
     from intake import cli, errors
+    from intake.core import transport
 
     errors.init_app(app)
+    transport.init_app(app)
     cli.init_app(app)
     return app
 

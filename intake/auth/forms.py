@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[InputRequired(message=_l("Please enter your password.")), Length(max=256)]
     )
-    remember = BooleanField(_l("Keep me signed in on this device"))
+    remember = BooleanField(_l("Keep me signed in on this device (not for staff accounts)"))
 
 
 class PasswordChangeForm(FlaskForm):

@@ -40,7 +40,9 @@ def expire_idle_staff_session():
     now = int(time.time())
     last_seen = session.get("last_seen")
     idle_seconds = current_app.config["STAFF_IDLE_MINUTES"] * 60
-    if isinstance(last_seen, int) and now - last_seen > idle_seconds:
+    # No last_seen: the session was not made by a staff sign-in (login sets it) but restored
+    # from a remember cookie, which staff are not given; it would dodge the idle limit.
+    if not isinstance(last_seen, int) or now - last_seen > idle_seconds:
         logout_user()
         session.pop("last_seen", None)
         flash(_("You were signed out after a period of inactivity. Please sign in again."))
@@ -87,7 +89,10 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            # Staff sessions end when idle (shared office computers): no remember cookie.
+            login_user(user, remember=form.remember.data and not user.is_staff)
+            if user.is_staff:
+                session["last_seen"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
         ratelimit.record_failure("login", who, LOGIN_WINDOW_SECONDS)
         form.password.errors.append(_("Wrong username or password."))
@@ -125,6 +130,7 @@ def change_password():
             db.session.commit()
             # Every other session has ended; this one carries on with the new version.
             login_user(db.session.get(User, current_user.id))
+            session["last_seen"] = int(time.time())
             flash(_("Your password has been changed. You are signed out on all other devices."))
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200

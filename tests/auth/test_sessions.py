@@ -19,22 +19,28 @@ def staff(app):
     return make_user(app, "zhouli", "staff")
 
 
+@pytest.fixture
+def member(app):
+    # Remember-me is for members and liaisons: staff sessions end when idle.
+    return make_user(app, "weiyuan", "member")
+
+
 def _cookies(client) -> dict[str, str]:
     return {cookie.key: cookie.value for cookie in client._cookies.values()}
 
 
-def _replay(app, cookies: dict[str, str]):
+def _replay(app, cookies: dict[str, str], path: str = "/member/program/"):
     fresh = app.test_client()
     for name, value in cookies.items():
         fresh.set_cookie(name, value)
-    return fresh.get("/staff/")
+    return fresh.get(path)
 
 
-def _remembered_login(client):
-    return post_form(client, "/auth/login", {"username": "zhouli", "password": PASSWORD, "remember": "y"})
+def _remembered_login(client, username: str = "weiyuan", **kwargs):
+    return post_form(client, "/auth/login", {"username": username, "password": PASSWORD, "remember": "y"}, **kwargs)
 
 
-def test_cookies_copied_before_logout_no_longer_open_staff_pages(app, client, auth, staff):
+def test_cookies_copied_before_logout_no_longer_open_member_pages(app, client, auth, member):
     assert _remembered_login(client).status_code == 302
     copied = _cookies(client)
     assert {"session", "remember_token"} <= copied.keys()
@@ -48,7 +54,7 @@ def test_cookies_copied_before_logout_no_longer_open_staff_pages(app, client, au
 
 
 def test_sign_out_everywhere_ends_every_session(app, client, staff):
-    _remembered_login(client)
+    AuthActions(client).login("zhouli")
     other = app.test_client()
     AuthActions(other).login("zhouli")
     with app.app_context():
@@ -71,7 +77,7 @@ def test_malformed_session_ids_are_signed_out(app, staff, session_id):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_remember_cookie_is_short_lived_httponly_and_lax(app, client, staff):
+def test_remember_cookie_is_short_lived_httponly_and_lax(app, client, member):
     response = _remembered_login(client)
     headers = response.headers.getlist("Set-Cookie")
     remember = next(h for h in headers if h.startswith("remember_token="))
@@ -84,7 +90,7 @@ def test_remember_cookie_is_short_lived_httponly_and_lax(app, client, staff):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_secure_cookies_when_configured(app, client, staff):
+def test_secure_cookies_when_configured(app, client, member):
     app.config["SESSION_COOKIE_SECURE"] = True
     app.config["REMEMBER_COOKIE_SECURE"] = True
     response = _remembered_login(client)
@@ -107,8 +113,7 @@ def test_idle_staff_session_expires(app, client, auth, staff):
         assert client.get("/staff/").status_code == 302
 
 
-def test_member_sessions_do_not_idle_out(app, client, auth):
-    make_user(app, "weiyuan", "member")
+def test_member_sessions_do_not_idle_out(app, client, auth, member):
     with time_machine.travel("2026-12-01T09:00:00+08:00", tick=False) as traveller:
         auth.login("weiyuan")
         traveller.shift(timedelta(hours=3))
@@ -122,3 +127,33 @@ def test_revocation_keeps_the_account(app, staff):
         db.session.commit()
         db.session.expire_all()
         assert db.session.get(User, staff).session_version == before + 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_over_https_session_and_remember_cookies_are_secure(app, client, member):
+    # Over HTTPS Flask-WTF also wants a same-origin Referer, which browsers send here.
+    response = _remembered_login(
+        client, base_url="https://localhost", headers={"Referer": "https://localhost/auth/login"}
+    )
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
+    assert all("; Secure" in c for c in cookies), cookies
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_staff_get_no_remember_cookie_and_an_old_one_does_not_dodge_the_idle_limit(app, client, staff, member):
+    response = _remembered_login(client, "zhouli")
+    assert response.status_code == 302
+    assert not any(h.startswith("remember_token=") for h in response.headers.getlist("Set-Cookie"))
+    assert client.get("/staff/").status_code == 200  # signed in, just not remembered
+
+    # A remember cookie issued while the account was a member's, replayed after it became staff.
+    other = app.test_client()
+    _remembered_login(other)
+    remember = _cookies(other)["remember_token"]
+    with app.app_context():
+        from intake.auth.models import Role
+
+        db.session.get(User, member).role = Role.staff
+        db.session.commit()
+    assert _replay(app, {"remember_token": remember}, "/staff/").headers["Location"].startswith("/auth/login")
