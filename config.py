@@ -88,6 +88,11 @@ class Config:
     # "Keep me signed in" lasts at most this many days (Flask-Login's default is a year); staff
     # and admins get no remember cookie (their sessions end when idle).
     REMEMBER_DAYS = _env_int("REMEMBER_DAYS", 14)
+    # Wrong passwords within 15 minutes before sign-in is refused: per account (from any
+    # address) and per client address (over all accounts). Admins see and clear them at
+    # /auth/lockouts.
+    LOGIN_ACCOUNT_FAILURES = _env_int("LOGIN_ACCOUNT_FAILURES", 10)
+    LOGIN_CLIENT_FAILURES = _env_int("LOGIN_CLIENT_FAILURES", 30)
     # Staff and admins are signed out after this many minutes without a request.
     STAFF_IDLE_MINUTES = _env_int("STAFF_IDLE_MINUTES", 30)
     WTF_CSRF_TIME_LIMIT = None  # a citizen may take long to write; the token lives with the session

@@ -3,6 +3,8 @@
 When Redis is unreachable the limit is not enforced: a citizen must never be locked out of
 their own report because the job queue is down."""
 
+import hashlib
+import hmac
 import logging
 
 from redis.exceptions import RedisError
@@ -34,3 +36,43 @@ def record_failure(scope: str, who: str, window_seconds: int) -> None:
             pipe.execute()
     except RedisError as exc:
         log.warning("rate limit not recorded (%s): %s", scope, exc)
+
+
+def client_key(address: str | None) -> str:
+    """A client address as the limits keep it: an HMAC under the app's secret, so Redis and the
+    logs never hold the raw address and the same client always gets the same key."""
+    from flask import current_app
+
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, (address or "").encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def failures(scope: str) -> list[tuple[str, int, int]]:
+    """Every counter of a scope: (who, failures, seconds until it is forgotten)."""
+    prefix = _key(scope, "")
+    try:
+        conn = redis_connection()
+        keys = list(conn.scan_iter(match=prefix + "*", count=500))
+        if not keys:
+            return []
+        with conn.pipeline() as pipe:
+            for key in keys:
+                pipe.get(key)
+                pipe.ttl(key)
+            values = pipe.execute()
+    except RedisError as exc:
+        log.warning("rate limits not read (%s): %s", scope, exc)
+        return []
+    rows = []
+    for key, count, ttl in zip(keys, values[0::2], values[1::2], strict=True):
+        if count is not None:
+            name = key.decode() if isinstance(key, bytes) else key
+            rows.append((name[len(prefix) :], int(count), max(int(ttl), 0)))
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def clear(scope: str, who: str) -> None:
+    try:
+        redis_connection().delete(_key(scope, who))
+    except RedisError as exc:
+        log.warning("rate limit not cleared (%s): %s", scope, exc)

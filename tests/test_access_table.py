@@ -39,6 +39,8 @@ ACCESS = [
     ("POST", "/auth/logout", EVERYONE),
     ("GET", "/auth/password", SIGNED_IN),
     ("POST", "/auth/password", SIGNED_IN),
+    ("GET", "/auth/lockouts", ADMIN),
+    ("POST", "/auth/lockouts/clear", ADMIN),
     # Staff: the queue and the item.
     ("GET", "/staff/", STAFF),
     ("POST", "/staff/bulk", STAFF),

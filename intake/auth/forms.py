@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from intake.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -41,3 +41,8 @@ class PasswordChangeForm(FlaskForm):
             EqualTo("new_password", message=_l("The two new passwords differ.")),
         ],
     )
+
+
+class LockoutClearForm(FlaskForm):
+    kind = SelectField(choices=[("account", "account"), ("client", "client")], validators=[InputRequired()])
+    who = HiddenField(validators=[InputRequired(), Length(max=64)])

@@ -1,5 +1,6 @@
-"""Login and logout."""
+"""Login and logout, wrong-password limits and the admins' view of them."""
 
+import logging
 import time
 from urllib.parse import urlsplit
 
@@ -9,9 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from intake import ratelimit
 from intake.auth import bp, services
-from intake.auth.forms import LoginForm, PasswordChangeForm
+from intake.auth.forms import LockoutClearForm, LoginForm, PasswordChangeForm
 from intake.auth.models import User
 from intake.extensions import db, login_manager
+from intake.security import admin_required
+
+log = logging.getLogger(__name__)
 
 
 @login_manager.user_loader
@@ -27,9 +31,12 @@ def load_user(session_id: str) -> User | None:
 
 
 login_manager.login_view = "auth.login"
-LOGIN_FAILURE_LIMIT = 10
-LOGIN_WINDOW_SECONDS = 15 * 60
 login_manager.login_message = None
+# Wrong passwords are counted per account (guessing one account from many addresses) and per
+# client (guessing many accounts from one address), each against its own limit.
+ACCOUNT_SCOPE = "login-account"
+CLIENT_SCOPE = "login-client"
+LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 @bp.before_app_request
@@ -82,8 +89,12 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        who = form.username.data.strip().lower() + "|" + (request.remote_addr or "")
-        if ratelimit.too_many_failures("login", who, LOGIN_FAILURE_LIMIT):
+        account = form.username.data.strip().lower()
+        client = ratelimit.client_key(request.remote_addr)
+        config = current_app.config
+        if ratelimit.too_many_failures(
+            ACCOUNT_SCOPE, account, config["LOGIN_ACCOUNT_FAILURES"]
+        ) or ratelimit.too_many_failures(CLIENT_SCOPE, client, config["LOGIN_CLIENT_FAILURES"]):
             form.password.errors.append(_("Too many failed attempts. Please try again in 15 minutes."))
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(form.username.data, form.password.data)
@@ -94,7 +105,10 @@ def login():
             if user.is_staff:
                 session["last_seen"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        ratelimit.record_failure("login", who, LOGIN_WINDOW_SECONDS)
+        ratelimit.record_failure(ACCOUNT_SCOPE, account, LOGIN_WINDOW_SECONDS)
+        ratelimit.record_failure(CLIENT_SCOPE, client, LOGIN_WINDOW_SECONDS)
+        # The client as its HMAC (no address in logs); the name as typed, quoted and cut short.
+        log.warning("sign-in failed: account %r, client %s", account[:64], client[:12])
         form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), 401 if form.errors else 200
 
@@ -134,3 +148,31 @@ def change_password():
             flash(_("Your password has been changed. You are signed out on all other devices."))
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/lockouts")
+@admin_required
+def lockouts():
+    config = current_app.config
+    return render_template(
+        "auth/lockouts.html",
+        accounts=ratelimit.failures(ACCOUNT_SCOPE),
+        clients=ratelimit.failures(CLIENT_SCOPE),
+        account_limit=config["LOGIN_ACCOUNT_FAILURES"],
+        client_limit=config["LOGIN_CLIENT_FAILURES"],
+        form=LockoutClearForm(),
+    )
+
+
+@bp.post("/lockouts/clear")
+@admin_required
+def clear_lockout():
+    form = LockoutClearForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was cleared: the request was incomplete. Please try again."))
+        return redirect(url_for("auth.lockouts")), 303
+    scope = ACCOUNT_SCOPE if form.kind.data == "account" else CLIENT_SCOPE
+    ratelimit.clear(scope, form.who.data)
+    log.warning("sign-in failures cleared by admin %s: %s %r", current_user.username, form.kind.data, form.who.data)
+    flash(_("The failed attempts were cleared; sign-in is open again."))
+    return redirect(url_for("auth.lockouts")), 303
