@@ -82,7 +82,8 @@ def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
         location=form.location.data,
         reporter=reporter,
         uploads=uploads,
-        client_ip=request.remote_addr,
+        # An HMAC of the address, never the address (no raw IP is kept with a report).
+        client_ip=ratelimit.client_key(request.remote_addr),
         locale=str(get_locale()),
     )
 
@@ -96,6 +97,18 @@ def index():
 def submit():
     form = _submission_form()
     if form.validate_on_submit():
+        wait = _submission_wait()
+        if wait:
+            minutes = (wait + 59) // 60
+            form.form_errors.append(
+                _(
+                    "Too many reports were sent from your connection in a short time. Your text is still here: please send it again in %(minutes)d minutes.",
+                    minutes=minutes,
+                )
+            )
+            response = current_app.make_response((render_template("feedback/submit.html", form=form), 429))
+            response.headers["Retry-After"] = str(wait)
+            return response
         item = services.submit_feedback(
             _submission_from_form(form), tracking_prefix=current_app.config["TRACKING_PREFIX"]
         )
@@ -108,6 +121,20 @@ def submit():
         session[CONFIRMATION_KEY] = receipt
         return redirect(url_for("feedback.submitted"), code=303)
     return render_template("feedback/submit.html", form=form), 400 if form.errors else 200
+
+
+def _submission_wait() -> int:
+    """0, or the seconds this client must wait: public submissions are limited per client
+    (keyed on an HMAC of its address). Signed-in staff and members typing in records are not."""
+    if current_user.is_authenticated:
+        return 0
+    config = current_app.config
+    return ratelimit.take(
+        "submit",
+        ratelimit.client_key(request.remote_addr),
+        config["SUBMIT_LIMIT"],
+        config["SUBMIT_WINDOW_MINUTES"] * 60,
+    )
 
 
 @bp.get("/jiandu/submitted")
