@@ -26,7 +26,15 @@ from tests.helpers import post_form
 NAME, GIVEN = "欧阳金丝雀", "金丝雀"
 PHONE_TYPED, PHONE = "139 8765 4321", "13987654321"
 EMAIL = "canary.bird42@qq.com"
-CANARIES = [NAME, GIVEN, PHONE, "87654321", "8765 4321", EMAIL, "canary.bird42", "canary"]
+# The details again as people really write them in the text: full-width digits, spaced and
+# dashed phones with +86, the compound surname with a form of address (also in Traditional
+# characters), the email spelled out against robots and with a full-width ＠.
+WRITTEN_AGAIN = (
+    "大家叫我欧阳先生（歐陽先生），電話１３９８７６５４３２１，也可打 139-8765-4321 或 +86 139 8765 4321，"
+    "邮箱 canary.bird42 at qq dot com 或 ｃａｎａｒｙ.bird42＠qq．com。"
+)
+CANARIES = [NAME, GIVEN, PHONE, "87654321", "8765 4321", "8765-4321", "８７６５４３２１", "欧阳", "歐陽"]
+CANARIES += [EMAIL, "canary.bird42", "canary", "ｃａｎａｒｙ"]
 
 
 def leaks(data: bytes | str) -> list[str]:
@@ -101,7 +109,7 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
             "unit_id": str(ref.unit["zwfw"]),
             "category_id": "0",
             "subject": NAME + "反映便民窗口推诿",
-            "body": f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}。窗口让我跑了三趟。",
+            "body": f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}。{WRITTEN_AGAIN}窗口让我跑了三趟。",
             "location": NAME + "家附近的政务大厅",
             "name": NAME,
             "phone": PHONE_TYPED,
