@@ -29,6 +29,8 @@ ACCESS = [
     ("POST", "/jiandu/", EVERYONE),
     ("GET", "/jiandu/submitted", EVERYONE),
     ("GET", "/jiandu/track", EVERYONE),
+    ("POST", "/jiandu/track", EVERYONE),
+    ("GET", "/jiandu/link/<token>", EVERYONE),
     ("GET", "/jiandu/track/<code>", EVERYONE),
     ("POST", "/jiandu/track/<code>/rating", EVERYONE),
     ("GET", "/jiandu/units/", EVERYONE),

@@ -87,8 +87,7 @@ class SubmissionForm(FlaskForm):
 
 
 class LookupForm(FlaskForm):
-    class Meta:
-        csrf = False  # a read-only GET lookup; nothing changes
+    """Code and secret, posted (never in a URL)."""
 
     code = StringField(
         _l("Tracking code"),

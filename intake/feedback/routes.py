@@ -8,7 +8,7 @@ from flask_login import current_user
 from intake import ratelimit
 from intake.auth.models import Role
 from intake.extensions import db
-from intake.feedback import bp, services
+from intake.feedback import access, bp, services
 from intake.feedback.forms import LookupForm, SubmissionForm
 from intake.feedback.jobs import dispatch_items
 from intake.feedback.models import FeedbackItem, Kind, Source
@@ -139,16 +139,22 @@ def _submission_wait() -> int:
 
 @bp.get("/jiandu/submitted")
 def submitted():
-    receipt = session.get(CONFIRMATION_KEY)
+    # The secret is shown once: the receipt leaves the session as it is shown, and this
+    # session may open the progress page without typing it.
+    receipt = session.pop(CONFIRMATION_KEY, None)
     if not receipt:
         return redirect(url_for("feedback.lookup"))
-    lookup_url = url_for("feedback.status", code=receipt["code"], s=receipt["secret"], _external=False)
-    return render_template("feedback/submitted.html", receipt=receipt, lookup_url=lookup_url)
+    item = services.find_by_tracking(receipt["code"], receipt["secret"])
+    if item is not None:
+        access.grant(item)
+    response = current_app.make_response(render_template("feedback/submitted.html", receipt=receipt))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _checked_lookup(code: str, secret: str) -> tuple[FeedbackItem | None, str | None]:
-    """The item, or the message to show; failed guesses are counted per client address."""
-    client = request.remote_addr or "unknown"
+    """The item, or the message to show; failed guesses are counted per client."""
+    client = ratelimit.client_key(request.remote_addr)
     if ratelimit.too_many_failures("lookup", client, LOOKUP_FAILURE_LIMIT):
         return None, _("Too many failed attempts. Please try again in 15 minutes.")
     item = services.find_by_tracking(code, secret)
@@ -158,28 +164,60 @@ def _checked_lookup(code: str, secret: str) -> tuple[FeedbackItem | None, str | 
     return item, None
 
 
-@bp.get("/jiandu/track")
+def _lookup_page(form: LookupForm, status: int = 200, note: str | None = None):
+    response = current_app.make_response((render_template("feedback/lookup.html", form=form, note=note), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/jiandu/track", methods=["GET", "POST"])
 def lookup():
-    form = LookupForm(formdata=request.args if request.args.get("code") else None)
-    if request.args.get("code") and form.validate():
+    # The form posts: code and secret never stand in a URL. ?code= only fills in the code.
+    form = LookupForm() if request.method == "POST" else LookupForm(formdata=None, code=request.args.get("code", ""))
+    if form.validate_on_submit():
         item, problem = _checked_lookup(form.code.data, form.secret.data)
         if item is not None:
-            return redirect(url_for("feedback.status", code=item.tracking_code, s=form.secret.data.strip().upper()))
+            access.grant(item)
+            return redirect(url_for("feedback.status", code=item.tracking_code), code=303)
         form.secret.errors.append(problem)
-        return render_template("feedback/lookup.html", form=form), 404
-    return render_template("feedback/lookup.html", form=form)
+        return _lookup_page(form, 404)
+    return _lookup_page(form, 400 if form.errors else 200)
 
 
 @bp.get("/jiandu/track/<code>")
 def status(code: str):
-    item, problem = _checked_lookup(code, request.args.get("s", ""))
+    if "s" in request.args:
+        # A link from a mail sent before links were one-time: check the secret once, then
+        # continue on the address without it (a refresh or a shared screenshot shows no secret).
+        item, problem = _checked_lookup(code, request.args.get("s", ""))
+        if item is None:
+            form = LookupForm(formdata=None, code=code)
+            form.secret.errors = [problem]
+            return _lookup_page(form, 404)
+        access.grant(item)
+        return redirect(url_for("feedback.status", code=item.tracking_code), code=303)
+    item = access.viewable(code)
     if item is None:
-        form = LookupForm(formdata=None, data={"code": code})
-        # Not validated, so errors is still WTForms' empty tuple.
-        form.secret.errors = [problem]
-        return render_template("feedback/lookup.html", form=form), 404
+        form = LookupForm(formdata=None, code=code)
+        return _lookup_page(form, note=_("Enter the lookup secret to see the progress of this report."))
     response = current_app.make_response(render_template("feedback/status.html", item=item))
-    # The URL carries the secret: keep it out of caches and Referer headers.
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/jiandu/link/<token>")
+def open_link(token: str):
+    """The one-time link of a mail: spent on the first visit, which opens the progress page
+    for this browser session."""
+    item = access.redeem_link(token)
+    db.session.commit()
+    if item is None:
+        note = _(
+            "This link has already been used or has expired. Enter the tracking code and lookup secret from the mail."
+        )
+        return _lookup_page(LookupForm(formdata=None), 404, note=note)
+    access.grant(item)
+    response = redirect(url_for("feedback.status", code=item.tracking_code), code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

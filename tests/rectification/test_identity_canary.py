@@ -21,7 +21,7 @@ from intake.rectification.models.outbox import ClosureNotice
 from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import AuthActions
 from tests.factories import PNG_1X1
-from tests.helpers import post_form
+from tests.helpers import open_progress, post_form
 
 NAME, GIVEN = "欧阳金丝雀", "金丝雀"
 PHONE_TYPED, PHONE = "139 8765 4321", "13987654321"
@@ -183,12 +183,13 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     with app.app_context():
         for notice_id in db.session.scalars(select(ClosureNotice.id)):
             assert notify.notify_closure(notice_id) == "sent"
-    status_url = f"/jiandu/track/{code}?s={secret}"
+    assert open_progress(public, code, secret).status_code == 200
+    status_url = f"/jiandu/track/{code}"
     assert (
         post_form(
             public,
             f"/jiandu/track/{code}/rating",
-            {"s": secret, "grade": "dissatisfied", "comment": f"{NAME}仍不满意，请回电{PHONE}"},
+            {"grade": "dissatisfied", "comment": f"{NAME}仍不满意，请回电{PHONE}"},
             get_url=status_url,
         ).status_code
         == 303
