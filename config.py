@@ -76,6 +76,10 @@ class Config:
     SUBMIT_LIMIT = _env_int("SUBMIT_LIMIT", 10)
     SUBMIT_WINDOW_MINUTES = _env_int("SUBMIT_WINDOW_MINUTES", 10)
 
+    # 个人信息保护法: reporters' contact details (and the client-address HMAC of a web report)
+    # are erased this many days after the report is closed; the report itself is kept.
+    CONTACT_RETENTION_DAYS = _env_int("CONTACT_RETENTION_DAYS", 730)
+
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh_Hans", "zh_Hant", "en")

@@ -264,6 +264,7 @@ class Client:
                 ("name", "张三"),
                 ("phone", "13800138000"),
                 ("email", "zhangsan@example.com"),
+                ("consent", "y"),
                 ("website", ""),
             ]
         )

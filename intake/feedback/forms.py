@@ -76,10 +76,19 @@ class SubmissionForm(FlaskForm):
             Length(max=254, message=_l("At most 254 characters.")),
         ],
     )
+    # 个人信息保护法: contact details are kept only with the reporter's consent to the notice.
+    consent = BooleanField(_l("I have read how my contact details are used and agree"))
     # Honeypot: hidden from people, filled in by bots.
     website = StringField("Website")
 
     validate_attachments = validate_uploads
+
+    def validate_consent(self, field):
+        gives_contact = not self.anonymous.data and any(
+            (f.data or "").strip() for f in (self.name, self.phone, self.email)
+        )
+        if gives_contact and not field.data:
+            raise ValidationError(_l("Please agree to how your contact details are used, or submit anonymously."))
 
     def validate_website(self, field):
         if field.data:

@@ -50,6 +50,9 @@ def _submission_form() -> SubmissionForm:
     sources = _recorded_sources()
     if sources:
         form.source.choices = [(s.value, s.label) for s in sources]
+        # Staff typing in a petition (the petitions office asked the person) and members
+        # reporting in their own name are not asked the public's consent question.
+        del form.consent
     else:
         del form.source
     return form
@@ -106,7 +109,7 @@ def submit():
                     minutes=minutes,
                 )
             )
-            response = current_app.make_response((render_template("feedback/submit.html", form=form), 429))
+            response = _submit_page(form, 429)
             response.headers["Retry-After"] = str(wait)
             return response
         item = services.submit_feedback(
@@ -120,7 +123,13 @@ def submit():
         # The secret is shown once, on the next page; keep it in the session, not in the URL.
         session[CONFIRMATION_KEY] = receipt
         return redirect(url_for("feedback.submitted"), code=303)
-    return render_template("feedback/submit.html", form=form), 400 if form.errors else 200
+    return _submit_page(form, 400 if form.errors else 200)
+
+
+def _submit_page(form: SubmissionForm, status: int):
+    years = current_app.config["CONTACT_RETENTION_DAYS"] / 365
+    page = render_template("feedback/submit.html", form=form, contact_retention_years=f"{years:g}")
+    return current_app.make_response((page, status))
 
 
 def _submission_wait() -> int:

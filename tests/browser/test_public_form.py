@@ -38,6 +38,7 @@ def test_phone_submission_with_a_photo_and_status_lookup(app, live_server, phone
     )
     page.fill("#name", "张三")
     page.fill("#email", "zhangsan@example.cn")
+    page.get_by_label("我已阅读并同意联系方式的使用说明").check()
     assert no_horizontal_scroll(page)
     page.get_by_role("button", name="提交").click()
 

@@ -79,6 +79,7 @@ class Reporter(threading.Thread):
                     "category_id": "0",
                     "body": f"崩溃测试 {marker}：便民窗口工作人员让群众来回跑了三次。",
                     "email": f"{marker}@example.cn",
+                    "consent": "y",
                 },
                 [("attachments", "现场.png", PNG_1X1)],
             )

@@ -36,6 +36,7 @@ def filled(ref):
         "name": "张三",
         "phone": "138 0013 8000",
         "email": "zhangsan@example.cn",
+        "consent": "y",
     }
 
 
@@ -423,3 +424,19 @@ def test_anonymous_choice_is_kept_after_an_error(app, client, filled):
     assert shown.get("anonymous") == "y"
     assert shown["body"] == "太短"
     assert item_count(app) == 0
+
+
+@one_backend
+def test_contact_details_are_kept_only_with_consent(app, client, filled):
+    typed = {k: v for k, v in filled.items() if k != "consent"}
+    response = post_form(client, "/jiandu/", typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请同意联系方式的使用说明，或选择匿名提交。" in html
+    assert "反映办结 2 年后删除" in html  # the notice says how long
+    assert_everything_kept(html, typed)
+    assert item_count(app) == 0
+    # Anonymous, or without contact details, no consent is asked.
+    assert post_form(client, "/jiandu/", {**typed, "anonymous": "y"}).status_code == 303
+    no_contact = {k: v for k, v in typed.items() if k not in ("name", "phone", "email")}
+    assert post_form(client, "/jiandu/", no_contact).status_code == 303

@@ -114,6 +114,7 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
             "name": NAME,
             "phone": PHONE_TYPED,
             "email": EMAIL,
+            "consent": "y",
             "attachments": (io.BytesIO(PNG_1X1), NAME + "的身份证.png"),
         },
         content_type="multipart/form-data",
