@@ -106,3 +106,10 @@ class LookupForm(FlaskForm):
         _l("Lookup secret"),
         validators=[InputRequired(message=_l("Please enter the lookup secret.")), Length(max=32)],
     )
+
+
+class EraseContactForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, erase my name, phone and email. I will get no more mail about this report."),
+        validators=[InputRequired()],
+    )

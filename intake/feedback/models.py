@@ -256,6 +256,8 @@ class EventKind(enum.Enum):
     reply_queued = "reply_queued"
     reply_sent = "reply_sent"
     classified = "classified"
+    # 个人信息保护法: the reporter's contact details erased (on request or after retention).
+    contact_erased = "contact_erased"
 
     @property
     def label(self) -> str:
@@ -278,6 +280,7 @@ EVENT_LABELS = {
     EventKind.reply_queued: _l("Reply to reporter queued"),
     EventKind.reply_sent: _l("Reply sent to reporter"),
     EventKind.classified: _l("Unit or category set"),
+    EventKind.contact_erased: _l("Reporter's contact details erased"),
 }
 
 

@@ -1,6 +1,6 @@
 """Public routes: the submission form, its confirmation and the status lookup."""
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +9,7 @@ from intake import ratelimit
 from intake.auth.models import Role
 from intake.extensions import db
 from intake.feedback import access, bp, services
-from intake.feedback.forms import LookupForm, SubmissionForm
+from intake.feedback.forms import EraseContactForm, LookupForm, SubmissionForm
 from intake.feedback.jobs import dispatch_items
 from intake.feedback.models import FeedbackItem, Kind, Source
 from intake.reference.services import category_choices, unit_choices
@@ -209,7 +209,10 @@ def status(code: str):
     if item is None:
         form = LookupForm(formdata=None, code=code)
         return _lookup_page(form, note=_("Enter the lookup secret to see the progress of this report."))
-    response = current_app.make_response(render_template("feedback/status.html", item=item))
+    from intake.triage.services import privacy
+
+    erase_form = EraseContactForm(formdata=None) if privacy.may_erase_on_request(item) else None
+    response = current_app.make_response(render_template("feedback/status.html", item=item, erase_form=erase_form))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -230,3 +233,21 @@ def open_link(token: str):
     response = redirect(url_for("feedback.status", code=item.tracking_code), code=303)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.post("/jiandu/track/<code>/erase")
+def erase_contact(code: str):
+    """The reporter has their contact details erased once the report is closed (个人信息保护法)."""
+    from intake.triage.services import privacy
+
+    item = access.viewable(code)
+    if item is None:
+        abort(404)
+    form = EraseContactForm()
+    if not form.validate_on_submit() or not privacy.may_erase_on_request(item):
+        flash(_("Nothing was erased: tick the box to confirm, once the report is closed."))
+    else:
+        privacy.erase_contact(item, privacy.REQUESTED)
+        db.session.commit()
+        flash(_("Your contact details were erased. Your report and its outcome are kept."))
+    return redirect(url_for("feedback.status", code=item.tracking_code), code=303)

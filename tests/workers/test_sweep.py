@@ -20,6 +20,7 @@ FORM = {
     "unit_id": "0",
     "category_id": "0",
     "body": "县政务服务大厅社保窗口中午十二点就关门了，下午两点半才开，群众排队等了很久。",
+    "consent": "y",  # when contact details are given
 }
 
 
