@@ -32,7 +32,7 @@ class AnswerKind(enum.Enum):
 
 
 ANSWER_KIND_LABELS = {
-    AnswerKind.minutes: _l("Minutes"),
+    AnswerKind.minutes: _l("Number of minutes"),
     AnswerKind.count: _l("Count"),
     AnswerKind.scale: _l("Score 1 to 5"),
     AnswerKind.yesno: _l("Yes or no"),
