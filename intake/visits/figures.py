@@ -58,7 +58,9 @@ def figures_of(visits: list[Visit]) -> VisitFigures:
     )
 
 
-def visits_of(cycle: SupervisionCycle | int, unit: Unit | int | None = None, member_id: int | None = None) -> list[Visit]:
+def visits_of(
+    cycle: SupervisionCycle | int, unit: Unit | int | None = None, member_id: int | None = None
+) -> list[Visit]:
     query = select(Visit).where(Visit.cycle_id == _id(cycle)).order_by(Visit.visited_at.desc(), Visit.id.desc())
     if unit is not None:
         query = query.where(Visit.unit_id == _id(unit))

@@ -138,9 +138,7 @@ class VisitConflict(db.Model):
     waits for staff. `payload` holds its fields, `photos` its stored files."""
 
     __tablename__ = "visit_conflicts"
-    __table_args__ = (
-        CheckConstraint("(resolution IS NULL) = (resolved_at IS NULL)", name="resolution_complete"),
-    )
+    __table_args__ = (CheckConstraint("(resolution IS NULL) = (resolved_at IS NULL)", name="resolution_complete"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)

@@ -67,7 +67,11 @@ def member_visits(year: int, user_id: int):
     member = db.session.get(User, user_id) or abort(404)
     visits = figures.visits_of(cycle, member_id=member.id)
     return render_template(
-        "visits/staff_list.html", cycle=cycle, title=member.display_name, visits=visits, total=figures.figures_of(visits)
+        "visits/staff_list.html",
+        cycle=cycle,
+        title=member.display_name,
+        visits=visits,
+        total=figures.figures_of(visits),
     )
 
 
@@ -107,7 +111,10 @@ def _conflict_or_404(conflict_id: int) -> VisitConflict:
 
 
 def _conflict_page(conflict: VisitConflict, form: ResolveForm, status: int = 200):
-    units = {conflict.visit.unit_id: conflict.visit.unit, conflict.payload["unit_id"]: db.session.get(Unit, conflict.payload["unit_id"])}
+    units = {
+        conflict.visit.unit_id: conflict.visit.unit,
+        conflict.payload["unit_id"]: db.session.get(Unit, conflict.payload["unit_id"]),
+    }
     rows = [(item.shown_label, item.key) for item in checklists.checklist_of(conflict.visit.cycle_id)]
     return render_template("visits/conflict.html", conflict=conflict, form=form, units=units, rows=rows), status
 

@@ -115,19 +115,30 @@ def _checked(data: VisitInput, max_photos: int) -> tuple[dict, list[bytes]]:
     return answers, photos
 
 
+def _fields(data: VisitInput, answers: dict) -> dict:
+    """The visit's columns as sent (its time as typed, in the county)."""
+    return dict(
+        cycle_id=data.cycle_id,
+        unit_id=data.unit_id,
+        place=data.place.strip(),
+        incognito=bool(data.incognito),
+        answers=answers,
+        notes=data.notes.strip(),
+    )
+
+
+def _payload(data: VisitInput, answers: dict) -> dict:
+    """What was sent, as JSON: the columns, the local time and the findings."""
+    return dict(
+        _fields(data, answers),
+        visited_at=data.visited_at.strftime("%Y-%m-%dT%H:%M"),
+        findings=split_findings(data.findings),
+    )
+
+
 def fingerprint(data: VisitInput, answers: dict) -> str:
     """sha256 of what was sent, photos by their bytes as sent: a resend has the same one."""
-    content = {
-        "cycle": data.cycle_id,
-        "unit": data.unit_id,
-        "place": data.place.strip(),
-        "visited_at": data.visited_at.strftime("%Y-%m-%dT%H:%M"),
-        "incognito": bool(data.incognito),
-        "answers": answers,
-        "notes": data.notes.strip(),
-        "findings": split_findings(data.findings),
-        "photos": [hashlib.sha256(p.data).hexdigest() for p in data.photos],
-    }
+    content = dict(_payload(data, answers), photos=[hashlib.sha256(p.data).hexdigest() for p in data.photos])
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -136,7 +147,9 @@ def _stored_photos(photos: list[bytes], names: list[str]) -> list[dict]:
     for data, name in zip(photos, names):
         stored = store_bytes(data)
         stem = name.rsplit(".", 1)[0][:180] or "photo"
-        rows.append(dict(stored_name=stored.stored_name, original_name=stem + ".jpg", size=stored.size, sha256=stored.sha256))
+        rows.append(
+            dict(stored_name=stored.stored_name, original_name=stem + ".jpg", size=stored.size, sha256=stored.sha256)
+        )
     return rows
 
 
@@ -160,7 +173,7 @@ def record_visit(data: VisitInput, member: User, tracking_prefix: str | None = N
         conflict = VisitConflict(
             visit_id=existing.id,
             fingerprint=print_,
-            payload=_payload(data, answers, member),
+            payload=dict(_payload(data, answers), member_id=member.id),
             photos=_stored_photos(photos, [p.filename for p in data.photos]),
         )
         db.session.add(conflict)
@@ -168,32 +181,13 @@ def record_visit(data: VisitInput, member: User, tracking_prefix: str | None = N
     return Recorded("conflict", existing, conflict)
 
 
-def _payload(data: VisitInput, answers: dict, member: User) -> dict:
-    return {
-        "member_id": member.id,
-        "cycle_id": data.cycle_id,
-        "unit_id": data.unit_id,
-        "place": data.place.strip(),
-        "visited_at": data.visited_at.strftime("%Y-%m-%dT%H:%M"),
-        "incognito": bool(data.incognito),
-        "answers": answers,
-        "notes": data.notes.strip(),
-        "findings": split_findings(data.findings),
-    }
-
-
 def _create(data: VisitInput, answers, photos, print_, member: User, tracking_prefix) -> Visit:
     visit = Visit(
         uuid=data.uuid,
-        cycle_id=data.cycle_id,
-        unit_id=data.unit_id,
         member_id=member.id,
-        place=data.place.strip(),
         visited_at=_utc(data.visited_at),
-        incognito=bool(data.incognito),
-        answers=answers,
-        notes=data.notes.strip(),
         fingerprint=print_,
+        **_fields(data, answers),
     )
     db.session.add(visit)
     db.session.flush()
@@ -259,7 +253,9 @@ def may_see(user: User, visit: Visit) -> bool:
         return True
     if user.role is not Role.member:
         return False
-    return visit.member_id == user.id or db.session.scalar(_group_clause(user.id).where(Visit.id == visit.id)) is not None
+    return (
+        visit.member_id == user.id or db.session.scalar(_group_clause(user.id).where(Visit.id == visit.id)) is not None
+    )
 
 
 def units_for_form(user: User) -> list[Unit]:
@@ -310,15 +306,10 @@ def resolve_conflict(conflict: VisitConflict, resolution: ConflictResolution, ac
         member = db.session.get(User, p["member_id"])
         new_visit = Visit(
             uuid=new_uuid(),
-            cycle_id=p["cycle_id"],
-            unit_id=p["unit_id"],
             member_id=member.id,
-            place=p["place"],
             visited_at=_utc(datetime.fromisoformat(p["visited_at"])),
-            incognito=p["incognito"],
-            answers=p["answers"],
-            notes=p["notes"],
             fingerprint=conflict.fingerprint,
+            **{name: p[name] for name in ("cycle_id", "unit_id", "place", "incognito", "answers", "notes")},
         )
         db.session.add(new_visit)
         db.session.flush()

@@ -37,7 +37,7 @@ class Gate:
 
     def __call__(self, environ, start_response):
         if self.lose_answers and environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/member/visits/new":
-            result = self.app(environ, lambda status, headers, exc_info=None: (lambda data: None))
+            result = self.app(environ, lambda status, headers, exc_info=None: lambda data: None)
             for _chunk in result:
                 pass
             getattr(result, "close", lambda: None)()
@@ -62,7 +62,10 @@ def gated_server(app):
 
 def _visits(app) -> list[tuple[str, int, str]]:
     with app.app_context():
-        return [(v.place, len(v.photos), v.photos[0].stored_name if v.photos else "") for v in db.session.scalars(select(Visit))]
+        return [
+            (v.place, len(v.photos), v.photos[0].stored_name if v.photos else "")
+            for v in db.session.scalars(select(Visit))
+        ]
 
 
 def _sign_in(page):
@@ -92,7 +95,9 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(app, gated_serve
         page.fill("#answer-trips", "3")
         page.check("input[name=answer-promise_kept][value=no]")
         page.fill("#findings", "不动产登记窗口要求群众回去复印身份证，未落实“一次办好”。")
-        page.set_input_files("#photos", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg(3000, 2000)}])
+        page.set_input_files(
+            "#photos", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg(3000, 2000)}]
+        )
         page.wait_for_selector(".js-photo-list li")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.get_by_role("button", name="保存此次走访").click()

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from intake.auth.models import User
 from intake.extensions import db
 from intake.program import groups
 from intake.program.models import CycleUnit
@@ -26,7 +27,9 @@ def _ids(app) -> dict:
         cycle = get_cycle(YEAR)
         units = {u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.code.in_(["zwfw", "gk"])))}
         cus = {
-            code: db.session.scalar(select(CycleUnit.id).where(CycleUnit.cycle_id == cycle.id, CycleUnit.unit_id == uid))
+            code: db.session.scalar(
+                select(CycleUnit.id).where(CycleUnit.cycle_id == cycle.id, CycleUnit.unit_id == uid)
+            )
             for code, uid in units.items()
         }
         return {"cycle": cycle.id, "units": units, "cus": cus}
@@ -38,6 +41,8 @@ def world(app, users):
     ids = _ids(app)
     people = dict(users, member_b=make_user(app, "member_b", "member"), member_c=make_user(app, "member_c", "member"))
     with app.app_context():
+        member = db.session.get(User, people["member"])
+        member.display_name, member.email = "张建华", "zhangjianhua@example.cn"  # to look for on the unit's pages
         groups.set_group(ids["cus"]["zwfw"], "政务服务局民主监督小组", people["member"], [])
         groups.set_group(ids["cus"]["gk"], "工科局民主监督小组", people["member_b"], [])
         db.session.commit()
