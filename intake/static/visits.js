@@ -268,6 +268,7 @@
       if (!form.elements.visited_at.value) { form.elements.visited_at.value = localNow(); }
       showPhotos();
       if (draft.errors) { render([], Object.keys(draft.errors).map(function (k) { return draft.errors[k]; }).join(" ")); }
+      form.dataset.ready = "1";
     }
 
     form.addEventListener("input", save);

@@ -27,6 +27,21 @@ PHONE_360 = {
 }
 
 
+# The page is controlled by the Service Worker (waited for by a promise: the CSP forbids the
+# string evaluation wait_for_function polls with).
+CONTROLLED = """async () => {
+  await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) {
+    await new Promise(resolve => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+  }
+  return true;
+}"""
+# Every control of the visit form a thumb must hit, smaller than 44 CSS pixels.
+SMALL_TAP_TARGETS = """[...document.querySelectorAll(
+  'main select, main button, main textarea, main label.choice, main input:not([type=hidden]):not([type=radio]):not([type=checkbox])')]
+  .filter(el => el.getBoundingClientRect().height < 44).map(el => el.outerHTML.slice(0, 80))"""
+
+
 class Gate:
     """WSGI middleware of the test server. `refuse`: every request answered 503 (a Service
     Worker's own requests are not cut by the browser's offline switch). `lose_answers`: visits
@@ -83,8 +98,7 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(app, gated_serve
         _sign_in(page)
         page.wait_for_url("**/member/visits/new")
         # Opened online once: the Service Worker is installed, has kept the form, and controls the page.
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.evaluate(CONTROLLED)
 
         gate.refuse = True
         context.set_offline(True)
@@ -95,28 +109,35 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(app, gated_serve
         page.fill("#answer-trips", "3")
         page.check("input[name=answer-promise_kept][value=no]")
         page.fill("#findings", "不动产登记窗口要求群众回去复印身份证，未落实“一次办好”。")
-        page.set_input_files(
-            "#photos", files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg(3000, 2000)}]
-        )
+        page.wait_for_selector(".js-draft-note:not([hidden])")
+        page.reload()  # offline: the Service Worker answers from its cache, the draft comes back
+        page.wait_for_selector("#visit-form[data-ready='1']")
+        assert page.input_value("#place") == "政务服务大厅12号窗口" and page.input_value("#answer-trips") == "3"
+        assert page.is_checked("#incognito")
+        photo = {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": gps_jpeg(3000, 2000)}
+        page.set_input_files("#photos", files=[photo])
         page.wait_for_selector(".js-photo-list li")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert page.evaluate(SMALL_TAP_TARGETS) == []
         page.get_by_role("button", name="保存此次走访").click()
-        page.wait_for_selector("#outbox li[data-state=failed], #outbox li[data-state=waiting]")
+        page.wait_for_selector("#outbox li[data-state=waiting]")
 
-        page.reload()  # offline: the Service Worker answers from its cache
+        page.reload()  # still offline: the visit waits in the outbox
         page.wait_for_selector("#outbox[data-count='1']")
         assert "政务服务大厅12号窗口" in page.locator("#outbox").inner_text()
         assert _visits(app) == []
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / "visit-outbox-offline.png"), full_page=True)
 
-        # Back online, but the session expired meanwhile: sign in again, and the outbox sends with
-        # fresh credentials. The server stores the visit; its answer is lost on the way back.
+        # Back online, but the session expired meanwhile: the outbox says so and keeps the visit;
+        # after signing in again it sends with fresh credentials. The server stores the visit,
+        # and its answer is lost on the way back.
         context.clear_cookies()
-        context.set_offline(False)
         gate.refuse, gate.lose_answers = False, True
-        page.goto(base + "/member/visits/")
-        page.wait_for_url("**/auth/login*")
+        context.set_offline(False)
+        page.evaluate("window.intakeVisits.flush()")
+        page.get_by_role("link", name="重新登录").click()
+        page.wait_for_url("**/auth/login?next=**")
         _sign_in(page)
         page.wait_for_url("**/member/visits/")
         page.wait_for_selector("#outbox li[data-state=failed]")
