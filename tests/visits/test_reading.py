@@ -2,6 +2,8 @@
 name), the year's figures for staff and the appraisal, the checklist editor, the pages in the
 three languages."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -42,6 +44,12 @@ def test_a_member_sees_their_own_visits_and_their_groups_only(app, client, auth,
     page = client.get("/member/visits/").get_data(as_text=True)
     assert "C的窗口" in page and "A的窗口" not in page
     assert client.get(f"/member/visits/{own}").status_code == 404
+    auth.logout()
+
+    auth.login("member_b")  # the form lists the units of their group (gk) first
+    form = client.get("/member/visits/new").get_data(as_text=True)
+    options = re.findall(r'<option value="(\d+)"', form)
+    assert options[:2] == ["0", str(world.units["gk"])] and str(world.units["zwfw"]) in options
     auth.logout()
 
     auth.login("liaison")

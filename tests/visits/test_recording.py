@@ -101,6 +101,10 @@ def test_bad_input_is_refused_with_the_form_kept(app, client, auth, world):
     not_a_photo = send(client, visit_form(world), photos=[b"MZ\x90\x00 not an image"])
     assert not_a_photo.status_code == 400 and "photos" in not_a_photo.get_json()["errors"]
     assert _count(app, Visit) == 0
+    # Without script the form is a plain POST: stored, and on to the visit's page.
+    stored = send(client, visit_form(world), as_json=False)
+    assert stored.status_code == 303 and "/member/visits/" in stored.headers["Location"]
+    assert _count(app, Visit) == 1
 
 
 @sqlite_only
