@@ -120,7 +120,7 @@
       headers: { Accept: "application/json" } }).then(function (r) {
       if (r.type === "opaqueredirect" || r.status === 401 || r.status === 403) { return { signedOut: true }; }
       if (!r.ok) { return {}; }
-      return r.json().then(function (body) { return { token: body.csrf_token }; });
+      return r.json().then(function (body) { return { token: body.csrf_token, user: body.user }; });
     }, function () { return {}; });
   }
 
@@ -160,7 +160,8 @@
       return freshToken().then(function (session) {
         if (session.signedOut) { signInNote(); return null; }
         if (!session.token) { return null; }  // offline or the server is away: next time
-        return sendEach(entries, session.token);
+        // A phone may be shared: a visit is sent only under the account that saved it.
+        return sendEach(entries.filter(function (e) { return !e.user || e.user === session.user; }), session.token);
       });
     }).then(function () { return outbox.all(); }).then(function (entries) {
       if (box.dataset.signin === "1" && entries.length) { render(entries); signInNote(); } else { render(entries); }
@@ -287,7 +288,7 @@
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var entry = { uuid: draft.uuid, fields: fields(), photos: draft.photos, unitLabel: unitLabel(), state: "waiting",
-        savedAt: new Date().toISOString() };
+        user: text.user, savedAt: new Date().toISOString() };
       outbox.put(entry).then(drafts.clear).then(function () {
         form.reset();
         start(null);

@@ -93,9 +93,9 @@ def visit_send():
     answers = {k[len("answer-") :]: v for k, v in request.form.items() if k.startswith("answer-")}
     try:
         recorded = services.record_visit(_visit_input(form), current_user)
-    except (services.VisitError, ValueError) as exc:
+    except services.VisitError as exc:
         db.session.rollback()
-        errors = getattr(exc, "errors", {"uuid": _("This visit could not be read.")})
+        errors = exc.errors
         if wants_json:
             return jsonify(status="invalid", errors=errors), 400
         for name, message in errors.items():

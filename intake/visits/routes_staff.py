@@ -115,7 +115,15 @@ def _conflict_page(conflict: VisitConflict, form: ResolveForm, status: int = 200
         conflict.visit.unit_id: conflict.visit.unit,
         conflict.payload["unit_id"]: db.session.get(Unit, conflict.payload["unit_id"]),
     }
-    rows = [(item.shown_label, item.key) for item in checklists.checklist_of(conflict.visit.cycle_id)]
+    first, second = conflict.visit.answers, conflict.payload["answers"]
+    rows = [
+        (
+            item.shown_label,
+            checklists.shown_answer(item, first.get(item.key)),
+            checklists.shown_answer(item, second.get(item.key)),
+        )
+        for item in checklists.checklist_of(conflict.visit.cycle_id)
+    ]
     return render_template("visits/conflict.html", conflict=conflict, form=form, units=units, rows=rows), status
 
 
