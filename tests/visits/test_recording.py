@@ -3,6 +3,7 @@ different version kept as a conflict), photos without EXIF, bad input refused wi
 a new sign-in in between losing nothing."""
 
 import io
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -129,3 +130,39 @@ def test_a_new_sign_in_in_between_loses_nothing(app, client, auth, world):
     assert send(phone, data).status_code == 201
     assert send(phone, data).status_code == 200
     assert _count(app, Visit) == 1
+
+
+def test_a_send_racing_another_with_the_same_uuid_answers_same(app, client, auth, world, monkeypatch):
+    """Two sends of one visit at once: the second's insert hits the unique UUID, its savepoint is
+    rolled back and it answers like a resend. (The race is made by hiding the first row from the
+    second's look-up once.)"""
+    from intake.auth.models import User
+    from intake.visits import services
+
+    auth.login("member")
+    data = visit_form(world)
+    assert send(client, data).status_code == 201
+    real_lookup, calls = services.visit_by_uuid, []
+
+    def first_blind(uuid):
+        calls.append(uuid)
+        return None if len(calls) == 1 else real_lookup(uuid)
+
+    monkeypatch.setattr(services, "visit_by_uuid", first_blind)
+    with app.app_context():
+        member = db.session.get(User, world.users["member"])
+        visit_input = services.VisitInput(
+            uuid=data["uuid"],
+            cycle_id=world.cycle,
+            unit_id=world.units["zwfw"],
+            place=data["place"],
+            visited_at=datetime.strptime(data["visited_at"], "%Y-%m-%dT%H:%M"),
+            incognito=True,
+            answers={k[len("answer-") :]: v for k, v in data.items() if k.startswith("answer-")},
+            notes=data["notes"],
+            findings=data["findings"],
+        )
+        recorded = services.record_visit(visit_input, member)
+        db.session.commit()
+        assert recorded.status == "same" and len(calls) == 2
+    assert _count(app, Visit) == 1 and _count(app, FeedbackItem) == 1
