@@ -1,10 +1,11 @@
 // The visits' Service Worker (served at /member/visits/sw.js, scope /member/visits/): keeps the
-// visit form, the visit list and their assets, so the form opens without signal once it was
+// visit form (with its outbox) and its assets, so the form opens without signal once it was
 // opened online. Network first: a page online is always fresh, and a sign-in redirect passes.
+// The list of visits is not kept: a phone may be shared, and the form holds no visit.
 "use strict";
-var CACHE = "intake-visits-v1";
+var CACHE = "intake-visits-v2";
 var SCOPE = self.registration.scope;
-var KEPT = [SCOPE, SCOPE + "new", "/static/app.css", "/static/app.js", "/static/visits.js"].map(function (u) {
+var KEPT = [SCOPE + "new", "/static/app.css", "/static/app.js", "/static/visits.js"].map(function (u) {
   return new URL(u, SCOPE).href;
 });
 
