@@ -103,6 +103,22 @@ def sign_out_everywhere(username: str) -> None:
     click.echo(f"all sessions of {user.username} ended")
 
 
+@intake_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor(username: str) -> None:
+    """Turn off an account's two-step sign-in (phone and recovery codes lost); the person signs
+    in with the password and sets it up again. Every session of the account ends."""
+    from intake.auth import services, twofactor
+
+    user = services.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    twofactor.disable(user)
+    services.revoke_sessions(user.id)
+    db.session.commit()
+    click.echo(f"two-step sign-in of {user.username} turned off; all sessions ended")
+
+
 @intake_cli.command("demo-mail")
 @click.argument("subject", required=False)
 @click.argument("body", required=False)

@@ -43,6 +43,11 @@ ACCESS = [
     ("GET", "/auth/password", SIGNED_IN),
     ("POST", "/auth/password", SIGNED_IN),
     ("GET", "/auth/lockouts", ADMIN),
+    ("GET", "/auth/second-factor", EVERYONE),
+    ("POST", "/auth/second-factor", EVERYONE),
+    ("GET", "/auth/two-factor", STAFF),
+    ("POST", "/auth/two-factor/enable", STAFF),
+    ("POST", "/auth/two-factor/disable", STAFF),
     ("POST", "/auth/lockouts/clear", ADMIN),
     # Staff: the queue and the item.
     ("GET", "/staff/", STAFF),
