@@ -1,0 +1,25 @@
+"""The democratic appraisal (民主评议) that closes a supervision year: the standing committee's
+secret ballot, the grades, the notices (通报) and plaques, and what members read before judging
+(知情明政)."""
+
+from flask import Blueprint, Flask
+
+# Staff: sessions, the count, results, opinions, notices and plaques.
+staff_bp = Blueprint("appraisal", __name__, url_prefix="/staff/appraisal")
+# Members: the ballot on their phone, receipts, and each supervised unit's year (知情明政).
+member_bp = Blueprint("appraisal_member", __name__, url_prefix="/member/appraisal")
+# A unit's liaison: its own notice, once issued.
+unit_bp = Blueprint("appraisal_unit", __name__, url_prefix="/unit/appraisal")
+# Public: a unit's grade, figures and rectification record (the plaque's QR code points here).
+public_bp = Blueprint("appraisal_public", __name__, url_prefix="/program")
+
+
+def init_app(app: Flask) -> None:
+    from intake.appraisal import models  # noqa: F401 - the tables
+
+    try:
+        from intake.appraisal import routes  # noqa: F401 - the views
+    except ImportError:  # pragma: no cover - routes arrive in a later step
+        return
+    for bp in (staff_bp, member_bp, unit_bp, public_bp):
+        app.register_blueprint(bp)
