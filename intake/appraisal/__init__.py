@@ -15,11 +15,7 @@ public_bp = Blueprint("appraisal_public", __name__, url_prefix="/program")
 
 
 def init_app(app: Flask) -> None:
-    from intake.appraisal import models  # noqa: F401 - the tables
+    from intake.appraisal import models, routes  # noqa: F401 - the tables, and the views
 
-    try:
-        from intake.appraisal import routes  # noqa: F401 - the views
-    except ImportError:  # pragma: no cover - routes arrive in a later step
-        return
     for bp in (staff_bp, member_bp, unit_bp, public_bp):
         app.register_blueprint(bp)

@@ -122,6 +122,8 @@ def prepare_database(env: dict) -> str:
     # group and a meeting on its drawn units (idempotent).
     next_year = str(datetime.now().year + 1)
     flask("intake", "demo-program", "--password", password, "--lottery", next_year, env=env)
+    # A counted secret ballot on those units, opinions handed over and a notice issued.
+    flask("intake", "demo-appraisal", "--password", password, env=env)
     return password
 
 

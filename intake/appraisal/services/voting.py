@@ -359,3 +359,14 @@ def receipt_codes(session: AppraisalSession) -> list[str]:
     if effective_state(session) in (SessionState.draft, SessionState.open):
         raise ResultsHidden(HIDDEN_MESSAGE)
     return sorted(db.session.scalars(select(BallotReceipt.code).where(BallotReceipt.session_id == session.id)))
+
+
+def roll_of(session: AppraisalSession) -> list[RollEntry]:
+    return list(
+        db.session.scalars(
+            select(RollEntry)
+            .join(User, User.id == RollEntry.user_id)
+            .where(RollEntry.session_id == session.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
