@@ -2,7 +2,7 @@
 secret ballot, the grades, the notices (通报) and plaques, and what members read before judging
 (知情明政)."""
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, abort
 
 # Staff: sessions, the count, results, opinions, notices and plaques.
 staff_bp = Blueprint("appraisal", __name__, url_prefix="/staff/appraisal")
@@ -12,6 +12,21 @@ member_bp = Blueprint("appraisal_member", __name__, url_prefix="/member/appraisa
 unit_bp = Blueprint("appraisal_unit", __name__, url_prefix="/unit/appraisal")
 # Public: a unit's grade, figures and rectification record (the plaque's QR code points here).
 public_bp = Blueprint("appraisal_public", __name__, url_prefix="/program")
+
+
+MAX_ID = 2**31 - 1
+
+
+def _bounded_ids(endpoint, values) -> None:
+    # An id or a year no table can hold is a page that does not exist, not a database error
+    # (SQLite refuses integers past 64 bits, PostgreSQL past the column's size).
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(404)
+
+
+for _bp in (staff_bp, member_bp, unit_bp, public_bp):
+    _bp.url_value_preprocessor(_bounded_ids)
 
 
 def init_app(app: Flask) -> None:
