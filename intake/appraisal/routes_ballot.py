@@ -17,7 +17,7 @@ from intake.auth.models import Role, User
 from intake.extensions import db
 from intake.program import services as program
 from intake.security import member_required, staff_required
-from intake.timeutil import local_today, utcnow
+from intake.timeutil import utcnow
 
 MAX_KEY_FILE_BYTES = 4096
 # The ballot's radio values, one group per unit ("unit-<position>").
@@ -210,15 +210,18 @@ def session_count(session_id: int):
     return _session_page(session, 400, count_form=form)
 
 
-@staff_bp.get("/<int:session_id>/results")
-@staff_required
-def session_results(session_id: int):
-    session = _session_or_404(session_id)
+def _results_page(session: AppraisalSession, staff: bool):
     try:
         view = results_view(session)
     except ResultsHidden as exc:
         return hidden(exc)
-    return render_template("appraisal/results.html", session=session, view=view, staff=True)
+    return render_template("appraisal/results.html", session=session, view=view, staff=staff)
+
+
+@staff_bp.get("/<int:session_id>/results")
+@staff_required
+def session_results(session_id: int):
+    return _results_page(_session_or_404(session_id), staff=True)
 
 
 # --- members ----------------------------------------------------------------------------------
@@ -297,9 +300,4 @@ def receipts(session_id: int):
 @member_bp.get("/<int:session_id>/results")
 @member_required
 def member_results(session_id: int):
-    session = _voter_session_or_404(session_id)
-    try:
-        view = results_view(session)
-    except ResultsHidden as exc:
-        return hidden(exc)
-    return render_template("appraisal/results.html", session=session, view=view, staff=False, today=local_today())
+    return _results_page(_voter_session_or_404(session_id), staff=False)

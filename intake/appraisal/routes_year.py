@@ -97,6 +97,19 @@ def _back(cu: CycleUnit):
     return redirect(url_for("appraisal.unit_page", cycle_unit_id=cu.id), 303)
 
 
+def _step(cu: CycleUnit, action, done_message: str | None = None):
+    """Run one service step for the unit's page: commit and go back, or show why not (400)."""
+    try:
+        action()
+    except AppraisalError as exc:
+        db.session.rollback()
+        return _unit_page(cu, 400, str(exc))
+    db.session.commit()
+    if done_message:
+        flash(done_message)
+    return _back(cu)
+
+
 @staff_bp.post("/units/<int:cycle_unit_id>/opinions")
 @staff_required
 def opinion_add(cycle_unit_id: int):
@@ -117,13 +130,7 @@ def opinion_add(cycle_unit_id: int):
 @staff_required
 def opinion_from_item(cycle_unit_id: int, item_id: int):
     cu = _cycle_unit_or_404(cycle_unit_id)
-    try:
-        opinions.add_item_opinion(cu, item_id, current_user.id)
-    except AppraisalError as exc:
-        db.session.rollback()
-        return _unit_page(cu, 400, str(exc))
-    db.session.commit()
-    return _back(cu)
+    return _step(cu, lambda: opinions.add_item_opinion(cu, item_id, current_user.id))
 
 
 @staff_bp.post("/opinions/<int:opinion_id>/delete")
@@ -132,28 +139,18 @@ def opinion_delete(opinion_id: int):
     opinion = db.session.get(HandedOpinion, opinion_id)
     if opinion is None:
         abort(404)
-    cu = opinion.cycle_unit
-    try:
-        opinions.remove_opinion(opinion)
-    except AppraisalError as exc:
-        db.session.rollback()
-        return _unit_page(cu, 400, str(exc))
-    db.session.commit()
-    return _back(cu)
+    return _step(opinion.cycle_unit, lambda: opinions.remove_opinion(opinion))
 
 
 @staff_bp.post("/units/<int:cycle_unit_id>/issue")
 @staff_required
 def notice_issue(cycle_unit_id: int):
     cu = _cycle_unit_or_404(cycle_unit_id)
-    try:
-        opinions.issue_notice(cu, current_user.id)
-    except AppraisalError as exc:
-        db.session.rollback()
-        return _unit_page(cu, 400, str(exc))
-    db.session.commit()
-    flash(_("The notice was issued; the unit's liaison can read it now."))
-    return _back(cu)
+    return _step(
+        cu,
+        lambda: opinions.issue_notice(cu, current_user.id),
+        _("The notice was issued; the unit's liaison can read it now."),
+    )
 
 
 @staff_bp.post("/units/<int:cycle_unit_id>/tasks")

@@ -6,7 +6,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from intake.appraisal.models import AppraisalSession, SessionState, UnitNotice
+from intake.appraisal.models import AppraisalSession, OpinionSource, SessionState, UnitNotice
+from intake.appraisal.services import AppraisalError, opinions
 from intake.extensions import db
 from tests.conftest import AuthActions
 from tests.printing.test_documents import NOTO_CJK, pdf_tool
@@ -55,6 +56,21 @@ def test_demo_appraisal_report_pdf_has_fonts_name_grade_and_chart_words(app, run
     assert plaque.status_code == 200
     plaque_text = "".join(pdf_tool("pdftotext", plaque.data, tmp_path).split())
     assert "政协民主评议满意单位" in plaque_text and name in plaque_text
+    with app.app_context():
+        # The issued notice's opinions open tasks: an item's opinion routes that very item.
+        cu = db.session.get(UnitNotice, notice.id).cycle_unit
+        handed = {o.source: o for o in opinions.opinions_of(cu.id)}
+        item_opinion, staff_opinion = handed[OpinionSource.item], handed[OpinionSource.staff]
+        tasks = opinions.open_tasks(
+            cu, {item_opinion.id: "整改要求一", staff_opinion.id: "整改要求二"}, users["staff"], "JD"
+        )
+        db.session.commit()
+        assert [t.requirement for t in tasks] == ["整改要求一", "整改要求二"]
+        assert [i.id for i in tasks[0].items] == [int(item_opinion.source_ref)]
+        assert all(t.unit_id == cu.unit_id for t in tasks)
+        with pytest.raises(AppraisalError):
+            opinions.open_tasks(cu, {item_opinion.id: "again"}, users["staff"], "JD")
+        db.session.rollback()
     member = app.test_client()
     AuthActions(member).login("weiyuan", "demo-password-1")
     page = member.get(f"/member/appraisal/units/{cu_id}")
