@@ -207,6 +207,19 @@ class SessionEventKind(enum.Enum):
     closed = "closed"
     counted = "counted"
 
+    @property
+    def label(self) -> str:
+        return str(SESSION_EVENT_LABELS[self])
+
+
+SESSION_EVENT_LABELS = {
+    SessionEventKind.opened: _l("Opened; key pair made"),
+    SessionEventKind.rekeyed: _l("Key replaced before any ballot"),
+    SessionEventKind.paper_entered: _l("Paper ballots entered"),
+    SessionEventKind.closed: _l("Voting closed"),
+    SessionEventKind.counted: _l("Ballots opened and counted"),
+}
+
 
 class SessionEvent(db.Model):
     """The session's audit trail: what staff did. A member's electronic vote writes no row here
