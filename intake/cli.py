@@ -366,12 +366,22 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from intake.appraisal.cli import report_command
+    from intake.appraisal.demo import demo_appraisal_command
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
     from intake.triage.cli import classifier_cli
     from intake.visits.demo import demo_visits_command
 
-    for command in (program_cli, demo_program_command, rectification_cli, classifier_cli, demo_visits_command):
+    program_cli.add_command(report_command)
+    for command in (
+        program_cli,
+        demo_program_command,
+        demo_visits_command,
+        demo_appraisal_command,
+        rectification_cli,
+        classifier_cli,
+    ):
         intake_cli.add_command(command)
     app.cli.add_command(intake_cli)

@@ -161,6 +161,40 @@ ACCESS = [
     ("GET", "/staff/visits/conflicts", STAFF),
     ("GET", "/staff/visits/conflicts/<int:conflict_id>", STAFF),
     ("POST", "/staff/visits/conflicts/<int:conflict_id>", STAFF),
+    # The democratic appraisal (民主评议): staff run the secret ballot, the notices and plaques.
+    ("GET", "/staff/appraisal/", STAFF),
+    ("GET", "/staff/appraisal/new/<int:year>", STAFF),
+    ("POST", "/staff/appraisal/new/<int:year>", STAFF),
+    ("GET", "/staff/appraisal/<int:session_id>", STAFF),
+    ("POST", "/staff/appraisal/<int:session_id>/open", STAFF),
+    ("POST", "/staff/appraisal/<int:session_id>/close", STAFF),
+    ("POST", "/staff/appraisal/<int:session_id>/paper", STAFF),
+    ("POST", "/staff/appraisal/<int:session_id>/count", STAFF),
+    ("GET", "/staff/appraisal/<int:session_id>/results", STAFF),
+    ("GET", "/staff/appraisal/year/<int:year>", STAFF),
+    ("GET", "/staff/appraisal/year/<int:year>/notice.<any(html, pdf):fmt>", STAFF),
+    ("GET", "/staff/appraisal/units/<int:cycle_unit_id>", STAFF),
+    ("POST", "/staff/appraisal/units/<int:cycle_unit_id>/opinions", STAFF),
+    ("POST", "/staff/appraisal/units/<int:cycle_unit_id>/opinions/items/<int:item_id>", STAFF),
+    ("POST", "/staff/appraisal/opinions/<int:opinion_id>/delete", STAFF),
+    ("POST", "/staff/appraisal/units/<int:cycle_unit_id>/issue", STAFF),
+    ("POST", "/staff/appraisal/units/<int:cycle_unit_id>/tasks", STAFF),
+    ("GET", "/staff/appraisal/units/<int:cycle_unit_id>/notice.<any(html, pdf):fmt>", STAFF),
+    ("GET", "/staff/appraisal/units/<int:cycle_unit_id>/plaque.pdf", STAFF),
+    # Members: the ballot, the published receipts and results, each unit's year (知情明政).
+    ("GET", "/member/appraisal/", {"member"}),
+    ("GET", "/member/appraisal/<int:session_id>/vote", {"member"}),
+    ("POST", "/member/appraisal/<int:session_id>/vote", {"member"}),
+    ("GET", "/member/appraisal/<int:session_id>/receipts", {"member"}),
+    ("GET", "/member/appraisal/<int:session_id>/results", {"member"}),
+    ("GET", "/member/appraisal/units", {"member"}),
+    ("GET", "/member/appraisal/units/<int:cycle_unit_id>", {"member"}),
+    ("GET", "/member/appraisal/reports/<int:report_id>", {"member"}),
+    # A liaison: their own unit's notice, once issued.
+    ("GET", "/unit/appraisal/", LIAISON),
+    ("GET", "/unit/appraisal/<int:cycle_unit_id>/notice.<any(html, pdf):fmt>", LIAISON),
+    # Public: a unit's grade, figures and rectification record (the plaque's QR code).
+    ("GET", "/program/<int:year>/units/<code>", EVERYONE),
 ]
 ROLES = sorted(EVERYONE)
 GATED = [(method, rule, allowed) for method, rule, allowed in ACCESS if allowed != EVERYONE]
