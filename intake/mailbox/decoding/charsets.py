@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import charset_normalizer
 
+from intake.mailbox.decoding.guessing import iso2022_codecs
+
 # Below this size charset_normalizer guesses worse than replacement characters would.
 DETECT_MIN_BYTES = 40
 
@@ -95,6 +97,12 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
     declared_text = declared.decode("ascii", "replace") if isinstance(declared, bytes) else declared
     if not data:
         return Decoded("", label or "us-ascii", False, declared_text)
+    if data.isascii():
+        # ISO-2022 is 7-bit: its escape sequences, not 8-bit bytes, say it is not ASCII.
+        for candidate in iso2022_codecs(data, label):
+            text = _try_decode(data, candidate)
+            if text is not None:
+                return Decoded(text, candidate, False, declared_text)
     if data.isascii() and (label is None or _is_ascii_superset(label)):
         recorded = "us-ascii" if label in (None, "cp1252") else label
         return Decoded(data.decode("ascii"), recorded, False, declared_text)
@@ -143,7 +151,7 @@ def _decode_unlabelled(data: bytes, hint: str | None) -> str:
     """Raw 8-bit header bytes: UTF-8 first (GBK bytes almost never pass strict UTF-8, the reverse
     often passes strict GBK as mojibake), then the body's charset as a hint, then the chain."""
     if data.isascii():
-        return data.decode("ascii")
+        return decode_bytes(data).text if iso2022_codecs(data, None) else data.decode("ascii")
     text = _try_decode(data, "utf-8")
     if text is not None:
         return text

@@ -1,0 +1,72 @@
+"""Write the .eml fixtures of issue 18 (mail decoded as its writer saw it), byte for byte as the
+mailers that send such mail write it.
+
+`python tests/data/mail/make_fixtures.py` writes them with the others; the .eml files are committed.
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote_from_bytes
+
+from make_fixtures import COMMON, CRLF, _mixed, b64, crlf
+
+
+def iso_2022_jp_everywhere() -> bytes:
+    """A Japanese mailer (Becky!, old Thunderbird): 7-bit ISO-2022-JP in the subject's encoded word,
+    the body and both kinds of attachment name."""
+    subject = "テスト：窓口の件".encode("iso2022_jp")
+    body = crlf("窓口の対応についてご連絡します。\nよろしくお願いします。\n".encode("iso2022_jp"))
+    rfc2231 = quote_from_bytes("報告書.pdf".encode("iso2022_jp"), safe="")
+    rfc2047 = base64.b64encode("写真.jpg".encode("iso2022_jp"))
+    return _mixed(
+        b"jp_boundary",
+        [
+            b"Content-Type: text/plain; charset=ISO-2022-JP"
+            + CRLF
+            + b"Content-Transfer-Encoding: 7bit"
+            + CRLF
+            + CRLF
+            + body,
+            b"Content-Type: application/pdf"
+            + CRLF
+            + b"Content-Disposition: attachment; filename*=iso-2022-jp'ja'"
+            + rfc2231.encode()
+            + CRLF
+            + b"Content-Transfer-Encoding: base64"
+            + CRLF
+            + CRLF
+            + b64(b"%PDF-1.4 report"),
+            b'Content-Type: image/jpeg; name="=?ISO-2022-JP?B?'
+            + rfc2047
+            + b'?="'
+            + CRLF
+            + b'Content-Disposition: attachment; filename="=?ISO-2022-JP?B?'
+            + rfc2047
+            + b'?="'
+            + CRLF
+            + b"Content-Transfer-Encoding: base64"
+            + CRLF
+            + CRLF
+            + b64(b"\xff\xd8\xff\xe0 photo"),
+            # Unencoded: the escape sequences themselves inside the quotes.
+            b'Content-Type: text/plain; name="'
+            + "議事録.txt".encode("iso2022_jp")
+            + b'"'
+            + CRLF
+            + b"Content-Disposition: attachment"
+            + CRLF
+            + CRLF
+            + b"minutes",
+        ],
+        [
+            b"From: Tanaka <tanaka@example.jp>",
+            *COMMON,
+            b"Subject: =?ISO-2022-JP?B?" + base64.b64encode(subject) + b"?=",
+        ],
+    )
+
+
+CASES = [
+    iso_2022_jp_everywhere,
+]
