@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from intake.mailbox.decoding.charsets import decode_bytes
 from intake.mailbox.decoding.parsing import parse_message
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"
@@ -20,3 +21,26 @@ def test_iso_2022_jp_in_subject_body_and_file_names():
     assert parsed.text == "窓口の対応についてご連絡します。\nよろしくお願いします。"
     assert parsed.lossy is False
     assert [a.filename for a in parsed.attachments] == ["報告書.pdf", "写真.jpg", "議事録.txt"]
+
+
+def test_undeclared_or_mislabelled_latin_is_not_read_as_gb18030():
+    parsed = parse("latin_8bit_undeclared")
+    assert parsed.subject == "Formação en mécanique"
+    assert parsed.from_name == "José Müller" and parsed.from_addr == "jose@example.fr"
+    assert parsed.text == "Le guichet de la mairie était fermé à midi, la Formação reprend à 14 h."
+    assert parsed.charset == "cp1252" and parsed.lossy is False
+    assert [a.filename for a in parsed.attachments] == ["01 Quien Te DijŠat.mp3"]
+
+
+def test_undeclared_cyrillic_reads_as_cyrillic():
+    parsed = parse("cyrillic_8bit_undeclared")
+    assert parsed.subject == "Жалоба на работу окна"
+    assert parsed.text == "Окно закрыто в обед."
+    assert parsed.charset == "cp1251"
+    assert decode_bytes("Окно закрыто в обед".encode("koi8_r")).text == "Окно закрыто в обед"
+
+
+def test_chinese_stays_chinese_where_the_label_is_missing():
+    assert parse("raw_8bit_gbk_subject_from").subject == "关于县工科局办事拖延的反映"
+    for text in ("关于A区B栋的问题", "使用iPhone手机办理", "王镕反映ETC办理难", "3号楼B座电梯坏了"):
+        assert decode_bytes(text.encode("gb18030")).text == text

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import charset_normalizer
 
-from intake.mailbox.decoding.guessing import iso2022_codecs
+from intake.mailbox.decoding.guessing import decode_single_byte, iso2022_codecs, plausible_cjk, single_byte_codec
 
 # Below this size charset_normalizer guesses worse than replacement characters would.
 DETECT_MIN_BYTES = 40
@@ -39,6 +39,8 @@ _SUPERSETS = {
 # Codecs that exist in Python but are not text charsets a mailer could mean.
 _UNSAFE_CODECS = {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined", "mbcs", "oem"}
 _FALLBACK_CHAIN = ("utf-8", "gb18030", "big5hkscs")
+# Fallbacks that must read as Chinese to be taken when the label did not name them.
+_CJK_GUESSES = {"gb18030", "big5hkscs"}
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,23 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
     if data.isascii() and (label is None or _is_ascii_superset(label)):
         recorded = "us-ascii" if label in (None, "cp1252") else label
         return Decoded(data.decode("ascii"), recorded, False, declared_text)
+    rejected = False
     for candidate in _candidates(codec, label):
         text = _try_decode(data, candidate)
-        if text is not None:
-            return Decoded(text, candidate, False, declared_text)
+        if text is None:
+            continue
+        if candidate in _CJK_GUESSES and candidate != label and not plausible_cjk(text, candidate):
+            rejected = True  # Latin or Cyrillic bytes that happen to pair up as Chinese
+            continue
+        return Decoded(text, candidate, False, declared_text)
+    if rejected:
+        return _single_byte(data, declared_text, single_byte_codec(data) or "cp1252")
+    single_byte = single_byte_codec(data) if label is None or label.startswith("iso2022") else None
+    if single_byte:
+        # Undeclared (or declared 7-bit) Latin or Cyrillic text nothing else reads: read as its
+        # writer's mailer shows it, where a guesser picks among look-alike code pages and U+FFFD
+        # would lose every accented letter.
+        return _single_byte(data, declared_text, single_byte)
     if detect and len(data) >= DETECT_MIN_BYTES:
         guessed = _detect(data)
         if guessed is not None:
@@ -119,6 +134,10 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
         return Decoded(data.decode(final, "replace"), final, True, declared_text)
     except (UnicodeError, LookupError, ValueError, TypeError):
         return Decoded(data.decode("utf-8", "replace"), "utf-8", True, declared_text)
+
+
+def _single_byte(data: bytes, declared_text: str | None, codec: str) -> Decoded:
+    return Decoded(decode_single_byte(data, codec), codec, False, declared_text)
 
 
 def _candidates(codec: str | None, label: str | None) -> list[str]:

@@ -1,8 +1,11 @@
-"""Guesses for bytes whose label is missing or proven wrong: ISO-2022 escape sequences."""
+"""Guesses for bytes whose label is missing or proven wrong: ISO-2022 escape sequences, whether a
+GB18030 or Big5 reading is Chinese at all, and whether 8-bit text looks Latin or Cyrillic."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 # ESC sequences that switch an ISO-2022 stream into a character set (RFC 1468, 1554, 1557, 2237).
 _ISO2022_ESCAPE = re.compile(rb"\x1b(?:\$[@AB]|\$\([@ABCDOPQ]|\$\)C|\([BIJ]|\.[AF])")
@@ -20,3 +23,94 @@ def iso2022_codecs(data: bytes, codec: str | None) -> tuple[str, ...]:
     if b"\x1b" not in data or not _ISO2022_ESCAPE.search(data):
         return ()
     return ("iso2022_kr",) if _ISO2022_KR_ESCAPE in data else ISO2022_JP_CHAIN
+
+
+@lru_cache(maxsize=8192)
+def _rare(ch: str, codec: str) -> bool:
+    """A character outside the everyday set of the codec's script: GB2312 for GB18030, Big5
+    proper for Big5-HKSCS."""
+    common = "gb2312" if codec == "gb18030" else "big5"
+    try:
+        ch.encode(common)
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def plausible_cjk(text: str, codec: str) -> bool:
+    """Whether a GB18030 or Big5 reading of 8-bit bytes reads as Chinese. Latin text read as GB18030
+    gives lone characters inside Latin words ('Forma玢o', 'm閏anique') and rare ones next to
+    Latin letters ('Dij奱t'); Chinese text gives runs of everyday characters."""
+    runs = [(m.start(), m.end()) for m in re.finditer(r"[^\x00-\x7f]+", text)]
+    if not runs:
+        return True
+    suspicious = 0
+    for start, end in runs:
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        run = text[start:end]
+        if any(unicodedata.category(ch) in ("Co", "Cn") for ch in run):
+            return False
+        inside_word = end - start == 1 and _is_letter(before) and _is_letter(after)
+        rare_by_letter = (_is_letter(before) and _rare(run[0], codec)) or (_is_letter(after) and _rare(run[-1], codec))
+        suspicious += inside_word or rare_by_letter
+    return suspicious * 2 < len(runs)
+
+
+def _runs(data: bytes) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(rb"[\x80-\xff]+", data)]
+
+
+def _ascii_letter_at(data: bytes, index: int) -> bool:
+    return 0 <= index < len(data) and (0x41 <= data[index] <= 0x5A or 0x61 <= data[index] <= 0x7A)
+
+
+def _looks_cyrillic(data: bytes, runs: list[tuple[int, int]]) -> bool:
+    # Cyrillic letters are 0xC0-0xFF in both Windows-1251 and KOI8-R, and come as whole words.
+    high = sum(end - start for start, end in runs)
+    letters = sum(1 for byte in data if byte >= 0xC0)
+    in_words = sum(end - start for start, end in runs if end - start >= 3)
+    # Several words with spaces between them: a damaged Chinese text is one long run.
+    spaced = sum(1 for (_, end), (start, _) in zip(runs, runs[1:]) if b" " in data[end:start])
+    return spaced >= 1 and spaced * 2 >= len(runs) - 1 and letters * 10 >= high * 9 and in_words * 2 > high
+
+
+def _looks_latin(data: bytes, runs: list[tuple[int, int]]) -> bool:
+    # Accented letters come one or two at a time, inside or next to Latin words, among many more
+    # unaccented ones.
+    high = sum(end - start for start, end in runs)
+    if high * 2 > sum(1 for index in range(len(data)) if _ascii_letter_at(data, index)):
+        return False
+    in_words = sum(
+        1
+        for start, end in runs
+        if end - start <= 2 and (_ascii_letter_at(data, start - 1) or _ascii_letter_at(data, end))
+    )
+    return in_words * 2 > len(runs)
+
+
+def single_byte_codec(data: bytes) -> str | None:
+    """The single-byte codec 8-bit text reads as when it looks like Latin or Cyrillic writing:
+    Windows-1252, or for Cyrillic words Windows-1251 or KOI8-R (told apart by where the lower-case
+    letters are); None when it looks like neither (e.g. a damaged multi-byte text)."""
+    runs = _runs(data)
+    if runs and _looks_cyrillic(data, runs):
+        # Lower case is 0xE0-0xFF in Windows-1251 and 0xC0-0xDF in KOI8-R; text is mostly lower case.
+        upper_half = sum(1 for byte in data if byte >= 0xE0)
+        lower_half = sum(1 for byte in data if 0xC0 <= byte < 0xE0)
+        return "cp1251" if upper_half >= lower_half else "koi8_r"
+    if runs and _looks_latin(data, runs):
+        return "cp1252"
+    return None
+
+
+def decode_single_byte(data: bytes, codec: str) -> str:
+    """Windows-1252 leaves five bytes undefined: those are read as ISO-8859-1 (C1 controls)."""
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode("latin-1") if codec == "cp1252" else data.decode(codec, "replace")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote_from_bytes
 
-from make_fixtures import COMMON, CRLF, _mixed, b64, crlf
+from make_fixtures import COMMON, CRLF, _mixed, b64, crlf, message
 
 
 def iso_2022_jp_everywhere() -> bytes:
@@ -67,6 +67,45 @@ def iso_2022_jp_everywhere() -> bytes:
     )
 
 
+def latin_8bit_undeclared() -> bytes:
+    """An old Western mailer: raw Windows-1252 in the subject, the sender's name and a body with no
+    charset, and an attachment name whose RFC 2231 label (ISO-2022-JP) is wrong for its 8-bit byte."""
+    body = crlf("Le guichet de la mairie était fermé à midi, la Formação reprend à 14 h.\n".encode("cp1252"))
+    return _mixed(
+        b"latin_boundary",
+        [
+            b"Content-Type: text/plain" + CRLF + b"Content-Transfer-Encoding: 8bit" + CRLF + CRLF + body,
+            b"Content-Type: audio/mpeg; name*=iso-2022-jp'ja'01%20Quien%20Te%20Dij%8Aat.mp3"
+            + CRLF
+            + b"Content-Transfer-Encoding: base64"
+            + CRLF
+            + CRLF
+            + b64(b"ID3 song"),
+        ],
+        [
+            "From: José Müller <jose@example.fr>".encode("cp1252"),
+            *COMMON,
+            "Subject: Formação en mécanique".encode("cp1252"),
+        ],
+    )
+
+
+def cyrillic_8bit_undeclared() -> bytes:
+    """A Russian mailer: raw Windows-1251 in the subject, and in a body under a label no codec knows."""
+    return message(
+        [
+            b"From: ivanov@example.ru",
+            *COMMON,
+            "Subject: Жалоба на работу окна".encode("cp1251"),
+            b"Content-Type: text/plain; charset=x-user-charset",
+            b"Content-Transfer-Encoding: 8bit",
+        ],
+        crlf("Окно закрыто в обед.\n".encode("cp1251")),
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
+    latin_8bit_undeclared,
+    cyrillic_8bit_undeclared,
 ]
