@@ -44,3 +44,12 @@ def test_chinese_stays_chinese_where_the_label_is_missing():
     assert parse("raw_8bit_gbk_subject_from").subject == "关于县工科局办事拖延的反映"
     for text in ("关于A区B栋的问题", "使用iPhone手机办理", "王镕反映ETC办理难", "3号楼B座电梯坏了"):
         assert decode_bytes(text.encode("gb18030")).text == text
+
+
+def test_one_bad_byte_in_utf8_is_replaced_not_the_whole_text_misread():
+    parsed = parse("utf8_one_bad_byte")
+    letter = "Уважаемые коллеги, окно приёма документов в мэрии закрывается раньше времени.\n"
+    # The damaged lead byte and the continuation byte it leaves alone: each one U+FFFD.
+    expected = (letter * 60).strip("\n").replace("мэрии", "мэр\ufffd\ufffdи", 1)
+    assert parsed.text == expected
+    assert parsed.charset == "utf-8" and parsed.lossy is True

@@ -8,7 +8,13 @@ from functools import lru_cache
 
 import charset_normalizer
 
-from intake.mailbox.decoding.guessing import decode_single_byte, iso2022_codecs, plausible_cjk, single_byte_codec
+from intake.mailbox.decoding.guessing import (
+    almost_utf8,
+    decode_single_byte,
+    iso2022_codecs,
+    plausible_cjk,
+    single_byte_codec,
+)
 
 # Below this size charset_normalizer guesses worse than replacement characters would.
 DETECT_MIN_BYTES = 40
@@ -111,6 +117,11 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
     rejected = False
     for candidate in _candidates(codec, label):
         text = _try_decode(data, candidate)
+        if text is None and candidate == "utf-8" and (codec == "ascii" or _guessing(label)):
+            text = almost_utf8(data)
+            if text is not None:
+                # One damaged byte in a UTF-8 text: that byte replaced, not the whole text misread.
+                return Decoded(text, candidate, True, declared_text)
         if text is None:
             continue
         if candidate in _CJK_GUESSES and candidate != label and not plausible_cjk(text, candidate):
@@ -119,7 +130,7 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
         return Decoded(text, candidate, False, declared_text)
     if rejected:
         return _single_byte(data, declared_text, single_byte_codec(data) or "cp1252")
-    single_byte = single_byte_codec(data) if label is None or label.startswith("iso2022") else None
+    single_byte = single_byte_codec(data) if _guessing(label) and label != "utf-8" else None
     if single_byte:
         # Undeclared (or declared 7-bit) Latin or Cyrillic text nothing else reads: read as its
         # writer's mailer shows it, where a guesser picks among look-alike code pages and U+FFFD
@@ -134,6 +145,12 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
         return Decoded(data.decode(final, "replace"), final, True, declared_text)
     except (UnicodeError, LookupError, ValueError, TypeError):
         return Decoded(data.decode("utf-8", "replace"), "utf-8", True, declared_text)
+
+
+def _guessing(label: str | None) -> bool:
+    """Whether 8-bit bytes under this label call for a guess: none, UTF-8 (whose failure proves
+    it wrong), or a 7-bit charset (which 8-bit bytes prove wrong)."""
+    return label is None or label == "utf-8" or label.startswith("iso2022")
 
 
 def _single_byte(data: bytes, declared_text: str | None, codec: str) -> Decoded:

@@ -25,6 +25,40 @@ def iso2022_codecs(data: bytes, codec: str | None) -> tuple[str, ...]:
     return ("iso2022_kr",) if _ISO2022_KR_ESCAPE in data else ISO2022_JP_CHAIN
 
 
+# Below this many valid multi-byte sequences a "mostly UTF-8" reading proves nothing.
+ALMOST_UTF8_MIN_SEQUENCES = 8
+# At most one bad byte per this many valid multi-byte sequences.
+ALMOST_UTF8_SEQUENCES_PER_ERROR = 50
+
+
+def almost_utf8(data: bytes) -> str | None:
+    """UTF-8 with its few invalid bytes replaced by U+FFFD: text that is clearly UTF-8 (many valid
+    multi-byte sequences, or a last character cut short) but for a damaged byte or two; None when
+    the bytes do not read as UTF-8."""
+    text = data.decode("utf-8", "replace")
+    errors = text.count("\ufffd") - data.count("\ufffd".encode())
+    sequences = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    # GBK pairs often form 2-byte UTF-8 sequences by chance, rarely 3-byte ones (as Chinese is).
+    cut_short = errors == 1 and sequences and _cut_short(data) and not re.search("[\x80-\u07ff]", text)
+    if not cut_short and (
+        sequences < ALMOST_UTF8_MIN_SEQUENCES or errors * ALMOST_UTF8_SEQUENCES_PER_ERROR > sequences
+    ):
+        return None
+    return text
+
+
+def _cut_short(data: bytes) -> bool:
+    # The text ends inside a multi-byte character: everything before it is valid UTF-8.
+    tail = data.rstrip(b"\r\n \t")
+    for size in (1, 2, 3):
+        try:
+            tail[:-size].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return 0xC2 <= tail[-size] <= 0xF4
+    return False
+
+
 @lru_cache(maxsize=8192)
 def _rare(ch: str, codec: str) -> bool:
     """A character outside the everyday set of the codec's script: GB2312 for GB18030, Big5

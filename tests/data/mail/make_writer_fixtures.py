@@ -104,8 +104,28 @@ def cyrillic_8bit_undeclared() -> bytes:
     )
 
 
+CYRILLIC_LETTER = "Уважаемые коллеги, окно приёма документов в мэрии закрывается раньше времени.\n"
+
+
+def utf8_one_bad_byte() -> bytes:
+    """A long Cyrillic UTF-8 letter in which one byte was damaged in transit (0xD0 turned 0xC0, one bit): read as GB18030 every pair is a valid character."""
+    body = bytearray(crlf((CYRILLIC_LETTER * 60).encode("utf-8")))
+    body[body.index("мэрии".encode()) + len("мэр".encode())] = 0xC0
+    return message(
+        [
+            b"From: petrov@example.ru",
+            *COMMON,
+            b"Subject: =?utf-8?B?" + base64.b64encode("Письмо".encode()) + b"?=",
+            b"Content-Type: text/plain; charset=utf-8",
+            b"Content-Transfer-Encoding: 8bit",
+        ],
+        bytes(body),
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
     cyrillic_8bit_undeclared,
+    utf8_one_bad_byte,
 ]
