@@ -4,17 +4,13 @@ part into a ParsedMessage (the body chosen and cleaned, attachments named, winma
 from __future__ import annotations
 
 import io
-import logging
 import mimetypes
 import re
-import sys
 from dataclasses import dataclass, field
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Compat32
-
-from tnefparse.tnef import TNEF
 
 from intake.mailbox import automail
 from intake.mailbox.decoding.charsets import Decoded, _decode_unlabelled, decode_bytes, normalize_charset
@@ -32,18 +28,11 @@ from intake.mailbox.decoding.parts import (
     _param,
     _payload_bytes,
 )
-
-# tnefparse logs a warning for every property of a damaged stream (billions for a forged count);
-# a failed unpack is already visible to the caller as the winmail.dat kept as an attachment.
-logging.getLogger("tnefparse").setLevel(logging.ERROR)
+from intake.mailbox.decoding.tnef import unpack_tnef
 
 DEFAULT_MAX_DEPTH = 20
 DEFAULT_MAX_PARTS = 500
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
-
-
-# A real winmail.dat needs a few thousand traced events; see _with_line_budget.
-TNEF_LINE_BUDGET = 1_000_000
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -275,7 +264,10 @@ def _walk_leaf(part: Message, ctype: str, acc: _Collected, hint: str | None) -> 
         return
     payload = _payload_bytes(part)
     if ctype in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
-        if _unpack_tnef(payload, acc, hint):
+        unpacked = unpack_tnef(payload, hint)
+        if unpacked is not None:
+            acc.attachments.extend(unpacked[0])
+            acc.fallback_texts.extend([unpacked[1]] if unpacked[1] else [])
             return
     content_id = _content_id(part)
     acc.attachments.append(
@@ -319,77 +311,6 @@ def _message_bytes(msg: Message) -> bytes:
     except Exception:  # regenerating a broken inner message can fail; keep what was written
         pass
     return buffer.getvalue()
-
-
-class _TnefTooComplex(BaseException):
-    """A BaseException, so that tnefparse's own `except Exception` blocks cannot swallow it."""
-
-
-def _with_line_budget(func, *args):
-    """Run func under a trace hook that stops it after TNEF_LINE_BUDGET traced events.
-
-    tnefparse trusts the count fields of the stream: a forged MAPI property count makes
-    decode_mapi loop 2**32 times, so a hostile winmail.dat would otherwise hang the worker.
-    """
-    remaining = TNEF_LINE_BUDGET
-
-    def tracer(frame, event, arg):
-        nonlocal remaining
-        remaining -= 1
-        if remaining < 0:
-            raise _TnefTooComplex
-        # tnefparse.util.systime has a bare `except:` that would catch the budget error inside it.
-        return None if frame.f_code.co_name == "systime" else tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        return func(*args)
-    finally:
-        sys.settrace(previous)
-
-
-def _read_tnef(payload: bytes) -> tuple[list[tuple[str, bytes]], str | bytes | None, str | None]:
-    tnef = TNEF(payload, do_checksum=False)
-    files = [(_tnef_name(item, tnef.codepage), item.data) for item in tnef.attachments]
-    return files, tnef.body, tnef.codepage
-
-
-def _unpack_tnef(payload: bytes, acc: _Collected, hint: str | None) -> bool:
-    """Replace a winmail.dat by the files and body inside it; False if it cannot be read."""
-    try:
-        files, body, codepage = _with_line_budget(_read_tnef, payload)
-    except (Exception, _TnefTooComplex):  # tnefparse raises many kinds of errors on damaged input
-        return False
-    if not files and not body:
-        return False
-    for name, data in files:
-        acc.attachments.append(
-            ParsedAttachment(
-                filename=sanitize_filename(name),
-                content_type=_guess_type(name),
-                payload=data if isinstance(data, bytes) else b"",
-            )
-        )
-    if isinstance(body, str):  # already decoded by tnefparse with the message's internet codepage
-        acc.fallback_texts.append(Decoded(body, normalize_charset(codepage) or "utf-8", False))
-    elif body:
-        acc.fallback_texts.append(decode_bytes(body.rstrip(b"\x00"), codepage or hint))
-    return True
-
-
-def _tnef_name(item, codepage: str | None) -> str:
-    try:
-        name = item.long_filename()
-    except Exception:  # tnefparse decodes the 8-bit title as UTF-8 and fails on GBK
-        name = getattr(item, "_name", b"")
-    if isinstance(name, bytes):
-        name = decode_bytes(name.split(b"\x00", 1)[0], codepage, detect=False).text
-    return str(name).strip("\x00")
-
-
-def _guess_type(filename: str) -> str:
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def _assemble_body(collected: _Collected) -> tuple[str, str | None, Decoded | None]:
