@@ -53,3 +53,24 @@ def test_one_bad_byte_in_utf8_is_replaced_not_the_whole_text_misread():
     expected = (letter * 60).strip("\n").replace("мэрии", "мэр\ufffd\ufffdи", 1)
     assert parsed.text == expected
     assert parsed.charset == "utf-8" and parsed.lossy is True
+
+
+def test_last_alternative_with_content_is_the_body():
+    assert parse("alternative_last_plain_empty").text == "窗口的工作人员很耐心，表扬一下。"
+
+
+def test_delivery_report_shows_its_text_and_keeps_its_status():
+    parsed = parse("report_with_named_status")
+    assert parsed.text == "您的邮件无法投递到 nobody@example.cn。"
+    status, headers = parsed.attachments
+    assert (status.filename, status.content_type) == ("details.txt", "message/delivery-status")
+    assert b"Status: 5.1.1" in status.payload and b"Final-Recipient" in status.payload
+    assert headers.content_type == "text/rfc822-headers"
+    assert parsed.bounce_recipients == ["nobody@example.cn"]
+
+
+def test_parts_recovered_when_the_start_boundary_is_missing():
+    parsed = parse("missing_start_boundary")
+    assert parsed.text == "附件是现场照片。"
+    assert [(a.filename, a.payload) for a in parsed.attachments] == [("photo.jpg", b"\xff\xd8\xff\xe0 photo")]
+    assert parse("only_close_boundary").text == "只有结束分隔线的邮件。"

@@ -28,6 +28,7 @@ from intake.mailbox.decoding.parts import (
     _param,
     _payload_bytes,
 )
+from intake.mailbox.decoding.structure import repair_boundaries
 from intake.mailbox.decoding.tnef import unpack_tnef
 
 DEFAULT_MAX_DEPTH = 20
@@ -103,6 +104,7 @@ def parse_message(
 def _parse(raw: bytes, limits: _Limits) -> ParsedMessage:
     header_block = _scan_header_block(raw, limits.max_header_bytes)
     msg = BytesParser(policy=_RAW_POLICY).parsebytes(raw)
+    repair_boundaries(msg, _RAW_POLICY)
     _check_structure(msg, limits)
     hint = _declared_text_charset(msg)
     collected = _Collected()
@@ -220,7 +222,11 @@ def _declared_text_charset(msg: Message) -> str | None:
 def _walk(part: Message, acc: _Collected, hint: str | None) -> None:
     ctype = _content_type(part)
     if ctype in _REPORT_TYPES:
-        return  # read by automail.bounce_recipients
+        # automail.bounce_recipients reads it from the message; people read it as a text file.
+        report = _report_attachment(part, ctype, hint)
+        acc.attachments.append(report)
+        acc.fallback_texts.append(decode_bytes(report.payload, _param(part, "charset")))
+        return
     children = _children(part)
     if children is not None:
         if ctype in _FORWARD_TYPES or ctype.startswith("message/"):
@@ -244,8 +250,9 @@ def _walk_alternative(children: list[Message], acc: _Collected, hint: str | None
         _walk(child, sub, hint)
         acc.attachments.extend(sub.attachments)
         acc.fallback_texts.extend(sub.fallback_texts)
-        best_texts = sub.texts or best_texts
-        best_htmls = sub.htmls or best_htmls
+        # An alternative left empty (a signature-only or blank last part) is no alternative.
+        best_texts = sub.texts if any(part.text.strip() for part in sub.texts) else best_texts
+        best_htmls = sub.htmls if any(part.text.strip() for part in sub.htmls) else best_htmls
     acc.texts.extend(best_texts)
     acc.htmls.extend(best_htmls)
 
@@ -301,6 +308,18 @@ def _forwarded_attachment(part: Message, children: list[Message], hint: str | No
         payload=_message_bytes(inner),
         is_inline=False,
         content_id=_content_id(part),
+    )
+
+
+def _report_attachment(part: Message, ctype: str, hint: str | None) -> ParsedAttachment:
+    if _children(part) is None:
+        payload = _payload_bytes(part)
+    else:  # the stdlib parses a delivery status into header blocks: its body as generated again
+        payload = _message_bytes(part).partition(b"\r\n\r\n")[2]
+    return ParsedAttachment(
+        filename=sanitize_filename(_filename(part, hint), ctype.split("/")[1] + ".txt"),
+        content_type=ctype,
+        payload=payload,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import quote_from_bytes
 
-from make_fixtures import COMMON, CRLF, _mixed, b64, crlf, message
+from make_fixtures import COMMON, CRLF, _mixed, _text_part, b64, crlf, message
 
 
 def iso_2022_jp_everywhere() -> bytes:
@@ -123,9 +123,93 @@ def utf8_one_bad_byte() -> bytes:
     )
 
 
+def alternative_last_plain_empty() -> bytes:
+    """A webmail that adds an empty text/plain alternative after the one the person wrote."""
+    body = b"This is a multi-part message in MIME format." + CRLF
+    for part in (
+        _text_part("窗口的工作人员很耐心，表扬一下。\n"),
+        b"Content-Type: text/plain; charset=utf-8" + CRLF + CRLF,
+    ):
+        body += CRLF + b"--alt" + CRLF + part
+    body += CRLF + b"--alt--" + CRLF
+    return message(
+        [b"From: wang@example.cn", *COMMON, b"Subject: praise", b'Content-Type: multipart/alternative; boundary="alt"'],
+        body,
+    )
+
+
+def report_with_named_status() -> bytes:
+    """A delivery report (RFC 3464) whose status part carries a file name, as Exchange sends it."""
+    status = (
+        b"Reporting-MTA: dns; mx.example.cn"
+        + CRLF
+        + CRLF
+        + b"Final-Recipient: rfc822; nobody@example.cn"
+        + CRLF
+        + b"Action: failed"
+        + CRLF
+        + b"Status: 5.1.1"
+        + CRLF
+    )
+    parts = [
+        _text_part("您的邮件无法投递到 nobody@example.cn。\n"),
+        b'Content-Type: message/delivery-status; name="details.txt"'
+        + CRLF
+        + b'Content-Disposition: attachment; filename="details.txt"'
+        + CRLF
+        + CRLF
+        + status,
+        b"Content-Type: text/rfc822-headers" + CRLF + CRLF + b"Subject: hello" + CRLF,
+    ]
+    body = b""
+    for part in parts:
+        body += CRLF + b"--rep" + CRLF + part
+    body += CRLF + b"--rep--" + CRLF
+    return message(
+        [
+            b"From: postmaster@example.cn",
+            *COMMON,
+            b"Subject: Undeliverable: hello",
+            b'Content-Type: multipart/report; report-type=delivery-status; boundary="rep"',
+        ],
+        body,
+    )
+
+
+def missing_start_boundary() -> bytes:
+    """A script that writes the multipart's parts but forgets the first delimiter line."""
+    return message(
+        [b"From: li@example.cn", *COMMON, b"Subject: photo", b'Content-Type: multipart/mixed; boundary="mix"'],
+        _text_part("附件是现场照片。\n")
+        + CRLF
+        + b"--mix"
+        + CRLF
+        + b'Content-Type: image/jpeg; name="photo.jpg"'
+        + CRLF
+        + b"Content-Transfer-Encoding: base64"
+        + CRLF
+        + CRLF
+        + b64(b"\xff\xd8\xff\xe0 photo")
+        + b"--mix--"
+        + CRLF,
+    )
+
+
+def only_close_boundary() -> bytes:
+    """The same mistake with a single part: only the close delimiter is left."""
+    return message(
+        [b"From: li@example.cn", *COMMON, b"Subject: text", b'Content-Type: multipart/mixed; boundary="one"'],
+        _text_part("只有结束分隔线的邮件。\n") + b"--one--" + CRLF,
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
     cyrillic_8bit_undeclared,
     utf8_one_bad_byte,
+    alternative_last_plain_empty,
+    report_with_named_status,
+    missing_start_boundary,
+    only_close_boundary,
 ]
