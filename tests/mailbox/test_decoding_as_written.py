@@ -74,3 +74,14 @@ def test_parts_recovered_when_the_start_boundary_is_missing():
     assert parsed.text == "附件是现场照片。"
     assert [(a.filename, a.payload) for a in parsed.attachments] == [("photo.jpg", b"\xff\xd8\xff\xe0 photo")]
     assert parse("only_close_boundary").text == "只有结束分隔线的邮件。"
+
+
+def test_attached_mails_keep_the_names_their_sender_gave():
+    parsed = parse("attached_mails_with_names")
+    thanks, letter, external = parsed.attachments
+    assert (thanks.filename, thanks.content_type) == ("thanks.eml", "message/rfc822")
+    assert parse_message(thanks.payload).subject == "Thanks!"
+    assert letter.filename == "感谢信.eml"
+    assert external.content_type == "message/external-body"
+    assert not external.filename.endswith(".eml")
+    assert b"Content-Type: application/pdf" in external.payload

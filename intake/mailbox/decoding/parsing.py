@@ -223,13 +223,16 @@ def _walk(part: Message, acc: _Collected, hint: str | None) -> None:
     ctype = _content_type(part)
     if ctype in _REPORT_TYPES:
         # automail.bounce_recipients reads it from the message; people read it as a text file.
-        report = _report_attachment(part, ctype, hint)
+        report = _message_part_attachment(part, ctype, hint)
         acc.attachments.append(report)
         acc.fallback_texts.append(decode_bytes(report.payload, _param(part, "charset")))
         return
     children = _children(part)
     if children is not None:
-        if ctype in _FORWARD_TYPES or ctype.startswith("message/"):
+        if ctype == "message/external-body":
+            # A pointer to content stored elsewhere (RFC 2046), not a mail: kept as the text it is.
+            acc.attachments.append(_message_part_attachment(part, ctype, hint))
+        elif ctype in _FORWARD_TYPES or ctype.startswith("message/"):
             acc.attachments.append(_forwarded_attachment(part, children, hint))
         elif ctype == "multipart/alternative":
             _walk_alternative(children, acc, hint)
@@ -297,11 +300,14 @@ def _default_name(ctype: str) -> str:
 
 def _forwarded_attachment(part: Message, children: list[Message], hint: str | None) -> ParsedAttachment:
     inner = children[0] if children else Message()
-    subject = decode_header(raw_header(inner, "Subject"), hint)
-    # A subject is not a path: its slashes are part of the words, not directories to strip.
-    name = re.sub(r"[/\\]", "_", subject).strip() or _filename(part, hint) or "forwarded"
-    if not name.lower().endswith(".eml"):
-        name += ".eml"
+    # The name the sender gave the attached mail, else one made from its subject.
+    name = _filename(part, hint)
+    if name is None:
+        subject = decode_header(raw_header(inner, "Subject"), hint)
+        # A subject is not a path: its slashes are part of the words, not directories to strip.
+        name = re.sub(r"[/\\]", "_", subject).strip() or "forwarded"
+        if not name.lower().endswith(".eml"):
+            name += ".eml"
     return ParsedAttachment(
         filename=sanitize_filename(name, "forwarded.eml"),
         content_type="message/rfc822",
@@ -311,10 +317,11 @@ def _forwarded_attachment(part: Message, children: list[Message], hint: str | No
     )
 
 
-def _report_attachment(part: Message, ctype: str, hint: str | None) -> ParsedAttachment:
+def _message_part_attachment(part: Message, ctype: str, hint: str | None) -> ParsedAttachment:
+    """A message/* part that is text to read, not a mail: a delivery status, an external body."""
     if _children(part) is None:
         payload = _payload_bytes(part)
-    else:  # the stdlib parses a delivery status into header blocks: its body as generated again
+    else:  # the stdlib parses these into header blocks: their body as generated again
         payload = _message_bytes(part).partition(b"\r\n\r\n")[2]
     return ParsedAttachment(
         filename=sanitize_filename(_filename(part, hint), ctype.split("/")[1] + ".txt"),

@@ -203,6 +203,42 @@ def only_close_boundary() -> bytes:
     )
 
 
+def attached_mails_with_names() -> bytes:
+    """Mail attached with the names the sender gave them (one a path trick), and a
+    message/external-body pointer (RFC 2046), as Thunderbird and Apple Mail send them."""
+    inner = message(
+        [b"From: a@example.cn", b"Subject: Thanks!", b"Content-Type: text/plain; charset=utf-8"],
+        "谢谢。\r\n".encode(),
+    )
+    return _mixed(
+        b"att_boundary",
+        [
+            _text_part("转发两封信。\n"),
+            b"Content-Type: message/rfc822"
+            + CRLF
+            + b"Content-Disposition: attachment; filename=thanks.eml"
+            + CRLF
+            + CRLF
+            + inner,
+            b'Content-Type: message/rfc822; name="../../evil/'
+            + "感谢信.eml".encode("gbk")
+            + b'"'
+            + CRLF
+            + b"Content-Disposition: attachment"
+            + CRLF
+            + CRLF
+            + inner,
+            b'Content-Type: message/external-body; access-type=URL; URL="https://files.example.cn/a.pdf"'
+            + CRLF
+            + CRLF
+            + b"Content-Type: application/pdf"
+            + CRLF
+            + CRLF,
+        ],
+        [b"From: zhao@example.cn", *COMMON, b"Subject: Fwd: letters"],
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
@@ -212,4 +248,5 @@ CASES = [
     report_with_named_status,
     missing_start_boundary,
     only_close_boundary,
+    attached_mails_with_names,
 ]
