@@ -85,3 +85,8 @@ def test_attached_mails_keep_the_names_their_sender_gave():
     assert external.content_type == "message/external-body"
     assert not external.filename.endswith(".eml")
     assert b"Content-Type: application/pdf" in external.payload
+
+
+def test_two_addresses_in_from_without_a_comma_give_the_first():
+    parsed = parse("from_two_addresses_no_comma")
+    assert parsed.from_addr == "tim@powerupdev.com" and parsed.from_name is None

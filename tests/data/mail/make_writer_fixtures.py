@@ -239,6 +239,19 @@ def attached_mails_with_names() -> bytes:
     )
 
 
+def from_two_addresses_no_comma() -> bytes:
+    """A form-mailer script that puts two addresses in From with no comma between them."""
+    return message(
+        [
+            b"From: tim@powerupdev.com concierge@powerupdev.com",
+            *COMMON,
+            b"Subject: contact form",
+            b"Content-Type: text/plain; charset=utf-8",
+        ],
+        "网站留言：路灯坏了。\r\n".encode(),
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
@@ -249,4 +262,5 @@ CASES = [
     missing_start_boundary,
     only_close_boundary,
     attached_mails_with_names,
+    from_two_addresses_no_comma,
 ]
