@@ -90,3 +90,8 @@ def test_attached_mails_keep_the_names_their_sender_gave():
 def test_two_addresses_in_from_without_a_comma_give_the_first():
     parsed = parse("from_two_addresses_no_comma")
     assert parsed.from_addr == "tim@powerupdev.com" and parsed.from_name is None
+
+
+def test_flowed_delsp_joins_chinese_without_the_inserted_space():
+    parsed = parse("flowed_delsp_chinese")
+    assert parsed.text == "我在政务大厅排队等了两个小时，窗口只开了一个。\n\n> 请问您反映的是哪个窗口？"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import mimetypes
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
@@ -14,7 +14,7 @@ from email.policy import Compat32
 
 from intake.mailbox import automail
 from intake.mailbox.decoding.charsets import Decoded, _decode_unlabelled, decode_bytes, normalize_charset
-from intake.mailbox.decoding.cleanup import clean_body_text
+from intake.mailbox.decoding.cleanup import clean_body_text, unflow_delsp
 from intake.mailbox.decoding.filenames import sanitize_filename
 from intake.mailbox.decoding.headers import decode_header, parse_addresses, parse_date, parse_message_ids, raw_header
 from intake.mailbox.decoding.html import html_to_text, sanitize_html
@@ -270,6 +270,8 @@ def _walk_leaf(part: Message, ctype: str, acc: _Collected, hint: str | None) -> 
         if ctype == "text/html" and not declared:
             declared = _meta_charset(data)
         decoded = decode_bytes(data, declared)
+        if ctype == "text/plain" and _is_flowed_delsp(part):
+            decoded = replace(decoded, text=unflow_delsp(decoded.text))
         (acc.htmls if ctype == "text/html" else acc.texts).append(decoded)
         return
     payload = _payload_bytes(part)
@@ -289,6 +291,11 @@ def _walk_leaf(part: Message, ctype: str, acc: _Collected, hint: str | None) -> 
             content_id=content_id,
         )
     )
+
+
+def _is_flowed_delsp(part: Message) -> bool:
+    flowed = str(_param(part, "format") or "").lower() == "flowed"
+    return flowed and str(_param(part, "delsp") or "").lower() == "yes"
 
 
 def _default_name(ctype: str) -> str:

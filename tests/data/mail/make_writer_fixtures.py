@@ -252,6 +252,21 @@ def from_two_addresses_no_comma() -> bytes:
     )
 
 
+def flowed_delsp_chinese() -> bytes:
+    """iOS Mail: format=flowed with DelSp=yes, a soft line break (space, CRLF) inside Chinese words."""
+    body = "我在政务大厅排队 \r\n等了两个小时，窗口 \r\n只开了一个。\r\n\r\n> 请问您反映 \r\n> 的是哪个窗口？\r\n"
+    return message(
+        [
+            b"From: chen@example.cn",
+            *COMMON,
+            b"Subject: =?utf-8?B?" + base64.b64encode("排队".encode()) + b"?=",
+            b"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes",
+            b"Content-Transfer-Encoding: 8bit",
+        ],
+        body.encode(),
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
@@ -263,4 +278,5 @@ CASES = [
     only_close_boundary,
     attached_mails_with_names,
     from_two_addresses_no_comma,
+    flowed_delsp_chinese,
 ]
