@@ -95,3 +95,9 @@ def test_two_addresses_in_from_without_a_comma_give_the_first():
 def test_flowed_delsp_joins_chinese_without_the_inserted_space():
     parsed = parse("flowed_delsp_chinese")
     assert parsed.text == "我在政务大厅排队等了两个小时，窗口只开了一个。\n\n> 请问您反映的是哪个窗口？"
+
+
+def test_base64_padded_chunk_by_chunk_keeps_every_chunk():
+    parsed = parse("base64_padding_in_the_middle")
+    assert parsed.text == "路灯坏了一个月。\n晚上走路很危险，\n希望尽快修好。"
+    assert parsed.lossy is False

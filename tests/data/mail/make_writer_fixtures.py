@@ -267,6 +267,21 @@ def flowed_delsp_chinese() -> bytes:
     )
 
 
+def base64_padding_in_the_middle() -> bytes:
+    """A sender that base64-encodes its body chunk by chunk, each chunk padded on its own."""
+    chunks = ["路灯坏了一个月。\r\n", "晚上走路很危险，\r\n", "希望尽快修好。\r\n"]
+    return message(
+        [
+            b"From: sun@example.cn",
+            *COMMON,
+            b"Subject: =?utf-8?B?" + base64.b64encode("路灯".encode()) + b"?=",
+            b"Content-Type: text/plain; charset=utf-8",
+            b"Content-Transfer-Encoding: base64",
+        ],
+        CRLF.join(base64.b64encode(chunk.encode()) for chunk in chunks) + CRLF,
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
@@ -279,4 +294,5 @@ CASES = [
     attached_mails_with_names,
     from_two_addresses_no_comma,
     flowed_delsp_chinese,
+    base64_padding_in_the_middle,
 ]
