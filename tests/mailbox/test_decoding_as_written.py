@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.feedback.models import FeedbackItem
 from intake.mailbox.decoding.charsets import decode_bytes
 from intake.mailbox.decoding.parsing import parse_message
+from intake.mailbox.export import item_records
+from intake.mailbox.models import InboundMessage, ThreadEntry
+from tests.mailbox.conftest import ingest
 
 MAIL_DIR = Path(__file__).resolve().parent.parent / "data" / "mail"
 
@@ -101,3 +108,20 @@ def test_base64_padded_chunk_by_chunk_keeps_every_chunk():
     parsed = parse("base64_padding_in_the_middle")
     assert parsed.text == "路灯坏了一个月。\n晚上走路很危险，\n希望尽快修好。"
     assert parsed.lossy is False
+
+
+def test_through_the_mailbox_whole_subjects_kept_and_senders_found(mail_app, mailbox_id, imap_append):
+    # The real path on both databases: APPEND, the watcher, the parse job, the item and its thread.
+    for name in ("long_subject_reply", "from_two_addresses_no_comma", "latin_8bit_undeclared"):
+        imap_append((MAIL_DIR / (name + ".eml")).read_bytes())
+    ingest(mail_app, mailbox_id)
+    subject = parse("long_subject_reply").subject
+    assert subject.startswith("Re: 关于城关镇") and len(subject) > 500
+    with mail_app.app_context():
+        items = db.session.scalars(select(FeedbackItem).order_by(FeedbackItem.id)).all()
+        assert [i.subject for i in items] == [subject.removeprefix("Re: "), "contact form", "Formação en mécanique"]
+        assert [i.reporter.email for i in items] == ["zhou@example.cn", "tim@powerupdev.com", "jose@example.fr"]
+        assert db.session.scalar(select(InboundMessage.subject).where(InboundMessage.item_id == items[0].id)) == subject
+        assert db.session.scalar(select(ThreadEntry.subject).where(ThreadEntry.item_id == items[0].id)) == subject
+        record = next(item_records())
+        assert record["subject"] == subject.removeprefix("Re: ") and record["mail_subject"] == subject

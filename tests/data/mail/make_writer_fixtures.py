@@ -282,6 +282,32 @@ def base64_padding_in_the_middle() -> bytes:
     )
 
 
+LONG_SUBJECT = "关于城关镇到工业园区的道路照明和公交站台长期无人维护、夜间出行不安全的反映（第{}条）"
+
+
+def long_subject_reply() -> bytes:
+    """A reply whose subject runs past 300 characters, folded into encoded words of at most
+    75 characters as RFC 2047 asks."""
+    subject = "".join(LONG_SUBJECT.format(n) for n in range(1, 13))
+    words, piece = [], ""
+    for ch in subject:
+        if len(base64.b64encode((piece + ch).encode())) > 45:
+            words.append(b"=?utf-8?B?" + base64.b64encode(piece.encode()) + b"?=")
+            piece = ""
+        piece += ch
+    words.append(b"=?utf-8?B?" + base64.b64encode(piece.encode()) + b"?=")
+    return message(
+        [
+            b"From: zhou@example.cn",
+            *COMMON,
+            b"Subject: Re: " + (CRLF + b" ").join(words),
+            b"Content-Type: text/plain; charset=utf-8",
+            b"Content-Transfer-Encoding: 8bit",
+        ],
+        "路灯还是没有修。\r\n".encode(),
+    )
+
+
 CASES = [
     iso_2022_jp_everywhere,
     latin_8bit_undeclared,
@@ -295,4 +321,5 @@ CASES = [
     from_two_addresses_no_comma,
     flowed_delsp_chinese,
     base64_padding_in_the_middle,
+    long_subject_reply,
 ]
