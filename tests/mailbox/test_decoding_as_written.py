@@ -37,6 +37,11 @@ def test_undeclared_or_mislabelled_latin_is_not_read_as_gb18030():
     assert parsed.text == "Le guichet de la mairie était fermé à midi, la Formação reprend à 14 h."
     assert parsed.charset == "cp1252" and parsed.lossy is False
     assert [a.filename for a in parsed.attachments] == ["01 Quien Te DijŠat.mp3"]
+    # An ISO-8859-1 label on an ASCII body still tells how the raw subject was written.
+    latin1 = (
+        "From: a@example.fr\r\nSubject: Réunion à Zürich\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nok\r\n"
+    )
+    assert parse_message(latin1.encode("cp1252")).subject == "Réunion à Zürich"
 
 
 def test_undeclared_cyrillic_reads_as_cyrillic():
