@@ -99,7 +99,12 @@ def _try_decode(data: bytes, codec: str) -> str | None:
 
 
 def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -> Decoded:
-    """Decode with the declared label's superset, then utf-8, gb18030, big5hkscs, then a guess, then lossily."""
+    """Decode with the declared label's superset, then utf-8, gb18030, big5hkscs, then a guess, then lossily.
+
+    ISO-2022 is recognised by its escape sequences; a GB18030 or Big5 reading the label did not ask
+    for is taken only when it reads as Chinese; 8-bit text with no label (or a 7-bit one) that
+    looks Latin or Cyrillic is read as Windows-1252/1251 or KOI8-R; UTF-8 with a damaged byte keeps
+    the rest of its text (lossy)."""
     codec = _lookup_codec(declared)
     label = _SUPERSETS.get(codec, codec) if codec else None
     declared_text = declared.decode("ascii", "replace") if isinstance(declared, bytes) else declared
@@ -114,10 +119,12 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
     if data.isascii() and (label is None or _is_ascii_superset(label)):
         recorded = "us-ascii" if label in (None, "cp1252") else label
         return Decoded(data.decode("ascii"), recorded, False, declared_text)
+    # No label, or a 7-bit one that 8-bit bytes prove wrong.
+    unlabelled = label is None or label.startswith("iso2022")
     rejected = False
     for candidate in _candidates(codec, label):
         text = _try_decode(data, candidate)
-        if text is None and candidate == "utf-8" and (codec == "ascii" or _guessing(label)):
+        if text is None and candidate == "utf-8" and (unlabelled or label == "utf-8" or codec == "ascii"):
             text = almost_utf8(data)
             if text is not None:
                 # One damaged byte in a UTF-8 text: that byte replaced, not the whole text misread.
@@ -130,7 +137,7 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
         return Decoded(text, candidate, False, declared_text)
     if rejected:
         return _single_byte(data, declared_text, single_byte_codec(data) or "cp1252")
-    single_byte = single_byte_codec(data) if _guessing(label) and label != "utf-8" else None
+    single_byte = single_byte_codec(data) if unlabelled else None
     if single_byte:
         # Undeclared (or declared 7-bit) Latin or Cyrillic text nothing else reads: read as its
         # writer's mailer shows it, where a guesser picks among look-alike code pages and U+FFFD
@@ -145,12 +152,6 @@ def decode_bytes(data: bytes, declared: object = None, *, detect: bool = True) -
         return Decoded(data.decode(final, "replace"), final, True, declared_text)
     except (UnicodeError, LookupError, ValueError, TypeError):
         return Decoded(data.decode("utf-8", "replace"), "utf-8", True, declared_text)
-
-
-def _guessing(label: str | None) -> bool:
-    """Whether 8-bit bytes under this label call for a guess: none, UTF-8 (whose failure proves
-    it wrong), or a 7-bit charset (which 8-bit bytes prove wrong)."""
-    return label is None or label == "utf-8" or label.startswith("iso2022")
 
 
 def _single_byte(data: bytes, declared_text: str | None, codec: str) -> Decoded:

@@ -95,6 +95,10 @@ def plausible_cjk(text: str, codec: str) -> bool:
     return suspicious * 2 < len(runs)
 
 
+_ASCII_LETTER = re.compile(rb"[A-Za-z]")
+_CYRILLIC_LETTER = re.compile(rb"[\xc0-\xff]")
+
+
 def _runs(data: bytes) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(rb"[\x80-\xff]+", data)]
 
@@ -106,7 +110,7 @@ def _ascii_letter_at(data: bytes, index: int) -> bool:
 def _looks_cyrillic(data: bytes, runs: list[tuple[int, int]]) -> bool:
     # Cyrillic letters are 0xC0-0xFF in both Windows-1251 and KOI8-R, and come as whole words.
     high = sum(end - start for start, end in runs)
-    letters = sum(1 for byte in data if byte >= 0xC0)
+    letters = len(_CYRILLIC_LETTER.findall(data))
     in_words = sum(end - start for start, end in runs if end - start >= 3)
     # Several words with spaces between them: a damaged Chinese text is one long run.
     spaced = sum(1 for (_, end), (start, _) in zip(runs, runs[1:]) if b" " in data[end:start])
@@ -117,7 +121,7 @@ def _looks_latin(data: bytes, runs: list[tuple[int, int]]) -> bool:
     # Accented letters come one or two at a time, inside or next to Latin words, among many more
     # unaccented ones.
     high = sum(end - start for start, end in runs)
-    if high * 2 > sum(1 for index in range(len(data)) if _ascii_letter_at(data, index)):
+    if high * 2 > len(_ASCII_LETTER.findall(data)):
         return False
     in_words = sum(
         1
@@ -134,8 +138,8 @@ def single_byte_codec(data: bytes) -> str | None:
     runs = _runs(data)
     if runs and _looks_cyrillic(data, runs):
         # Lower case is 0xE0-0xFF in Windows-1251 and 0xC0-0xDF in KOI8-R; text is mostly lower case.
-        upper_half = sum(1 for byte in data if byte >= 0xE0)
-        lower_half = sum(1 for byte in data if 0xC0 <= byte < 0xE0)
+        upper_half = len(re.findall(rb"[\xe0-\xff]", data))
+        lower_half = len(re.findall(rb"[\xc0-\xdf]", data))
         return "cp1251" if upper_half >= lower_half else "koi8_r"
     if runs and _looks_latin(data, runs):
         return "cp1252"
