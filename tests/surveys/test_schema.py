@@ -24,5 +24,5 @@ def test_answer_tables_hold_only_allowed_columns(app_ctx, table):
     assert set(db.metadata.tables[table].columns.keys()) == ALLOWED[table]
     if table in RANDOM_IDS:
         # Text ids from secrets, not a counter whose order says who came after whom.
-        assert "CHAR" in str(columns["id"]["type"]).upper() and not columns["id"].get("autoincrement") is True
+        assert "CHAR" in str(columns["id"]["type"]).upper() and columns["id"].get("autoincrement") is not True
     assert not any("time" in str(c["type"]).lower() for c in columns.values())
