@@ -353,8 +353,9 @@ def init_app(app: Flask) -> None:
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
+    from intake.surveys.demo import demo_surveys_command
     from intake.triage.cli import classifier_cli
 
-    for command in (program_cli, demo_program_command, rectification_cli, classifier_cli):
+    for command in (program_cli, demo_program_command, demo_surveys_command, rectification_cli, classifier_cli):
         intake_cli.add_command(command)
     app.cli.add_command(intake_cli)

@@ -122,6 +122,8 @@ def prepare_database(env: dict) -> str:
     # group and a meeting on its drawn units (idempotent).
     next_year = str(datetime.now().year + 1)
     flask("intake", "demo-program", "--password", password, "--lottery", next_year, env=env)
+    # A questionnaire on the first drawn unit, with its QR poster and a few dozen answers.
+    flask("intake", "demo-surveys", env=env)
     return password
 
 

@@ -145,23 +145,37 @@ def questionnaire_edit(questionnaire_id: int):
         return _edit_page(q)
     form = SettingsForm()
     if form.validate_on_submit():
-        try:
-            services.update_settings(
+        done = _saved(
+            q,
+            form,
+            lambda: services.update_settings(
                 q,
                 form.title.data,
                 form.intro.data,
                 to_utc(form.opens_at.data),
                 to_utc(form.closes_at.data),
                 form.requires_code.data,
-            )
-        except services.QuestionnaireError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."))
-            return redirect(url_for("surveys.questionnaire_edit", questionnaire_id=q.id), 303)
+            ),
+            _("Saved."),
+            anchor="#settings",
+        )
+        if done:
+            return done
     return _edit_page(q, 400, settings=form)
+
+
+def _saved(q: Questionnaire, form, change, message: str, anchor: str = "#questions"):
+    """Make a builder change: done, commit and go back to the questionnaire; refused by its
+    rules, roll back, put the reason above the form and return None (the caller renders it)."""
+    try:
+        change()
+    except services.QuestionnaireError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return None
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("surveys.questionnaire_edit", questionnaire_id=q.id) + anchor, 303)
 
 
 def _split_choices(text: str, existing: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -220,15 +234,11 @@ def question_add(questionnaire_id: int):
     q = questionnaire_or_404(questionnaire_id)
     form = _question_form(q)
     if form.validate_on_submit():
-        try:
-            services.add_question(q, _question_input(q, form, None))
-        except services.QuestionnaireError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("The question was added."))
-            return redirect(url_for("surveys.questionnaire_edit", questionnaire_id=q.id) + "#questions", 303)
+        done = _saved(
+            q, form, lambda: services.add_question(q, _question_input(q, form, None)), _("The question was added.")
+        )
+        if done:
+            return done
     return _edit_page(q, 400, question=form)
 
 
@@ -252,15 +262,11 @@ def question_edit(questionnaire_id: int, question_id: int):
         if question.show_if_question:
             form.show_if.data = f"{question.show_if_question.name}={question.show_if_value}"
     elif form.validate_on_submit():
-        try:
-            services.update_question(question, _question_input(q, form, question))
-        except services.QuestionnaireError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Saved."))
-            return redirect(url_for("surveys.questionnaire_edit", questionnaire_id=q.id) + "#questions", 303)
+        done = _saved(
+            q, form, lambda: services.update_question(question, _question_input(q, form, question)), _("Saved.")
+        )
+        if done:
+            return done
     status = 400 if form.errors or form.form_errors else 200
     return render_template("surveys/question.html", q=q, question=question, form=form), status
 

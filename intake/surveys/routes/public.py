@@ -55,8 +55,7 @@ def answer(token: str):
             return render_template("surveys/thanks.html", q=q, already=True)
         return _page(q, form, Submission())
     client = _client_key()
-    limit = current_app.config.get("SURVEY_BURST_LIMIT", 20)
-    window = current_app.config.get("SURVEY_BURST_SECONDS", 600)
+    limit, window = current_app.config["SURVEY_BURST_LIMIT"], current_app.config["SURVEY_BURST_SECONDS"]
     submission = read_submission(q, request.form.getlist)
     if ratelimit.too_many_failures("survey", client, limit):
         return _page(
