@@ -14,7 +14,7 @@ public_bp = Blueprint("surveys_public", __name__, url_prefix="/q")
 
 def init_app(app: Flask) -> None:
     from intake.surveys import models  # noqa: F401 - the tables
-    from intake.surveys.routes import build, public, results  # noqa: F401 - attaches the views
+    from intake.surveys.routes import build, handout, public, results  # noqa: F401 - attaches the views
 
     for bp in (staff_bp, unit_bp, public_bp):
         app.register_blueprint(bp)

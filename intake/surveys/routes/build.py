@@ -1,18 +1,15 @@
-"""Staff pages that build and hand out a questionnaire: settings and times, questions with their
-choices and skip rules, the XLSForm sheet both ways, one-time codes, the QR code and the A4
-poster for a service window. Thin: read input, call a service, commit, render."""
+"""Staff pages that build a questionnaire: the list and a new one, settings and times, questions
+with their choices and skip rules, the XLSForm sheet both ways (handing it out is in
+handout.py). Thin: read input, call a service, commit, render."""
 
-import re
 from datetime import datetime, time, timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.core.downloads import send_generated
 from intake.extensions import db
-from intake.printing.pdf import PrintingUnavailable, render_pdf
-from intake.printing.qr import qr_png, qr_svg
 from intake.program import services as program
 from intake.reference.services import active_units
 from intake.security import staff_required
@@ -28,15 +25,10 @@ from intake.surveys.forms import (
     to_utc,
 )
 from intake.surveys.models import Question, QuestionKind, Questionnaire
-from intake.surveys.routes import questionnaire_or_404
+from intake.surveys.routes import XLSX, file_stem, public_url, questionnaire_or_404
 from intake.timeutil import local_today
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WORKBOOK_BYTES = 2 * 1024 * 1024
-
-
-def public_url(q: Questionnaire) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("surveys_public.answer", token=q.token)
 
 
 # --- the list and a new questionnaire ------------------------------------------------------------
@@ -117,7 +109,7 @@ def _question_form(q: Questionnaire, question: Question | None = None) -> Questi
     return form
 
 
-def _edit_page(q: Questionnaire, status: int = 200, **forms):
+def edit_page(q: Questionnaire, status: int = 200, **forms):
     settings = forms.get("settings") or SettingsForm(formdata=None, obj=q)
     if "settings" not in forms:
         settings.opens_at.data, settings.closes_at.data = to_local(q.opens_at), to_local(q.closes_at)
@@ -142,7 +134,7 @@ def _edit_page(q: Questionnaire, status: int = 200, **forms):
 def questionnaire_edit(questionnaire_id: int):
     q = questionnaire_or_404(questionnaire_id)
     if request.method == "GET":
-        return _edit_page(q)
+        return edit_page(q)
     form = SettingsForm()
     if form.validate_on_submit():
         done = _saved(
@@ -161,7 +153,7 @@ def questionnaire_edit(questionnaire_id: int):
         )
         if done:
             return done
-    return _edit_page(q, 400, settings=form)
+    return edit_page(q, 400, settings=form)
 
 
 def _saved(q: Questionnaire, form, change, message: str, anchor: str = "#questions"):
@@ -239,7 +231,7 @@ def question_add(questionnaire_id: int):
         )
         if done:
             return done
-    return _edit_page(q, 400, question=form)
+    return edit_page(q, 400, question=form)
 
 
 def _question_or_404(q: Questionnaire, question_id: int) -> Question:
@@ -303,10 +295,6 @@ def _question_change(questionnaire_id: int, question_id: int, change: str):
 # --- the XLSForm sheet -----------------------------------------------------------------------------
 
 
-def file_stem(q: Questionnaire) -> str:
-    return re.sub(r"[\\/:*?\"<>|\s]+", "_", q.title)[:60] or f"questionnaire-{q.id}"
-
-
 @staff_bp.get("/<int:questionnaire_id>/form.xlsx")
 @staff_required
 def form_export(questionnaire_id: int):
@@ -320,7 +308,7 @@ def form_import(questionnaire_id: int):
     q = questionnaire_or_404(questionnaire_id)
     form = ImportForm()
     if not form.validate_on_submit():
-        return _edit_page(q, 400, import_form=form)
+        return edit_page(q, 400, import_form=form)
     upload = form.workbook.data
     data = upload.read(MAX_WORKBOOK_BYTES + 1) if upload else b""
     try:
@@ -333,73 +321,7 @@ def form_import(questionnaire_id: int):
     except (xlsform.XLSFormError, services.QuestionnaireError) as exc:
         db.session.rollback()
         form.workbook.errors = [str(exc)]
-        return _edit_page(questionnaire_or_404(questionnaire_id), 400, import_form=form)
+        return edit_page(questionnaire_or_404(questionnaire_id), 400, import_form=form)
     db.session.commit()
     flash(_("%(n)d questions were imported.", n=len(questions)))
     return redirect(url_for("surveys.questionnaire_edit", questionnaire_id=q.id) + "#questions", 303)
-
-
-# --- one-time codes, results published ----------------------------------------------------------------
-
-
-@staff_bp.post("/<int:questionnaire_id>/codes")
-@staff_required
-def codes_generate(questionnaire_id: int):
-    q = questionnaire_or_404(questionnaire_id)
-    form = CodesForm()
-    if not form.validate_on_submit():
-        return _edit_page(q, 400, codes=form)
-    codes = services.generate_codes(q, form.count.data)
-    db.session.commit()
-    response = current_app.make_response(
-        render_template("surveys/codes.html", q=q, codes=codes, public_url=public_url(q))
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@staff_bp.post("/<int:questionnaire_id>/publish")
-@staff_required
-def results_publish(questionnaire_id: int):
-    q = questionnaire_or_404(questionnaire_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    published = request.form.get("published") == "1"
-    services.set_results_published(q, published)
-    db.session.commit()
-    if published:
-        flash(_("The results are published to the unit's liaison."))
-    else:
-        flash(_("The results are no longer shown to the unit's liaison."))
-    return redirect(url_for("surveys.questionnaire_edit", questionnaire_id=q.id), 303)
-
-
-# --- QR code and poster ----------------------------------------------------------------------------
-
-
-@staff_bp.get("/<int:questionnaire_id>/qr.<any(png, svg):fmt>")
-@staff_required
-def qr_code(questionnaire_id: int, fmt: str):
-    q = questionnaire_or_404(questionnaire_id)
-    if fmt == "png":
-        return send_generated(qr_png(public_url(q)), "image/png", file_stem(q) + ".png")
-    return send_generated(qr_svg(public_url(q)).encode("utf-8"), "image/svg+xml", file_stem(q) + ".svg")
-
-
-@staff_bp.get("/<int:questionnaire_id>/poster.pdf")
-@staff_required
-def poster(questionnaire_id: int):
-    q = questionnaire_or_404(questionnaire_id)
-    url = public_url(q)
-    try:
-        pdf = render_pdf(
-            "printing/survey_poster.html",
-            issued_on=local_today(),
-            q=q,
-            url=url,
-            qr=qr_svg(url, scale=10),
-            closes_on=to_local(q.closes_at).date(),
-        )
-    except PrintingUnavailable:
-        abort(503)
-    return send_generated(pdf, "application/pdf", file_stem(q) + ".pdf")

@@ -13,8 +13,7 @@ from intake.security import liaison_required, staff_required
 from intake.surveys import results, services, staff_bp, unit_bp
 from intake.surveys.forms import ConfirmForm, ResultsFilterForm
 from intake.surveys.models import Answer, Questionnaire
-from intake.surveys.routes import questionnaire_or_404
-from intake.surveys.routes.build import XLSX, file_stem
+from intake.surveys.routes import XLSX, file_stem, questionnaire_or_404
 
 
 def _results_page(q: Questionnaire, *, staff: bool):
