@@ -13,6 +13,7 @@ from intake.feedback.models import FeedbackItem
 from intake.surveys import services
 from intake.surveys.models import Answer, Questionnaire
 from tests.conftest import csrf_token_from
+from tests.printing.test_documents import pdf_tool
 from tests.surveys.conftest import SATISFIED, answer, make_questionnaire
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -72,7 +73,7 @@ def test_staff_create_from_the_template_and_build_questions(app, staff_client, r
 
 
 @SQLITE
-def test_qr_codes_poster_and_exports(app, staff_client, survey):
+def test_qr_codes_poster_and_exports(app, staff_client, survey, tmp_path):
     with app.app_context():
         answer(services.questionnaire(survey.id), **SATISFIED, attitude=4, key_problem="窗口少")
         db.session.commit()
@@ -82,6 +83,9 @@ def test_qr_codes_poster_and_exports(app, staff_client, survey):
     assert svg.status_code == 200 and b"<svg" in svg.data and "attachment" in svg.headers["Content-Disposition"]
     pdf = staff_client.get(f"/staff/surveys/{survey.id}/poster.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert re.search(r"Pages:\s+1\n", pdf_tool("pdfinfo", pdf.data, tmp_path))  # one A4 sheet for the window
+    text = pdf_tool("pdftotext", pdf.data, tmp_path)
+    assert "县政务服务管理局" in text and f"/q/{survey.token}" in text
     book = load_workbook(io.BytesIO(staff_client.get(f"/staff/surveys/{survey.id}/answers.xlsx").data))
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[0][1].startswith("1. 您对") and rows[1][1] == "满意" and "窗口少" in rows[1]
