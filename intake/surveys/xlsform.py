@@ -8,7 +8,6 @@ Types: `select_one LIST`, `select_multiple LIST`, `range` (a rating, parameters
 
 import io
 import re
-import zipfile
 
 from flask_babel import lazy_gettext as _l
 
@@ -95,32 +94,60 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _rows(sheet, required: list[str]) -> list[tuple[int, dict]]:
+def _header(values) -> list[str]:
+    """Column names in lower case; `label::Chinese (zh)` (a sheet with languages) stands for
+    `label` when the sheet has no plain one, the first language it names."""
+    header = [_text(h).lower() for h in values]
+    for base in ("label", "hint"):
+        if base not in header:
+            for i, name in enumerate(header):
+                if name.startswith(base + "::"):
+                    header[i] = base
+                    break
+    return header
+
+
+def _rows(title: str, values: list[tuple], required: list[str]) -> list[tuple[int, dict]]:
     """(row number, {column: text}) of the non-empty rows under the header."""
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(h).lower() for h in next(rows, ())]
+    header = _header(values[0] if values else ())
     missing = [c for c in required if c not in header]
     if missing:
         raise XLSFormError(
-            _l("The sheet “%(sheet)s” lacks the columns: %(columns)s.", sheet=sheet.title, columns=", ".join(missing))
+            _l("The sheet “%(sheet)s” lacks the columns: %(columns)s.", sheet=title, columns=", ".join(missing))
         )
     found = []
-    for number, values in enumerate(rows, start=2):
-        row = {h: _text(v) for h, v in zip(header, values) if h}
+    for number, row_values in enumerate(values[1:], start=2):
+        row = {h: _text(v) for h, v in zip(header, row_values) if h}
         if any(row.values()):
             found.append((number, row))
-        if len(found) > MAX_ROWS:
-            raise XLSFormError(_l("The sheet “%(sheet)s” has too many rows.", sheet=sheet.title))
     return found
 
 
-def _open(data: bytes):
+NOT_A_WORKBOOK = _l("This is not an Excel workbook (.xlsx). Save it as .xlsx in Excel or WPS and try again.")
+
+
+def _read(data: bytes) -> dict[str, list[tuple]]:
+    """The rows of the sheets we read, as plain values. Whatever fails while reading an uploaded
+    file (not a zip, a zip that is no workbook, broken XML inside) is the file's fault: a
+    message for the user, never a server error."""
     from openpyxl import load_workbook
 
+    sheets = {}
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise XLSFormError(_l("This is not an Excel workbook (.xlsx). Save it as .xlsx in Excel or WPS and try again."))
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for title in ("survey", "choices", "settings"):
+            if title in book.sheetnames:
+                sheets[title] = []
+                for values in book[title].iter_rows(values_only=True):
+                    sheets[title].append(values)
+                    if len(sheets[title]) > MAX_ROWS:
+                        raise XLSFormError(_l("The sheet “%(sheet)s” has too many rows.", sheet=title))
+        book.close()
+    except XLSFormError:
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring
+        raise XLSFormError(NOT_A_WORKBOOK)
+    return sheets
 
 
 def _required(text: str, number: int) -> bool:
@@ -166,15 +193,15 @@ def parse_xlsx(data: bytes) -> tuple[dict, list[QuestionInput]]:
     """The settings ({"title", "intro"}, what the sheet gives) and the questions of a workbook.
     The questions' own rules (names, rules on earlier questions) are checked when they are
     written (services.replace_questions)."""
-    book = _open(data)
-    if "survey" not in book.sheetnames:
+    sheets = _read(data)
+    if "survey" not in sheets:
         raise XLSFormError(_l("The workbook has no sheet named “survey”."))
     lists: dict[str, list[tuple[str, str]]] = {}
-    if "choices" in book.sheetnames:
-        for _number, row in _rows(book["choices"], CHOICE_COLUMNS):
+    if "choices" in sheets:
+        for _number, row in _rows("choices", sheets["choices"], CHOICE_COLUMNS):
             lists.setdefault(row["list_name"], []).append((row["name"], row.get("label", "")))
     questions = []
-    for number, row in _rows(book["survey"], ["type", "name", "label"]):
+    for number, row in _rows("survey", sheets["survey"], ["type", "name", "label"]):
         kind, list_name = _kind_and_list(row["type"], number)
         if kind is QuestionKind.rating and row.get("parameters", "") not in ("", RATING_PARAMETERS):
             raise XLSFormError(
@@ -206,8 +233,8 @@ def parse_xlsx(data: bytes) -> tuple[dict, list[QuestionInput]]:
     if not questions:
         raise XLSFormError(_l("The sheet “survey” has no questions."))
     settings = {}
-    if "settings" in book.sheetnames:
-        rows = _rows(book["settings"], [])
+    if "settings" in sheets:
+        rows = _rows("settings", sheets["settings"], [])
         if rows:
             first = rows[0][1]
             settings = {"title": first.get("form_title", ""), "intro": first.get("description", "")}

@@ -33,6 +33,21 @@ def _workbook(survey_rows, choice_rows=None) -> bytes:
     return out.getvalue()
 
 
+def _zip_with_a_text_file() -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("readme.txt", "not a workbook")
+    return out.getvalue()
+
+
+def test_a_sheet_with_languages_reads_its_first_label(app_ctx):
+    data = _workbook([["type", "name", "label::Chinese (zh)", "label::English (en)"], ["text", "why", "为什么", "Why"]])
+    _settings, [question] = xlsform.parse_xlsx(data)
+    assert (question.name, question.label) == ("why", "为什么")
+
+
 def test_round_trip_keeps_every_question_choice_and_rule(app_ctx, survey):
     q = services.questionnaire(survey.id)
     services.add_question(
@@ -74,6 +89,7 @@ def test_round_trip_keeps_every_question_choice_and_rule(app_ctx, survey):
     "case, expected",
     [
         ("garbage", "这不是 Excel 工作簿"),
+        ("zip_not_workbook", "这不是 Excel 工作簿"),
         ("no_label", "缺少以下列：label"),
         ("unknown_type", "类型“geopoint”不是"),
         ("missing_list", "选项列表“yn”不在“choices”表中"),
@@ -85,6 +101,7 @@ def test_round_trip_keeps_every_question_choice_and_rule(app_ctx, survey):
 def test_a_bad_workbook_is_a_400_with_a_message(app, client, auth, users, survey, case, expected):
     files = {
         "garbage": b"this is a text file",
+        "zip_not_workbook": _zip_with_a_text_file(),
         "no_label": _workbook([["type", "name"], ["text", "a"]]),
         "unknown_type": _workbook([["type", "name", "label"], ["geopoint", "where", "在哪里"]]),
         "missing_list": _workbook(
