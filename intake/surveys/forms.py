@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from intake.surveys.models import KIND_LABELS, QuestionKind
 from intake.timeutil import county_zone
@@ -26,11 +26,16 @@ def to_local(utc: datetime) -> datetime:
     return utc.replace(tzinfo=UTC).astimezone(county_zone()).replace(tzinfo=None)
 
 
+def _in_range(form, field) -> None:
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("The year must be between 2000 and 2100."))
+
+
 def _when(label):
     return DateTimeLocalField(
         label,
         format=DATETIME_FORMAT,
-        validators=[InputRequired(message=REQUIRED)],
+        validators=[InputRequired(message=REQUIRED), _in_range],
         render_kw={"step": 60},
     )
 
