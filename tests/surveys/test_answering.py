@@ -103,3 +103,11 @@ def test_a_one_time_code_answers_once(app, client, auth, users):
     r = _post(client, closed_group.token, {**GOOD, "code": codes[0]})
     assert r.status_code == 400 and "该答题码无效或已被使用" in r.get_data(as_text=True)
     assert _responses(app, closed_group.id) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "button"), [("zh_Hans", "提交问卷"), ("zh_Hant", "提交問卷"), ("en", "Submit my answers")]
+)
+def test_the_answer_page_in_each_language(client, survey, lang, button):
+    r = client.get(f"/q/{survey.token}?lang={lang}")
+    assert r.status_code == 200 and button in r.get_data(as_text=True)

@@ -141,3 +141,17 @@ def test_the_liaison_reads_own_unit_results_only_once_published(app, client, aut
     assert page.status_code == 200 and "转为反映事项" not in page.get_data(as_text=True)
     assert client.get(f"/unit/surveys/{other.id}").status_code == 404
     assert client.get(f"/staff/surveys/{survey.id}/results").status_code == 403
+
+
+@SQLITE
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("zh_Hans", "调查问卷"), ("zh_Hant", "調查問卷"), ("en", "Questionnaires")]
+)
+def test_staff_pages_in_each_language(staff_client, survey, lang, heading):
+    with staff_client.application.app_context():
+        question_id = services.questionnaire(survey.id).questions[1].id
+    pages = ["/staff/surveys/", f"/staff/surveys/{survey.id}", f"/staff/surveys/{survey.id}/results"]
+    pages.append(f"/staff/surveys/{survey.id}/questions/{question_id}")
+    for url in pages:
+        r = staff_client.get(f"{url}?lang={lang}")
+        assert r.status_code == 200 and heading in r.get_data(as_text=True), url
