@@ -24,7 +24,7 @@ from intake.surveys.forms import (
     to_local,
     to_utc,
 )
-from intake.surveys.models import Question, QuestionKind, Questionnaire
+from intake.surveys.models import RATING_MAX, RATING_MIN, Question, QuestionKind, Questionnaire
 from intake.surveys.routes import XLSX, file_stem, public_url, questionnaire_or_404
 from intake.timeutil import local_today
 
@@ -46,7 +46,7 @@ def _list_page(form: NewQuestionnaireForm, status: int = 200):
     for cycle in program.cycles():
         for q in services.questionnaires_of_cycle(cycle.id):
             rows.append({"q": q, "answers": services.response_count(q.id)})
-    return render_template("surveys/list.html", rows=rows, form=form, today=local_today()), status
+    return render_template("surveys/list.html", rows=rows, form=form), status
 
 
 @staff_bp.get("/")
@@ -90,14 +90,16 @@ def questionnaire_create():
 
 
 def _rule_choices(q: Questionnaire, before: int | None) -> list[tuple[str, str]]:
-    """ "Q2 = 不满意" for every answer of every earlier choice or rating question."""
+    """Every answer of every earlier choice or rating question, shown as "1. 您满意吗 = 不满意"."""
     choices = [("", _("Always shown"))]
     for other in q.questions:
         if before is not None and other.position >= before:
             break
         if not other.kind.can_be_condition:
             continue
-        values = [(c.name, c.label) for c in other.choices] or [(str(n), str(n)) for n in range(1, 6)]
+        values = [(c.name, c.label) for c in other.choices] or [
+            (str(n), str(n)) for n in range(RATING_MIN, RATING_MAX + 1)
+        ]
         for value, label in values:
             choices.append((f"{other.name}={value}", f"{other.position}. {other.label[:40]} = {label}"))
     return choices
@@ -171,8 +173,8 @@ def _saved(q: Questionnaire, form, change, message: str, anchor: str = "#questio
 
 
 def _split_choices(text: str, existing: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """ "name | text" or just "text" per line; a choice without a name keeps the name of the
-    choice with the same text, or gets the next free c<N>."""
+    """One choice a line, as "name | text" or only its text; a choice given without a name keeps
+    the name of the choice with the same text, or gets the next free c<N>."""
     known = {label: name for name, label in existing}
     rows = []
     for line in (text or "").splitlines():
