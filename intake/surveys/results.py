@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from intake.extensions import db
 from intake.printing.charts import bar_chart, pie_chart
@@ -63,8 +64,11 @@ def _answers(q: Questionnaire, date_from: date | None, date_to: date | None) -> 
         responses = responses.where(Response.answered_on >= date_from)
     if date_to:
         responses = responses.where(Response.answered_on <= date_to)
-    count = len(db.session.scalars(responses).all())
-    answers = db.session.scalars(select(Answer).where(Answer.response_id.in_(responses))).all()
+    count = db.session.scalar(select(func.count()).select_from(responses.subquery()))
+    # The day of each free-text answer is shown beside it: loaded with the answers, not one by one.
+    answers = db.session.scalars(
+        select(Answer).where(Answer.response_id.in_(responses)).options(selectinload(Answer.response))
+    ).all()
     return count, list(answers)
 
 
@@ -129,7 +133,10 @@ def answers_xlsx(q: Questionnaire) -> bytes:
     sheet.title = _("Answers")
     sheet.append([_("Date")] + [f"{question.position}. {question.label}" for question in q.questions])
     responses = db.session.scalars(
-        select(Response).where(Response.questionnaire_id == q.id).order_by(Response.answered_on, Response.id)
+        select(Response)
+        .where(Response.questionnaire_id == q.id)
+        .order_by(Response.answered_on, Response.id)
+        .options(selectinload(Response.answers).selectinload(Answer.choice))
     )
     for response in responses:
         by_question: dict[int, list[Answer]] = {}
