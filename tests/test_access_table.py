@@ -195,6 +195,31 @@ ACCESS = [
     ("GET", "/unit/appraisal/<int:cycle_unit_id>/notice.<any(html, pdf):fmt>", LIAISON),
     # Public: a unit's grade, figures and rectification record (the plaque's QR code).
     ("GET", "/program/<int:year>/units/<code>", EVERYONE),
+    # Questionnaires (调查问卷): the public answers; staff build, hand out and read the results;
+    # the unit's liaison reads its own unit's published results (checked per object).
+    ("GET", "/q/<token>", EVERYONE),
+    ("POST", "/q/<token>", EVERYONE),
+    ("GET", "/q/<token>/thanks", EVERYONE),
+    ("GET", "/staff/surveys/", STAFF),
+    ("POST", "/staff/surveys/", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/questions", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>/questions/<int:question_id>", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/questions/<int:question_id>", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/questions/<int:question_id>/move", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/questions/<int:question_id>/delete", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>/form.xlsx", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/import", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/codes", STAFF),
+    ("POST", "/staff/surveys/<int:questionnaire_id>/publish", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>/qr.<any(png, svg):fmt>", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>/poster.pdf", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>/results", STAFF),
+    ("GET", "/staff/surveys/<int:questionnaire_id>/answers.xlsx", STAFF),
+    ("POST", "/staff/surveys/answers/<answer_id>/item", STAFF),
+    ("GET", "/unit/surveys/", LIAISON),
+    ("GET", "/unit/surveys/<int:questionnaire_id>", LIAISON),
 ]
 ROLES = sorted(EVERYONE)
 GATED = [(method, rule, allowed) for method, rule, allowed in ACCESS if allowed != EVERYONE]
