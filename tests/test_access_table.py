@@ -43,6 +43,7 @@ ACCESS = [
     ("GET", "/auth/password", SIGNED_IN),
     ("POST", "/auth/password", SIGNED_IN),
     ("GET", "/auth/lockouts", ADMIN),
+    ("POST", "/auth/alive", SIGNED_IN),
     ("GET", "/auth/second-factor", EVERYONE),
     ("POST", "/auth/second-factor", EVERYONE),
     ("GET", "/auth/two-factor", STAFF),
