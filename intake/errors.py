@@ -3,6 +3,7 @@
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 
 def init_app(app: Flask) -> None:
@@ -12,6 +13,16 @@ def init_app(app: Flask) -> None:
             "This form has expired or was sent from another page. Please go back, reload the page and submit again. What you typed is kept by the back button."
         )
         return render_template("error.html", code=400, title=_("Form expired"), message=message), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        # intake.core.params words its refusals; Werkzeug's own description is English.
+        message = (
+            error.description
+            if isinstance(error.description, str) and error.description != BadRequest.description
+            else _("This page cannot use what was sent. Please check the address or the form and try again.")
+        )
+        return render_template("error.html", code=400, title=_("Bad request"), message=message, back=True), 400
 
     @app.errorhandler(403)
     def forbidden(error):

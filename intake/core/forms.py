@@ -1,9 +1,11 @@
 """Form pieces every domain's forms share."""
 
+import wtforms
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import ValidationError
 
+from intake.core.params import FIRST_DATE, LAST_DATE, MAX_ID
 from intake.uploads import ALLOWED_TYPES, content_matches, extension_of, stream_size
 
 
@@ -30,3 +32,45 @@ def validate_uploads(form, field) -> None:
             raise ValidationError(
                 _l("“%(name)s” does not look like a real %(ext)s file.", name=storage.filename, ext=ext.upper())
             )
+
+
+class DateField(wtforms.DateField):
+    """A date between FIRST_DATE and LAST_DATE: 9999-12-31 is a date, but no deadline, and a day
+    added to it overflows; the workday calendar ends at 2100."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not FIRST_DATE <= self.data <= LAST_DATE:
+            self.data = None
+            raise ValueError(
+                _l(
+                    "Enter a date between %(first)s and %(last)s.",
+                    first=FIRST_DATE.isoformat(),
+                    last=LAST_DATE.isoformat(),
+                )
+            )
+
+
+class IntegerField(wtforms.IntegerField):
+    """An integer a database column holds (and no thousand-digit number parsed on the way)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(valuelist[0]) > 20:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+        if self.data is not None and not -MAX_ID - 1 <= self.data <= MAX_ID:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+
+
+def optional_id(value):
+    """SelectField coercion of an id choice: "" or "0" is none; what is not an id is refused
+    (ValueError, which the field turns into its error)."""
+    if value in (None, "", "0", 0):
+        return None
+    if isinstance(value, int):
+        return value
+    if not (isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ID):
+        raise ValueError(value)
+    return int(value)

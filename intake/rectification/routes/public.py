@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from intake import ratelimit
+from intake.core.params import arg_year
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.program import services as program_services
@@ -58,7 +59,7 @@ def public_units():
 def public_unit(code: str):
     # A unit's public figures exist while it is under listed supervision: in the year asked
     # for, or (without one) in the latest cycle that lists units.
-    year = request.args.get("year", type=int)
+    year = arg_year()
     unit = db.session.scalar(
         db.select(Unit).where(Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query(year)))
     )
