@@ -1,24 +1,30 @@
 """The pieces of the hostile-input walk (tests/test_hostile_input.py): the values, how they are
 put on the wire, the forms a page offers, and which query parameters a view reads."""
 
+import inspect
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
+import wtforms
 from werkzeug.datastructures import ImmutableMultiDict
+from wtforms.fields.core import UnboundField
 
 MEGABYTE = "9" * 1_000_000  # a 1 MB string, and a number with a million digits
+# In an address: longer than any column and than the 4300 digits int() takes. A megabyte never
+# reaches the app there (gunicorn refuses a request line over 4094 bytes), so it is not sent.
+LONG = "9" * 5000
 NUL = "a\x00b"
 SURROGATE = "\ud800"  # on the wire as the three bytes a careless encoder writes
 HUGE = [str(2**31), str(2**63), str(-(2**63) - 1), "-1", "1e999999", "NaN"]
 BAD_DATES = ["9999-12-31", "0001-01-01", "2026-02-30", str(2**63)]
 # A query parameter's type is not known from outside: each one gets text, numbers and dates.
-HOSTILE_ARGS = [NUL, MEGABYTE, str(2**31), str(2**63), "-1", "9999-12-31", "0001-01-01", "2026-02-30"]
+HOSTILE_ARGS = [NUL, LONG, str(2**31), str(2**63), "-1", "9999-12-31", "0001-01-01", "2026-02-30"]
 # What a URL converter gets: ids past a 32-bit and a 64-bit column (and the largest that fits).
 HOSTILE_IDS = [str(2**31 - 1), str(2**31), str(2**63), "9" * 40]
-HOSTILE_STRINGS = [NUL, SURROGATE, MEGABYTE, "../../etc/passwd"]
+HOSTILE_STRINGS = [NUL, SURROGATE, LONG, "../../etc/passwd"]
 HOSTILE_FILENAMES = [NUL + ".png", "9" * 100_000 + ".png", "../../etc/passwd.png"]
 
 
@@ -179,3 +185,46 @@ def forms_of(html: str, page_url: str) -> list[Form]:
     parser = FormParser(page_url)
     parser.feed(html)
     return parser.forms
+
+
+# --- the fields a view reads, for a form the walk's pages do not show --------------------
+
+_FORM_CLASS = re.compile(r"\b([A-Z]\w*Form)\(")
+_FORM_NAME = re.compile(r"""request\.form\.get(?:list)?\(\s*["'](\w+)["']""")
+_KIND = {
+    wtforms.DateField: "date",
+    wtforms.IntegerField: "number",
+    wtforms.DecimalField: "number",
+    wtforms.SelectFieldBase: "select",
+    wtforms.RadioField: "radio",
+    wtforms.BooleanField: "checkbox",
+    wtforms.FileField: "file",
+}
+
+
+def _kind(field_class) -> str:
+    return next((kind for cls, kind in _KIND.items() if issubclass(field_class, cls)), "text")
+
+
+def fields_of_view(view) -> dict[str, str]:
+    """name -> input type of the fields a view takes, read from its source: the WTForms classes
+    it builds and the names it reads from request.form. A form only shown in some states of an
+    object (a review form once a task is reported done) is walked even when the page is not."""
+    view = inspect.unwrap(view)
+    try:
+        source = inspect.getsource(view)
+    except (OSError, TypeError):
+        return {}
+    found = dict.fromkeys(_FORM_NAME.findall(source), "text")
+    for name in _FORM_CLASS.findall(source):
+        cls = view.__globals__.get(name)
+        if isinstance(cls, type) and issubclass(cls, wtforms.Form):
+            for attr in dir(cls):
+                unbound = getattr(cls, attr, None)
+                if isinstance(unbound, UnboundField):
+                    found[attr] = _kind(unbound.field_class)
+    return found
+
+
+def plausible(kind: str) -> str:
+    return {"date": "2027-04-08", "number": "1", "select": "1", "radio": "1", "checkbox": "y"}.get(kind, "测试文字")

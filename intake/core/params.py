@@ -84,7 +84,7 @@ def arg_id(name: str) -> int | None:
     return _id(request.args.get(name, ""), name)
 
 
-def arg_year(name: str = "year") -> int | None:
+def arg_year(name: str) -> int | None:
     return arg_int(name, FIRST_YEAR, LAST_YEAR)
 
 

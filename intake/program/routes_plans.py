@@ -36,7 +36,7 @@ def export(version, fmt: str):
 
 
 def _cycle_from_args() -> SupervisionCycle | None:
-    year = arg_year()
+    year = arg_year("year")
     query = select(SupervisionCycle)
     query = query.where(SupervisionCycle.year == year) if year else query.order_by(SupervisionCycle.year.desc())
     return db.session.scalars(query.limit(1)).first()

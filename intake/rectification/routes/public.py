@@ -59,7 +59,7 @@ def public_units():
 def public_unit(code: str):
     # A unit's public figures exist while it is under listed supervision: in the year asked
     # for, or (without one) in the latest cycle that lists units.
-    year = arg_year()
+    year = arg_year("year")
     unit = db.session.scalar(
         db.select(Unit).where(Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query(year)))
     )

@@ -61,7 +61,7 @@ def export():
 @staff_bp.get("/figures")
 @staff_required
 def figures():
-    year = arg_year()
+    year = arg_year("year")
     rows = figures_per_unit.unit_figures(year=year)
     rows = [r for r in rows if r.received or r.tasks]
     return render_template("rectification/figures.html", rows=rows, year=year, public=False)
@@ -240,7 +240,7 @@ def _calendar_page(form: HolidayScheduleForm, status: int = 200):
 @staff_bp.get("/calendar")
 @admin_required
 def calendar_page():
-    year = arg_year()
+    year = arg_year("year")
     return _calendar_page(HolidayScheduleForm(formdata=None, data={"year": year}))
 
 
