@@ -67,8 +67,18 @@ class Config:
     # A parse job enqueued this long ago whose message is still unprocessed is enqueued again
     # (its worker died); the job is idempotent.
     MAIL_REQUEUE_SECONDS = _env_int("MAIL_REQUEUE_SECONDS", 300)
-    # At most one acknowledgement per sender address in this window (enforced in Redis).
+    # At most one acknowledgement (receipt) per address in this window, whether the report came
+    # by mail or by the web form (enforced in Redis).
     ACK_WINDOW_HOURS = _env_int("ACK_WINDOW_HOURS", 24)
+
+    # Public form: at most this many reports per client address in the window (signed-in staff
+    # and members are not limited). Not enforced while Redis is down: the form stays open.
+    SUBMIT_LIMIT = _env_int("SUBMIT_LIMIT", 10)
+    SUBMIT_WINDOW_MINUTES = _env_int("SUBMIT_WINDOW_MINUTES", 10)
+
+    # 个人信息保护法: reporters' contact details (and the client-address HMAC of a web report)
+    # are erased this many days after the report is closed; the report itself is kept.
+    CONTACT_RETENTION_DAYS = _env_int("CONTACT_RETENTION_DAYS", 730)
 
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")

@@ -50,6 +50,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     program.init_app(app)
     plan_web.init_app(app)
 
+    from intake import visits
+
+    visits.init_app(app)
+
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints
 

@@ -354,7 +354,8 @@ def init_app(app: Flask) -> None:
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
     from intake.triage.cli import classifier_cli
+    from intake.visits.demo import demo_visits_command
 
-    for command in (program_cli, demo_program_command, rectification_cli, classifier_cli):
+    for command in (program_cli, demo_program_command, rectification_cli, classifier_cli, demo_visits_command):
         intake_cli.add_command(command)
     app.cli.add_command(intake_cli)

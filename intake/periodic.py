@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from intake.feedback.jobs import sweep_items
 from intake.mailbox.jobs import sweep_inbound
 from intake.rectification import jobs as rectification_jobs
-from intake.triage.jobs import sweep_replies
+from intake.triage.jobs import erase_contacts_past_retention, sweep_replies
 
 
 def sweep() -> int:
@@ -32,6 +32,12 @@ PERIODIC = (
         300,
         rectification_jobs.tick,
         "reminders and escalations of the ledger, lost closure notices",
+    ),
+    Periodic(
+        "retention",
+        3600,
+        erase_contacts_past_retention,
+        "erase reporters' contact details CONTACT_RETENTION_DAYS after their report was closed",
     ),
 )
 

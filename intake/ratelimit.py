@@ -1,7 +1,8 @@
-"""Counting failures in Redis, to slow down guessing of lookup secrets and passwords.
+"""Counting in Redis: failures, to slow down guessing of lookup secrets and passwords, and
+hits, to limit bursts (submissions of the public form per client).
 
 When Redis is unreachable the limit is not enforced: a citizen must never be locked out of
-their own report because the job queue is down."""
+their own report, or kept from submitting one, because the job queue is down."""
 
 import hashlib
 import hmac
@@ -36,6 +37,22 @@ def record_failure(scope: str, who: str, window_seconds: int) -> None:
             pipe.execute()
     except RedisError as exc:
         log.warning("rate limit not recorded (%s): %s", scope, exc)
+
+
+def take(scope: str, who: str, limit: int, window_seconds: int) -> int:
+    """Count one hit. 0 when it is within the limit; otherwise the seconds until the window
+    ends (the hit is still counted, so a client that keeps trying stays refused)."""
+    key = _key(scope, who)
+    try:
+        with redis_connection().pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_seconds, nx=True)
+            pipe.ttl(key)
+            count, _expiry_set, ttl = pipe.execute()
+    except RedisError as exc:
+        log.warning("rate limit not checked (%s): %s", scope, exc)
+        return 0
+    return 0 if count <= limit else max(int(ttl), 1)
 
 
 def client_key(address: str | None) -> str:

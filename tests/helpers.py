@@ -60,6 +60,15 @@ def form_values(html: str) -> dict:
     return parser.values
 
 
+def open_progress(client, code: str, secret: str):
+    """The reporter's way to the progress page: post code and secret to the lookup form, then
+    follow to the page (the session now may see it). Returns the progress page's response."""
+    response = post_form(client, "/jiandu/track", {"code": code, "secret": secret})
+    if response.status_code != 303:
+        return response
+    return client.get(response.headers["Location"])
+
+
 def post_form(client, url: str, data: dict, get_url: str | None = None, **kwargs):
     """GET the page for its CSRF token, then POST `data` with it."""
     token = csrf_token_from(client.get(get_url or url).get_data(as_text=True))
@@ -71,6 +80,8 @@ def post_form(client, url: str, data: dict, get_url: str | None = None, **kwargs
 SENT_MAIL_DIR = Path(__file__).parent / "data" / "mail" / "sent"
 # make_msgid's time, process and random parts; the idstring and the domain stay.
 _MSGID_STAMP = re.compile(r"<\d+\.\d+\.\d+\.")
+# A one-time link's random token.
+_LINK_TOKEN = re.compile(r"/jiandu/link/[A-Za-z0-9_-]+")
 
 
 def sent_mail_text(envelope, replace: dict[str, str] | None = None) -> str:
@@ -82,6 +93,7 @@ def sent_mail_text(envelope, replace: dict[str, str] | None = None) -> str:
     lines += [f"{name}: {str(value).strip()}" for name, value in message.items()]
     text = "\n".join(lines) + "\n\n" + message.get_content().replace("\r\n", "\n")
     text = _MSGID_STAMP.sub("<{stamp}.", text)
+    text = _LINK_TOKEN.sub("/jiandu/link/{token}", text)
     for value, name in (replace or {}).items():
         text = text.replace(value, "{" + name + "}")
     return text

@@ -29,6 +29,9 @@ ACCESS = [
     ("POST", "/jiandu/", EVERYONE),
     ("GET", "/jiandu/submitted", EVERYONE),
     ("GET", "/jiandu/track", EVERYONE),
+    ("POST", "/jiandu/track", EVERYONE),
+    ("GET", "/jiandu/link/<token>", EVERYONE),
+    ("POST", "/jiandu/track/<code>/erase", EVERYONE),
     ("GET", "/jiandu/track/<code>", EVERYONE),
     ("POST", "/jiandu/track/<code>/rating", EVERYONE),
     ("GET", "/jiandu/units/", EVERYONE),
@@ -55,6 +58,8 @@ ACCESS = [
     ("POST", "/staff/items/<int:item_id>/replies/<int:reply_id>/resend", STAFF),
     ("POST", "/staff/items/<int:item_id>/reply", STAFF),
     ("POST", "/staff/items/<int:item_id>/reporter", STAFF),
+    ("POST", "/staff/items/<int:item_id>/reporter/data", STAFF),
+    ("POST", "/staff/items/<int:item_id>/reporter/erase", STAFF),
     ("POST", "/staff/items/<int:item_id>/status", STAFF),
     ("POST", "/staff/items/<int:item_id>/suggestion/accept", STAFF),
     ("GET", "/staff/attachments/<int:attachment_id>", STAFF),
@@ -132,6 +137,25 @@ ACCESS = [
     ("POST", "/program/findings/<int:finding_id>/task", STAFF),
     # A member's work page: their groups, tasks and the year's calendar.
     ("GET", "/member/program/", {"member"}),
+    # Visits (明察暗访): members record (the form, its outbox's token), staff read and resolve;
+    # a visit's page: its member, their group, staff (checked per object). The Service Worker's
+    # script is public (it holds nothing; its scope is /member/visits/).
+    ("GET", "/member/visits/", {"member"}),
+    ("GET", "/member/visits/new", {"member"}),
+    ("POST", "/member/visits/new", {"member"}),
+    ("GET", "/member/visits/session", {"member"}),
+    ("GET", "/member/visits/sw.js", EVERYONE),
+    ("GET", "/member/visits/<int:visit_id>", VERIFIERS),
+    ("GET", "/member/visits/<int:visit_id>/photos/<int:photo_id>", VERIFIERS),
+    ("GET", "/staff/visits/", STAFF),
+    ("GET", "/staff/visits/<int:year>", STAFF),
+    ("GET", "/staff/visits/<int:year>/units/<int:unit_id>", STAFF),
+    ("GET", "/staff/visits/<int:year>/members/<int:user_id>", STAFF),
+    ("GET", "/staff/visits/<int:year>/checklist", STAFF),
+    ("POST", "/staff/visits/<int:year>/checklist", STAFF),
+    ("GET", "/staff/visits/conflicts", STAFF),
+    ("GET", "/staff/visits/conflicts/<int:conflict_id>", STAFF),
+    ("POST", "/staff/visits/conflicts/<int:conflict_id>", STAFF),
 ]
 ROLES = sorted(EVERYONE)
 GATED = [(method, rule, allowed) for method, rule, allowed in ACCESS if allowed != EVERYONE]

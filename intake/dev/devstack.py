@@ -122,6 +122,8 @@ def prepare_database(env: dict) -> str:
     # group and a meeting on its drawn units (idempotent).
     next_year = str(datetime.now().year + 1)
     flask("intake", "demo-program", "--password", password, "--lottery", next_year, env=env)
+    # A member's 暗访 visit to the first drawn unit, its finding an item (intake/visits/demo.py).
+    flask("intake", "demo-visits", env=env)
     return password
 
 

@@ -70,10 +70,19 @@ class SubmissionForm(FlaskForm):
             Length(max=254, message=_l("At most 254 characters.")),
         ],
     )
+    # 个人信息保护法: contact details are kept only with the reporter's consent to the notice.
+    consent = BooleanField(_l("I have read how my contact details are used and agree"))
     # Honeypot: hidden from people, filled in by bots.
     website = StringField("Website")
 
     validate_attachments = validate_uploads
+
+    def validate_consent(self, field):
+        gives_contact = not self.anonymous.data and any(
+            (f.data or "").strip() for f in (self.name, self.phone, self.email)
+        )
+        if gives_contact and not field.data:
+            raise ValidationError(_l("Please agree to how your contact details are used, or submit anonymously."))
 
     def validate_website(self, field):
         if field.data:
@@ -81,8 +90,7 @@ class SubmissionForm(FlaskForm):
 
 
 class LookupForm(FlaskForm):
-    class Meta:
-        csrf = False  # a read-only GET lookup; nothing changes
+    """Code and secret, posted (never in a URL)."""
 
     code = StringField(
         _l("Tracking code"),
@@ -91,4 +99,11 @@ class LookupForm(FlaskForm):
     secret = StringField(
         _l("Lookup secret"),
         validators=[InputRequired(message=_l("Please enter the lookup secret.")), Length(max=32)],
+    )
+
+
+class EraseContactForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, erase my name, phone and email. I will get no more mail about this report."),
+        validators=[InputRequired()],
     )

@@ -14,7 +14,7 @@ from rq import Retry
 from intake.core.jobs import MAIL_RETRY, TRIAGE, batches_in_redis, enqueue, enqueue_each, job, jobs_in_redis, queue
 from intake.extensions import db
 from intake.feedback import services as feedback_services
-from intake.feedback.models import FeedbackItem, Source
+from intake.feedback.models import FeedbackItem
 from intake.mailbox import outgoing
 from intake.mailbox import threads as mail_threads
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
@@ -50,11 +50,13 @@ def follow_up_item(item_id: int) -> str:
         if blocker == "smtp not configured":
             log.info("SMTP not configured; no receipt for %s", item.tracking_code)
         return blocker
-    reporter = item.reporter
-    if item.source is Source.email and not take_acknowledgement_slot(
-        redis_connection(), reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
+    # One rule for every receipt, mail or web form: an address is acknowledged at most once per
+    # window, so nobody can mail-bomb an address by typing it into the form again and again.
+    # The item is kept either way; only the receipt is not sent again.
+    if not take_acknowledgement_slot(
+        redis_connection(), item.reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
     ):
-        return "already acknowledged this sender recently"
+        return "already acknowledged this address recently"
     message = outgoing.compose(outgoing.RECEIPT, item=item)
     outgoing.send(message)
     feedback_services.record_acknowledgement(item, message["Message-ID"])

@@ -256,6 +256,8 @@ class EventKind(enum.Enum):
     reply_queued = "reply_queued"
     reply_sent = "reply_sent"
     classified = "classified"
+    # 个人信息保护法: the reporter's contact details erased (on request or after retention).
+    contact_erased = "contact_erased"
 
     @property
     def label(self) -> str:
@@ -278,6 +280,7 @@ EVENT_LABELS = {
     EventKind.reply_queued: _l("Reply to reporter queued"),
     EventKind.reply_sent: _l("Reply sent to reporter"),
     EventKind.classified: _l("Unit or category set"),
+    EventKind.contact_erased: _l("Reporter's contact details erased"),
 }
 
 
@@ -310,3 +313,17 @@ class SequenceCounter(db.Model):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrackingLink(db.Model):
+    """A one-time link to a report's progress page, sent in a mail instead of the secret: the
+    first visit exchanges it for a view bound to that browser session, and it is spent. Only
+    the token's SHA-256 is kept."""
+
+    __tablename__ = "tracking_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -1,6 +1,6 @@
 """Public routes: the submission form, its confirmation and the status lookup."""
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,8 +8,8 @@ from flask_login import current_user
 from intake import ratelimit
 from intake.auth.models import Role
 from intake.extensions import db
-from intake.feedback import bp, services
-from intake.feedback.forms import LookupForm, SubmissionForm
+from intake.feedback import access, bp, services
+from intake.feedback.forms import EraseContactForm, LookupForm, SubmissionForm
 from intake.feedback.jobs import dispatch_items
 from intake.feedback.models import FeedbackItem, Kind, Source
 from intake.reference.services import category_choices, unit_choices
@@ -50,6 +50,9 @@ def _submission_form() -> SubmissionForm:
     sources = _recorded_sources()
     if sources:
         form.source.choices = [(s.value, s.label) for s in sources]
+        # Staff typing in a petition (the petitions office asked the person) and members
+        # reporting in their own name are not asked the public's consent question.
+        del form.consent
     else:
         del form.source
     return form
@@ -82,7 +85,8 @@ def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
         location=form.location.data,
         reporter=reporter,
         uploads=uploads,
-        client_ip=request.remote_addr,
+        # An HMAC of the address, never the address (no raw IP is kept with a report).
+        client_ip=ratelimit.client_key(request.remote_addr),
         locale=str(get_locale()),
     )
 
@@ -96,6 +100,18 @@ def index():
 def submit():
     form = _submission_form()
     if form.validate_on_submit():
+        wait = _submission_wait()
+        if wait:
+            minutes = (wait + 59) // 60
+            form.form_errors.append(
+                _(
+                    "Too many reports were sent from your connection in a short time. Your text is still here: please send it again in %(minutes)d minutes.",
+                    minutes=minutes,
+                )
+            )
+            response = _submit_page(form, 429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         item = services.submit_feedback(
             _submission_from_form(form), tracking_prefix=current_app.config["TRACKING_PREFIX"]
         )
@@ -107,21 +123,47 @@ def submit():
         # The secret is shown once, on the next page; keep it in the session, not in the URL.
         session[CONFIRMATION_KEY] = receipt
         return redirect(url_for("feedback.submitted"), code=303)
-    return render_template("feedback/submit.html", form=form), 400 if form.errors else 200
+    return _submit_page(form, 400 if form.errors else 200)
+
+
+def _submit_page(form: SubmissionForm, status: int):
+    years = current_app.config["CONTACT_RETENTION_DAYS"] / 365
+    page = render_template("feedback/submit.html", form=form, contact_retention_years=f"{years:g}")
+    return current_app.make_response((page, status))
+
+
+def _submission_wait() -> int:
+    """0, or the seconds this client must wait: public submissions are limited per client
+    (keyed on an HMAC of its address). Signed-in staff and members typing in records are not."""
+    if current_user.is_authenticated:
+        return 0
+    config = current_app.config
+    return ratelimit.take(
+        "submit",
+        ratelimit.client_key(request.remote_addr),
+        config["SUBMIT_LIMIT"],
+        config["SUBMIT_WINDOW_MINUTES"] * 60,
+    )
 
 
 @bp.get("/jiandu/submitted")
 def submitted():
-    receipt = session.get(CONFIRMATION_KEY)
+    # The secret is shown once: the receipt leaves the session as it is shown, and this
+    # session may open the progress page without typing it.
+    receipt = session.pop(CONFIRMATION_KEY, None)
     if not receipt:
         return redirect(url_for("feedback.lookup"))
-    lookup_url = url_for("feedback.status", code=receipt["code"], s=receipt["secret"], _external=False)
-    return render_template("feedback/submitted.html", receipt=receipt, lookup_url=lookup_url)
+    item = services.find_by_tracking(receipt["code"], receipt["secret"])
+    if item is not None:
+        access.grant(item)
+    response = current_app.make_response(render_template("feedback/submitted.html", receipt=receipt))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _checked_lookup(code: str, secret: str) -> tuple[FeedbackItem | None, str | None]:
-    """The item, or the message to show; failed guesses are counted per client address."""
-    client = request.remote_addr or "unknown"
+    """The item, or the message to show; failed guesses are counted per client."""
+    client = ratelimit.client_key(request.remote_addr)
     if ratelimit.too_many_failures("lookup", client, LOOKUP_FAILURE_LIMIT):
         return None, _("Too many failed attempts. Please try again in 15 minutes.")
     item = services.find_by_tracking(code, secret)
@@ -131,28 +173,81 @@ def _checked_lookup(code: str, secret: str) -> tuple[FeedbackItem | None, str | 
     return item, None
 
 
-@bp.get("/jiandu/track")
+def _lookup_page(form: LookupForm, status: int = 200, note: str | None = None):
+    response = current_app.make_response((render_template("feedback/lookup.html", form=form, note=note), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/jiandu/track", methods=["GET", "POST"])
 def lookup():
-    form = LookupForm(formdata=request.args if request.args.get("code") else None)
-    if request.args.get("code") and form.validate():
+    # The form posts: code and secret never stand in a URL. ?code= only fills in the code.
+    form = LookupForm() if request.method == "POST" else LookupForm(formdata=None, code=request.args.get("code", ""))
+    if form.validate_on_submit():
         item, problem = _checked_lookup(form.code.data, form.secret.data)
         if item is not None:
-            return redirect(url_for("feedback.status", code=item.tracking_code, s=form.secret.data.strip().upper()))
+            access.grant(item)
+            return redirect(url_for("feedback.status", code=item.tracking_code), code=303)
         form.secret.errors.append(problem)
-        return render_template("feedback/lookup.html", form=form), 404
-    return render_template("feedback/lookup.html", form=form)
+        return _lookup_page(form, 404)
+    return _lookup_page(form, 400 if form.errors else 200)
 
 
 @bp.get("/jiandu/track/<code>")
 def status(code: str):
-    item, problem = _checked_lookup(code, request.args.get("s", ""))
+    if "s" in request.args:
+        # A link from a mail sent before links were one-time: check the secret once, then
+        # continue on the address without it (a refresh or a shared screenshot shows no secret).
+        item, problem = _checked_lookup(code, request.args.get("s", ""))
+        if item is None:
+            form = LookupForm(formdata=None, code=code)
+            form.secret.errors = [problem]
+            return _lookup_page(form, 404)
+        access.grant(item)
+        return redirect(url_for("feedback.status", code=item.tracking_code), code=303)
+    item = access.viewable(code)
     if item is None:
-        form = LookupForm(formdata=None, data={"code": code})
-        # Not validated, so errors is still WTForms' empty tuple.
-        form.secret.errors = [problem]
-        return render_template("feedback/lookup.html", form=form), 404
-    response = current_app.make_response(render_template("feedback/status.html", item=item))
-    # The URL carries the secret: keep it out of caches and Referer headers.
+        form = LookupForm(formdata=None, code=code)
+        return _lookup_page(form, note=_("Enter the lookup secret to see the progress of this report."))
+    from intake.triage.services import privacy
+
+    erase_form = EraseContactForm(formdata=None) if privacy.may_erase_on_request(item) else None
+    response = current_app.make_response(render_template("feedback/status.html", item=item, erase_form=erase_form))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.get("/jiandu/link/<token>")
+def open_link(token: str):
+    """The one-time link of a mail: spent on the first visit, which opens the progress page
+    for this browser session."""
+    item = access.redeem_link(token)
+    db.session.commit()
+    if item is None:
+        note = _(
+            "This link has already been used or has expired. Enter the tracking code and lookup secret from the mail."
+        )
+        return _lookup_page(LookupForm(formdata=None), 404, note=note)
+    access.grant(item)
+    response = redirect(url_for("feedback.status", code=item.tracking_code), code=303)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/jiandu/track/<code>/erase")
+def erase_contact(code: str):
+    """The reporter has their contact details erased once the report is closed (个人信息保护法)."""
+    from intake.triage.services import privacy
+
+    item = access.viewable(code)
+    if item is None:
+        abort(404)
+    form = EraseContactForm()
+    if not form.validate_on_submit() or not privacy.may_erase_on_request(item):
+        flash(_("Nothing was erased: tick the box to confirm, once the report is closed."))
+    else:
+        privacy.erase_contact(item, privacy.REQUESTED)
+        db.session.commit()
+        flash(_("Your contact details were erased. Your report and its outcome are kept."))
+    return redirect(url_for("feedback.status", code=item.tracking_code), code=303)

@@ -14,6 +14,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from intake.feedback.access import issue_link
 from intake.feedback.models import FeedbackItem
 from intake.mailbox.threads import thread_headers
 
@@ -76,9 +77,25 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def lookup_url(item: FeedbackItem) -> str:
-    """The reporter's private progress page (code and secret)."""
-    return external_url("feedback.status", code=item.tracking_code, s=item.lookup_secret)
+def lookup_page_url(item: FeedbackItem) -> str:
+    """The lookup page with the code filled in (the reporter types the secret): for text staff
+    write and may send more than once, where a one-time link would be spent by the first."""
+    return external_url("feedback.lookup", code=item.tracking_code)
+
+
+class OneTimeLink:
+    """The reporter's progress page, as a one-time link (the secret is never in a URL; the
+    mail's text gives code and secret for later visits). The link is made when a template
+    shows it, so mails that do not show it leave no spare links behind."""
+
+    def __init__(self, item: FeedbackItem):
+        self.item = item
+        self.url: str | None = None
+
+    def __str__(self) -> str:
+        if self.url is None:
+            self.url = external_url("feedback.open_link", token=issue_link(self.item))
+        return self.url
 
 
 def compose(
@@ -104,7 +121,7 @@ def compose(
         to = to or (item.reporter.name, item.reporter.email)
         code = code or item.tracking_code
         locale = locale or item.locale
-        context.update(item=item, lookup_url=lookup_url(item))
+        context.update(item=item, lookup_url=OneTimeLink(item))
     subject = kind.subject if subject is None else subject
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = subject_with_code(code, str(subject))

@@ -6,6 +6,7 @@ retries and failed-job registry see them. The worker provides the app context.""
 
 import logging
 
+from flask import current_app
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -15,8 +16,9 @@ from intake.extensions import db
 from intake.mailbox import outgoing
 from intake.mailbox import threads as mail_threads
 from intake.redis_client import redis_connection
+from intake.timeutil import utcnow
 from intake.triage.models import ReplyState, StaffReply
-from intake.triage.services import reporter_replies
+from intake.triage.services import privacy, reporter_replies
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +101,15 @@ def resend_reply(reply_id: int) -> bool:
         log.warning("Redis unavailable, staff reply %s left for the sweeper: %s", reply_id, exc)
         return False
     return dispatch_replies([reply_id])
+
+
+def erase_contacts_past_retention() -> int:
+    """The retention job (个人信息保护法): contact details of reports final for longer than
+    CONTACT_RETENTION_DAYS are erased, a batch at a time until none is left. Logs counts only."""
+    days, total = current_app.config["CONTACT_RETENTION_DAYS"], 0
+    while erased := privacy.erase_past_retention(utcnow(), days):
+        db.session.commit()
+        total += erased
+    if total:
+        log.info("retention: contact details of %d report(s) erased", total)
+    return total

@@ -79,6 +79,7 @@ class Reporter(threading.Thread):
                     "category_id": "0",
                     "body": f"崩溃测试 {marker}：便民窗口工作人员让群众来回跑了三次。",
                     "email": f"{marker}@example.cn",
+                    "consent": "y",
                 },
                 [("attachments", "现场.png", PNG_1X1)],
             )
@@ -122,6 +123,8 @@ def gunicorn(app, backend, database_urls, redis_url, tmp_path):
         "REDIS_URL": redis_url,
         "RQ_QUEUE": "intake-crash-test",
         "UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        # All the load comes from one address; the limit per client is tested in test_abuse.
+        "SUBMIT_LIMIT": "1000000",
     }
     server = servers.Process(
         "gunicorn",

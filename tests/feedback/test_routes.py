@@ -15,7 +15,7 @@ from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Reporte
 from intake.redis_client import redis_connection
 from tests.conftest import csrf_token_from
 from tests.factories import EXE_HEAD, PDF_MINIMAL, PNG_1X1
-from tests.helpers import form_values, post_form
+from tests.helpers import form_values, open_progress, post_form
 
 # Form checks and translations do not depend on the database: their long tables run on one.
 one_backend = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -36,6 +36,7 @@ def filled(ref):
         "name": "张三",
         "phone": "138 0013 8000",
         "email": "zhangsan@example.cn",
+        "consent": "y",
     }
 
 
@@ -323,9 +324,9 @@ def submitted(app, client, filled):
     return code, secret
 
 
-def test_status_page_shows_status_and_history_but_nothing_internal(client, submitted, filled):
+def test_status_page_shows_status_and_history_but_nothing_internal(app, submitted, filled):
     code, secret = submitted
-    response = client.get(f"/jiandu/track/{code}?s={secret}")
+    response = open_progress(app.test_client(), code, secret)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert re.search(r'id="item-status">已受理<', html)
@@ -334,50 +335,87 @@ def test_status_page_shows_status_and_history_but_nothing_internal(client, submi
     assert filled["body"] in html and "县工业商务和科学技术信息局" in html
     for private in ("王科长", "wangkz", "内部：反映人是局长的亲戚", filled["name"], filled["phone"], filled["email"]):
         assert private not in html
+    assert secret not in html
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_status_page_accepts_the_code_and_secret_in_lower_case(client, submitted):
+def test_status_page_accepts_the_code_and_secret_in_lower_case(app, submitted):
     code, secret = submitted
-    assert client.get(f"/jiandu/track/{code.lower()}?s={secret.lower()}").status_code == 200
+    assert open_progress(app.test_client(), code.lower(), f" {secret.lower()} ").status_code == 200
 
 
-@pytest.mark.parametrize("which", ["wrong-secret", "no-secret", "unknown-code"])
-def test_status_page_without_the_right_secret_shows_nothing(client, submitted, filled, which):
+@pytest.mark.parametrize("which", ["wrong-secret", "unknown-code"])
+def test_lookup_without_the_right_secret_shows_nothing(app, submitted, filled, which):
     code, secret = submitted
-    url = {
-        "wrong-secret": f"/jiandu/track/{code}?s=ABCDEFGHJK",
-        "no-secret": f"/jiandu/track/{code}",
-        "unknown-code": f"/jiandu/track/JD-2001-000009?s={secret}",
-    }[which]
-    response = client.get(url)
+    typed = {"wrong-secret": (code, "ABCDEFGHJK"), "unknown-code": ("JD-2001-000009", secret)}[which]
+    response = open_progress(app.test_client(), *typed)
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "查询编号与查询密码不匹配，未找到对应的反映。" in html
+    assert form_values(html)["code"] == typed[0]  # what was typed is kept
     for item_data in (filled["body"], filled["subject"], filled["location"], "已受理", "县工业商务和科学技术信息局"):
         assert item_data not in html
 
 
-def test_lookup_form_leads_to_the_status_page(client, submitted):
+def test_the_status_page_needs_a_session_that_proved_the_secret(app, client, submitted, filled):
     code, secret = submitted
-    response = client.get(f"/jiandu/track?code={code.lower()}&secret= {secret.lower()} ")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/jiandu/track/{code}?s={secret}")
-    wrong = client.get(f"/jiandu/track?code={code}&secret=WRONG")
-    assert wrong.status_code == 404
-    assert "查询编号与查询密码不匹配" in wrong.get_data(as_text=True)
-    assert form_values(wrong.get_data(as_text=True))["code"] == code
+    stranger = app.test_client()
+    page = stranger.get(f"/jiandu/track/{code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "请输入查询密码" in html
+    assert filled["body"] not in html and form_values(html)["code"] == code
+    # The session that submitted may open it (the confirmation page proved the secret).
+    assert filled["body"] in client.get(f"/jiandu/track/{code}").get_data(as_text=True)
+
+
+def test_the_secret_never_stands_in_a_url(app, submitted):
+    code, secret = submitted
+    fresh = app.test_client()
+    response = post_form(fresh, "/jiandu/track", {"code": code, "secret": secret})
+    assert response.status_code == 303 and response.headers["Location"] == f"/jiandu/track/{code}"
+    html = fresh.get(response.headers["Location"]).get_data(as_text=True)
+    assert secret not in html
+    assert 'method="post"' in fresh.get("/jiandu/track").get_data(as_text=True)
+    # A link from an old mail (?s=) is checked once and continues on the address without it.
+    old = app.test_client().get(f"/jiandu/track/{code}?s={secret}")
+    assert old.status_code == 303 and old.headers["Location"] == f"/jiandu/track/{code}"
+
+
+def test_the_confirmation_shows_the_secret_once(client, submitted):
+    code, secret = submitted  # the fixture opened the confirmation page
+    again = client.get("/jiandu/submitted")
+    assert again.status_code == 302 and secret not in again.get_data(as_text=True)
+
+
+def test_a_mails_link_works_once(app, submitted, filled):
+    from intake.feedback.access import issue_link
+
+    code, _secret = submitted
+    with app.app_context():
+        item = db.session.scalar(select(FeedbackItem))
+        token = issue_link(item)
+        db.session.commit()
+    first = app.test_client()
+    response = first.get(f"/jiandu/link/{token}")
+    assert response.status_code == 303 and response.headers["Location"] == f"/jiandu/track/{code}"
+    assert filled["body"] in first.get(f"/jiandu/track/{code}").get_data(as_text=True)
+    spent = app.test_client().get(f"/jiandu/link/{token}")
+    assert spent.status_code == 404 and "此链接已使用过或已过期" in spent.get_data(as_text=True)
+    assert app.test_client().get("/jiandu/link/not-a-token").status_code == 404
 
 
 def test_lookup_form_asks_for_missing_fields(client):
-    html = client.get("/jiandu/track?code=JD-2026-000001").get_data(as_text=True)
+    html = post_form(client, "/jiandu/track", {"code": "JD-2026-000001", "secret": ""}).get_data(as_text=True)
     assert "请输入查询密码。" in html
 
 
-def test_status_page_language_follows_the_visitor(client, submitted):
+def test_status_page_language_follows_the_visitor(app, submitted):
     code, secret = submitted
-    assert "Accepted" in client.get(f"/jiandu/track/{code}?s={secret}&lang=en").get_data(as_text=True)
+    fresh = app.test_client()
+    open_progress(fresh, code, secret)
+    # Switching language keeps the report open: the session holds it, not the URL.
+    assert "Accepted" in fresh.get(f"/jiandu/track/{code}?lang=en").get_data(as_text=True)
 
 
 def test_anonymous_choice_is_kept_after_an_error(app, client, filled):
@@ -386,3 +424,19 @@ def test_anonymous_choice_is_kept_after_an_error(app, client, filled):
     assert shown.get("anonymous") == "y"
     assert shown["body"] == "太短"
     assert item_count(app) == 0
+
+
+@one_backend
+def test_contact_details_are_kept_only_with_consent(app, client, filled):
+    typed = {k: v for k, v in filled.items() if k != "consent"}
+    response = post_form(client, "/jiandu/", typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请同意联系方式的使用说明，或选择匿名提交。" in html
+    assert "反映办结 2 年后删除" in html  # the notice says how long
+    assert_everything_kept(html, typed)
+    assert item_count(app) == 0
+    # Anonymous, or without contact details, no consent is asked.
+    assert post_form(client, "/jiandu/", {**typed, "anonymous": "y"}).status_code == 303
+    no_contact = {k: v for k, v in typed.items() if k not in ("name", "phone", "email")}
+    assert post_form(client, "/jiandu/", no_contact).status_code == 303

@@ -19,7 +19,7 @@ from intake.rectification.services import released_attachments
 from intake.redis_client import redis_connection
 from tests.conftest import AuthActions
 from tests.factories import upload
-from tests.helpers import post_form
+from tests.helpers import open_progress, post_form
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -40,8 +40,8 @@ def test_not_satisfied_mails_staff_and_flags_the_ledger(app, users, ledger, smtp
         item = db.session.get(FeedbackItem, item_id)
         code, secret = item.tracking_code, item.lookup_secret
     public = app.test_client()
-    status_url = f"/jiandu/track/{code}?s={secret}"
-    r = post_form(public, f"/jiandu/track/{code}/rating", {"s": secret, "grade": "dissatisfied"}, get_url=status_url)
+    assert open_progress(public, code, secret).status_code == 200
+    r = post_form(public, f"/jiandu/track/{code}/rating", {"grade": "dissatisfied"}, get_url=f"/jiandu/track/{code}")
     assert r.status_code == 303
     with app.app_context():
         reminder = db.session.scalar(select(TaskReminder))

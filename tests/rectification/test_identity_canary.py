@@ -21,12 +21,20 @@ from intake.rectification.models.outbox import ClosureNotice
 from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import AuthActions
 from tests.factories import PNG_1X1
-from tests.helpers import post_form
+from tests.helpers import open_progress, post_form
 
 NAME, GIVEN = "欧阳金丝雀", "金丝雀"
 PHONE_TYPED, PHONE = "139 8765 4321", "13987654321"
 EMAIL = "canary.bird42@qq.com"
-CANARIES = [NAME, GIVEN, PHONE, "87654321", "8765 4321", EMAIL, "canary.bird42", "canary"]
+# The details again as people really write them in the text: full-width digits, spaced and
+# dashed phones with +86, the compound surname with a form of address (also in Traditional
+# characters), the email spelled out against robots and with a full-width ＠.
+WRITTEN_AGAIN = (
+    "大家叫我欧阳先生（歐陽先生），電話１３９８７６５４３２１，也可打 139-8765-4321 或 +86 139 8765 4321，"
+    "邮箱 canary.bird42 at qq dot com 或 ｃａｎａｒｙ.bird42＠qq．com。"
+)
+CANARIES = [NAME, GIVEN, PHONE, "87654321", "8765 4321", "8765-4321", "８７６５４３２１", "欧阳", "歐陽"]
+CANARIES += [EMAIL, "canary.bird42", "canary", "ｃａｎａｒｙ"]
 
 
 def leaks(data: bytes | str) -> list[str]:
@@ -101,11 +109,12 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
             "unit_id": str(ref.unit["zwfw"]),
             "category_id": "0",
             "subject": NAME + "反映便民窗口推诿",
-            "body": f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}。窗口让我跑了三趟。",
+            "body": f"我是{NAME}，电话{PHONE}，邮箱{EMAIL}。{WRITTEN_AGAIN}窗口让我跑了三趟。",
             "location": NAME + "家附近的政务大厅",
             "name": NAME,
             "phone": PHONE_TYPED,
             "email": EMAIL,
+            "consent": "y",
             "attachments": (io.BytesIO(PNG_1X1), NAME + "的身份证.png"),
         },
         content_type="multipart/form-data",
@@ -175,12 +184,13 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     with app.app_context():
         for notice_id in db.session.scalars(select(ClosureNotice.id)):
             assert notify.notify_closure(notice_id) == "sent"
-    status_url = f"/jiandu/track/{code}?s={secret}"
+    assert open_progress(public, code, secret).status_code == 200
+    status_url = f"/jiandu/track/{code}"
     assert (
         post_form(
             public,
             f"/jiandu/track/{code}/rating",
-            {"s": secret, "grade": "dissatisfied", "comment": f"{NAME}仍不满意，请回电{PHONE}"},
+            {"grade": "dissatisfied", "comment": f"{NAME}仍不满意，请回电{PHONE}"},
             get_url=status_url,
         ).status_code
         == 303

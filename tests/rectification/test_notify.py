@@ -41,7 +41,7 @@ def test_closure_mail_goes_once_to_a_reporter_with_an_address(app, users, ledger
     assert len(mails) == 1
     assert mails[0]["To"].addresses[0].addr_spec == "zhao6@example.cn"
     body = mails[0].get_content()
-    assert "/jiandu/track/" in body and "已完成整改" in body
+    assert "/jiandu/link/" in body and "已完成整改" in body
 
 
 def test_a_failed_send_releases_the_claim_for_rq_to_retry(app, users, ledger):

@@ -15,7 +15,7 @@ from intake.rectification.models.read_audit import ReadKind, UnitReadAudit
 from intake.rectification.models.tasks import RectificationTask, TaskStatus
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import PNG_1X1
-from tests.helpers import post_form
+from tests.helpers import open_progress, post_form
 
 
 def _task(app, task_id) -> RectificationTask:
@@ -162,13 +162,13 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
 
     # The reporter sees the outcome and rates it 不满意: the task is reopened for staff.
     public = app.test_client()
-    status_url = f"/jiandu/track/{code}?s={secret}"
-    page = public.get(status_url).get_data(as_text=True)
+    status_url = f"/jiandu/track/{code}"
+    page = open_progress(public, code, secret).get_data(as_text=True)
     assert 'id="rating-form"' in page
     r = post_form(
         public,
         f"/jiandu/track/{code}/rating",
-        {"s": secret, "grade": "dissatisfied", "comment": "还是要排队"},
+        {"grade": "dissatisfied", "comment": "还是要排队"},
         get_url=status_url,
     )
     assert r.status_code == 303
@@ -176,11 +176,14 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     page = public.get(status_url).get_data(as_text=True)
     assert 'id="rating-form"' not in page and 'id="rating-given"' in page
     token = csrf_token_from(public.get("/jiandu/").get_data(as_text=True))
-    r = public.post(f"/jiandu/track/{code}/rating", data={"csrf_token": token, "s": secret, "grade": "satisfied"})
+    r = public.post(f"/jiandu/track/{code}/rating", data={"csrf_token": token, "grade": "satisfied"})
     assert r.status_code == 303  # told it was rated already
     with app.app_context():
         assert db.session.scalar(select(db.func.count(ReporterRating.id))) == 1
-    r = public.post(f"/jiandu/track/{code}/rating", data={"csrf_token": token, "s": "WRONGSECRT", "grade": "satisfied"})
+    # A session that never proved the secret cannot rate.
+    stranger = app.test_client()
+    token = csrf_token_from(stranger.get("/jiandu/").get_data(as_text=True))
+    r = stranger.post(f"/jiandu/track/{code}/rating", data={"csrf_token": token, "grade": "satisfied"})
     assert r.status_code == 404
 
     # Staff send it back to the unit; the item is reopened too.

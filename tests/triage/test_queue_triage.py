@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.feedback.models import EventKind, FeedbackItem, ItemStatus
 from intake.triage.services import saved_views, staff_queue
 from tests.factories import PNG_1X1, create_item, upload
-from tests.helpers import post_form
+from tests.helpers import open_progress, post_form
 from tests.triage.test_queue import codes_on
 
 
@@ -166,7 +166,7 @@ def test_merge_duplicates_and_the_public_page_of_a_merged_report(app, client, si
         change_status(p, ItemStatus.accepted, actor_id=users["staff"])
         db.session.commit()
     code, secret = codes[dup1]
-    html = client.get(f"/jiandu/track/{code}?s={secret}").get_data(as_text=True)
+    html = open_progress(client, code, secret).get_data(as_text=True)
     assert codes[primary][0] in html and 'id="primary-status">已受理<' in html
 
 

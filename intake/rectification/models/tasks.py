@@ -284,9 +284,21 @@ class AttachmentRelease(db.Model):
     released_to_unit: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the unit downloads: a copy without identifying metadata (intake/core/metadata.py)
+    # when anything was found; `metadata_removed` lists it, one line each, for staff. NULL
+    # cleaned_stored_name: the original is served (nothing found, or a type that cannot be
+    # cleaned, which staff were warned about: metadata_cleanable false).
+    cleaned_stored_name: Mapped[str | None] = mapped_column(String(64))
+    cleaned_size: Mapped[int | None] = mapped_column(Integer)
+    metadata_removed: Mapped[str | None] = mapped_column(Text)
+    metadata_cleanable: Mapped[bool | None] = mapped_column(Boolean)
 
     task: Mapped[RectificationTask] = relationship(back_populates="releases")
     attachment: Mapped[Attachment] = relationship()
+
+    @property
+    def removed_list(self) -> list[str]:
+        return [line for line in (self.metadata_removed or "").splitlines() if line]
 
 
 class ExtensionDecision(enum.Enum):

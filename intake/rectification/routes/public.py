@@ -1,12 +1,11 @@
 """Public: the reporter's verdict on the outcome (回访) and each supervised unit's figures."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from intake import ratelimit
 from intake.core.params import arg_year
 from intake.extensions import db
-from intake.feedback import services as feedback_services
+from intake.feedback import access as feedback_access
 from intake.program import services as program_services
 from intake.rectification import jobs, notify, public_bp, services
 from intake.rectification.forms import RatingForm
@@ -14,22 +13,15 @@ from intake.rectification.models.ratings import Satisfaction
 from intake.rectification.services import figures_per_unit, reporter_rating
 from intake.reference.models import Unit
 
-LOOKUP_FAILURE_LIMIT = 20
-LOOKUP_WINDOW_SECONDS = 15 * 60
-
 
 @public_bp.post("/track/<code>/rating")
 def rate(code: str):
-    client = request.remote_addr or "unknown"
-    secret = request.form.get("s", "")
-    if ratelimit.too_many_failures("lookup", client, LOOKUP_FAILURE_LIMIT):
-        abort(429)
-    item = feedback_services.find_by_tracking(code, secret)
+    # Only a session that opened the progress page (code and secret, or a mail's link) rates.
+    item = feedback_access.viewable(code)
     if item is None:
-        ratelimit.record_failure("lookup", client, LOOKUP_WINDOW_SECONDS)
         abort(404)
     form = RatingForm()
-    status_url = url_for("feedback.status", code=item.tracking_code, s=item.lookup_secret)
+    status_url = url_for("feedback.status", code=item.tracking_code)
     if not form.validate_on_submit():
         flash(_("Choose one of the three answers."))
         return redirect(status_url, code=303)

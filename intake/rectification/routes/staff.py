@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from intake.core import metadata
 from intake.core.downloads import send_stored
 from intake.core.params import arg_year, form_id
 from intake.extensions import db
@@ -116,7 +117,15 @@ def _staff_task_page(task: RectificationTask, status: int = 200, **forms):
     forms.setdefault("decision_form", ExtensionDecisionForm(formdata=None))
     forms.setdefault("review_form", ReviewForm(formdata=None))
     forms.setdefault("action_form", ActionForm(formdata=None))
-    return render_template("rectification/staff_task.html", task=task, today=services.local_today(), **forms), status
+    return render_template(
+        "rectification/staff_task.html",
+        task=task,
+        today=services.local_today(),
+        releases=released_attachments.releases_by_attachment(task),
+        can_clean=metadata.can_clean,
+        describe_metadata=metadata.describe,
+        **forms,
+    ), status
 
 
 @staff_bp.get("/tasks/<int:task_id>")

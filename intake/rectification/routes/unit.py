@@ -154,16 +154,17 @@ def unit_file(task_id: int, file_id: int):
 @liaison_required
 def unit_attachment(task_id: int, attachment_id: int):
     task = _liaison_task(task_id)
-    attachment = released_attachments.released_attachment(task, attachment_id)
-    if attachment is None:
+    released = released_attachments.released_file(task, attachment_id)
+    if released is None:
         abort(404)
+    attachment, stored_name = released
     visibility.record_unit_read(
         current_user, ReadKind.attachment, task_id=task.id, object_id=attachment_id, client_ip=request.remote_addr
     )
     db.session.commit()
     # The original name may carry the reporter's name: the unit gets a neutral one.
     return send_stored(
-        attachment.stored_name,
+        stored_name,
         attachment.content_type,
         masked_file_name(task.code + "-att", attachment.id, attachment.original_name),
     )

@@ -1,11 +1,17 @@
-"""Original attachments of linked reports that staff release to the unit, one by one, or hide again."""
+"""Original attachments of linked reports that staff release to the unit, one by one, or hide
+again. What the unit receives is a copy without identifying metadata (a photo's GPS position,
+a document's author): made at the first release, and what it removed is kept for staff."""
+
+import io
 
 from sqlalchemy import select
 
+from intake.core import metadata
 from intake.extensions import db
 from intake.feedback.models import Attachment
 from intake.rectification.models.tasks import AttachmentRelease, RectificationTask, TaskEventKind
 from intake.rectification.services import RectificationError, _event
+from intake.storage import path_for, store_stream
 
 
 def release_attachment(task: RectificationTask, attachment_id: int, actor_id: int) -> AttachmentRelease:
@@ -22,6 +28,8 @@ def release_attachment(task: RectificationTask, attachment_id: int, actor_id: in
         release = AttachmentRelease(attachment_id=attachment_id, released_by_id=actor_id)
         task.releases.append(release)
     release.released_to_unit = True
+    if release.metadata_cleanable is None:
+        _clean_for_unit(release, attachment)
     _event(task, TaskEventKind.attachment_released, actor_id, to_value=str(attachment_id))
     db.session.flush()
     return release
@@ -44,8 +52,25 @@ def hide_attachment(task: RectificationTask, attachment_id: int, actor_id: int) 
     return release
 
 
-def released_attachment(task: RectificationTask, attachment_id: int) -> Attachment | None:
+def _clean_for_unit(release: AttachmentRelease, attachment: Attachment) -> None:
+    if not metadata.can_clean(attachment.content_type):
+        release.metadata_cleanable = False
+        return
+    result = metadata.clean(path_for(attachment.stored_name).read_bytes(), attachment.content_type)
+    release.metadata_cleanable = result.cleanable
+    if result.cleanable and result.removed:
+        stored = store_stream(io.BytesIO(result.data))
+        release.cleaned_stored_name, release.cleaned_size = stored.stored_name, stored.size
+        release.metadata_removed = "\n".join(result.removed)
+
+
+def released_file(task: RectificationTask, attachment_id: int) -> tuple[Attachment, str] | None:
+    """A released attachment and the stored file the unit gets (the cleaned copy if any)."""
     for release in task.releases:
         if release.attachment_id == attachment_id and release.released_to_unit:
-            return release.attachment
+            return release.attachment, release.cleaned_stored_name or release.attachment.stored_name
     return None
+
+
+def releases_by_attachment(task: RectificationTask) -> dict[int, AttachmentRelease]:
+    return {release.attachment_id: release for release in task.releases}

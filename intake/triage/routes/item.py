@@ -9,7 +9,7 @@ from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
-from intake.mailbox.outgoing import lookup_url
+from intake.mailbox.outgoing import lookup_page_url
 from intake.reference.services import category_choices, unit_choices
 from intake.security import staff_required
 from intake.storage import path_for
@@ -36,7 +36,7 @@ def _render_item(
         template = next((t for t in templates if t.code == chosen), None)
         if template is not None:
             reply_form.subject.data, reply_form.body.data = reporter_replies.fill_template(
-                template, item, lookup_url(item)
+                template, item, lookup_page_url(item)
             )
             reply_form.template.data = template.code
     from intake.triage.jobs import failed_reply_ids

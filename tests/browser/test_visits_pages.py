@@ -1,0 +1,57 @@
+"""The visit pages of members and staff at 360 px in real Chromium: nothing wider than the
+screen, every control at least 44 px high."""
+
+import pytest
+
+from tests.browser.test_visits_offline import PHONE_360, SMALL_TAP_TARGETS, _sign_in
+from tests.conftest import AuthActions
+from tests.visits.world import gps_jpeg, send, visit_form, world  # noqa: F401
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def _fits(page, url: str) -> list:
+    page.goto(url)
+    assert page.url == url, "not signed in"
+    problems = page.evaluate(SMALL_TAP_TARGETS)
+    if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+        problems.append("wider than the screen")
+    return [(url, p) for p in problems]
+
+
+def test_visit_pages_fit_a_phone(app, live_server, browser, world):
+    phone = app.test_client()
+    AuthActions(phone).login("member")
+    data = visit_form(world)
+    assert send(phone, data, photos=[gps_jpeg(800, 600)]).status_code == 201
+    assert send(phone, dict(data, place="另一个窗口")).status_code == 409
+
+    context = browser.new_context(**PHONE_360)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/auth/login")
+        _sign_in(page)
+        page.wait_for_url("**/member/**")
+        problems = []
+        for path in ("/member/visits/", "/member/visits/new", "/member/visits/1", "/member/program/"):
+            problems += _fits(page, live_server + path)
+        context.clear_cookies()
+        page.goto(live_server + "/auth/login")
+        page.fill("#username", "staff")
+        page.fill("#password", "correct-horse-battery")
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url("**/staff/")
+        unit = world.units["zwfw"]
+        for path in (
+            "/staff/visits/",
+            f"/staff/visits/2026/units/{unit}",
+            f"/staff/visits/2026/members/{world.users['member']}",
+            "/staff/visits/2026/checklist",
+            "/staff/visits/conflicts",
+            "/staff/visits/conflicts/1",
+            "/member/visits/1",
+        ):
+            problems += _fits(page, live_server + path)
+        assert problems == []
+    finally:
+        context.close()
