@@ -33,6 +33,8 @@ def hostile_values(kind: str) -> list[str]:
     database or a parser may choke on, numbers to what holds a number or a choice, dates to dates."""
     if kind == "date":
         return [NUL, MEGABYTE, *BAD_DATES]
+    if kind == "datetime-local":
+        return [NUL, MEGABYTE, "9999-12-31T23:59", "0001-01-01T00:00", "2026-02-30T08:00"]
     if kind in ("number", "select", "hidden", "radio", "checkbox"):
         return [NUL, MEGABYTE, *HUGE]
     return [NUL, MEGABYTE]
@@ -116,7 +118,13 @@ class Form:
     kinds: dict[str, str] = field(default_factory=dict)
 
 
-PLAUSIBLE = {"date": "2027-04-08", "number": "1", "email": "someone@example.cn", "tel": "13800000000"}
+PLAUSIBLE = {
+    "date": "2027-04-08",
+    "datetime-local": "2027-04-08T09:30",
+    "number": "1",
+    "email": "someone@example.cn",
+    "tel": "13800000000",
+}
 
 
 class FormParser(HTMLParser):
@@ -193,6 +201,7 @@ _FORM_CLASS = re.compile(r"\b([A-Z]\w*Form)\(")
 _FORM_NAME = re.compile(r"""request\.form\.get(?:list)?\(\s*["'](\w+)["']""")
 _KIND = {
     wtforms.DateField: "date",
+    wtforms.DateTimeLocalField: "datetime-local",
     wtforms.IntegerField: "number",
     wtforms.DecimalField: "number",
     wtforms.SelectFieldBase: "select",
@@ -227,4 +236,11 @@ def fields_of_view(view) -> dict[str, str]:
 
 
 def plausible(kind: str) -> str:
-    return {"date": "2027-04-08", "number": "1", "select": "1", "radio": "1", "checkbox": "y"}.get(kind, "测试文字")
+    return {
+        "date": "2027-04-08",
+        "datetime-local": "2027-04-08T09:30",
+        "number": "1",
+        "select": "1",
+        "radio": "1",
+        "checkbox": "y",
+    }.get(kind, "测试文字")

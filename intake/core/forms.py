@@ -1,5 +1,7 @@
 """Form pieces every domain's forms share."""
 
+from datetime import datetime
+
 import wtforms
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -34,13 +36,15 @@ def validate_uploads(form, field) -> None:
             )
 
 
-class DateField(wtforms.DateField):
-    """A date between FIRST_DATE and LAST_DATE: 9999-12-31 is a date, but no deadline, and a day
-    added to it overflows; the workday calendar ends at 2100."""
+class _WithinCalendar:
+    """A date (or a date and time) between FIRST_DATE and LAST_DATE: 9999-12-31 is a date, but no
+    deadline, and a day added to it overflows; the workday calendar ends at 2100; 0001-01-01 in
+    the county's time zone is before the first UTC instant Python has."""
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        if self.data is not None and not FIRST_DATE <= self.data <= LAST_DATE:
+        day = self.data.date() if isinstance(self.data, datetime) else self.data
+        if day is not None and not FIRST_DATE <= day <= LAST_DATE:
             self.data = None
             raise ValueError(
                 _l(
@@ -49,6 +53,14 @@ class DateField(wtforms.DateField):
                     last=LAST_DATE.isoformat(),
                 )
             )
+
+
+class DateField(_WithinCalendar, wtforms.DateField):
+    pass
+
+
+class DateTimeLocalField(_WithinCalendar, wtforms.DateTimeLocalField):
+    pass
 
 
 class IntegerField(wtforms.IntegerField):
@@ -64,13 +76,18 @@ class IntegerField(wtforms.IntegerField):
             raise ValueError(self.gettext("Not a valid integer value."))
 
 
-def optional_id(value):
-    """SelectField coercion of an id choice: "" or "0" is none; what is not an id is refused
-    (ValueError, which the field turns into its error)."""
-    if value in (None, "", "0", 0):
-        return None
+def id_choice(value) -> int:
+    """SelectField coercion of an id choice: what is not an id a column holds is refused
+    (ValueError, which the field turns into its error) before it reaches a query."""
     if isinstance(value, int):
         return value
-    if not (isinstance(value, str) and value.isascii() and value.isdigit() and int(value) <= MAX_ID):
+    if not (
+        isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID
+    ):
         raise ValueError(value)
     return int(value)
+
+
+def optional_id(value) -> int | None:
+    """id_choice where "" or "0" means none (a filter's "All units")."""
+    return None if value in (None, "", "0", 0) else id_choice(value)
