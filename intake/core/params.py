@@ -19,8 +19,9 @@ import re
 from datetime import date
 
 import flask
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER: every id column, every whole number the forms store
@@ -29,6 +30,10 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the service deals with (监督�
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2099, 12, 31)
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class Refused(BadRequest):
+    """A 400 whose description is a message in the user's language (see intake.errors)."""
 
 
 class IdConverter(IntegerConverter):
@@ -61,11 +66,11 @@ def _refuse_unstorable_address() -> None:
     if _UNSTORABLE.search(request.path) or any(
         _UNSTORABLE.search(k) or _UNSTORABLE.search(v) for k, v in request.args.items(multi=True)
     ):
-        abort(400, description=_("The address contains characters that cannot be used. Please check the link."))
+        raise Refused(_("The address contains characters that cannot be used. Please check the link."))
 
 
 def _refuse(name: str):
-    abort(400, description=_("The value of “%(name)s” cannot be used.", name=name))
+    raise Refused(_("The value of “%(name)s” cannot be used.", name=name))
 
 
 def arg_int(name: str, minimum: int = -MAX_ID - 1, maximum: int = MAX_ID) -> int | None:
