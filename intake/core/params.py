@@ -4,9 +4,12 @@ with a 400 or 404 in the user's language, instead of a 500 somewhere inside a vi
 
 - URL ids: the `int` converter is bounded to what an id column holds (INTEGER on PostgreSQL,
   2^31 - 1); a larger id matches no route, so the answer is the ordinary 404.
-- Query parameters: views read them through `arg_int`, `arg_year`, `arg_date`, `arg_choice`,
-  which answer a value they cannot use with a 400 naming the parameter. A missing or empty
-  parameter is None, as before.
+- Query parameters: views read numbers and dates through `arg_id`, `arg_year`, `arg_date`
+  (posted ids outside a WTForms form through `form_id`, `form_ids`), which answer a value they
+  cannot use with a 400 naming the parameter (`Refused`; intake.errors shows its message). A
+  missing or empty parameter is None, as before. Forms use the bounded `DateField`,
+  `DateTimeLocalField`, `IntegerField` and the `id_choice`/`optional_id` coercions of
+  intake.core.forms, so a bad value is a field error and the form is shown again as typed.
 - NUL and lone surrogates (PostgreSQL refuses the first in text, no encoder writes the second):
   in the path or the query string the request is refused with a 400, since only a crafted link
   carries them. In a submitted form they are removed (NUL) or replaced (surrogate → U+FFFD,
@@ -43,7 +46,8 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def _cleaned(text: str) -> str:
+def storable_text(text: str) -> str:
+    """The text without NUL, a lone surrogate replaced by U+FFFD."""
     return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
@@ -55,11 +59,11 @@ class Request(flask.Request):
         form = self.__dict__.get("form")
         if form and any(_UNSTORABLE.search(k) or _UNSTORABLE.search(v) for k, v in form.items(multi=True)):
             self.__dict__["form"] = self.parameter_storage_class(
-                [(_cleaned(k), _cleaned(v)) for k, v in form.items(multi=True)]
+                [(storable_text(k), storable_text(v)) for k, v in form.items(multi=True)]
             )
         for storage in self.__dict__.get("files", {}).values():
             if storage.filename:
-                storage.filename = _cleaned(storage.filename)
+                storage.filename = storable_text(storage.filename)
 
 
 def _refuse_unstorable_address() -> None:
@@ -107,18 +111,8 @@ def arg_date(name: str) -> date | None:
     return parsed
 
 
-def arg_choice(name: str, choices) -> str | None:
-    """One of `choices`; None when missing or empty."""
-    value = request.args.get(name, "")
-    if not value:
-        return None
-    if value not in choices:
-        _refuse(name)
-    return value
-
-
 def _id(text: str, name: str) -> int | None:
-    """ "" and "0" are none (what an unchosen select sends); anything but an id is a 400."""
+    """An id, or None for "" and "0" (what an unchosen select sends); anything else is a 400."""
     text = text.strip()
     if text in ("", "0"):
         return None

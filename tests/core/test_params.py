@@ -104,3 +104,18 @@ def test_a_queue_cursor_with_an_id_no_column_holds_is_ignored():
     assert Cursor.decode(f"2026-12-01T08:00:00+08:00_{2**31}") is None
     assert Cursor.decode("2026-12-01T08:00:00+08:00_" + "9" * 5000) is None
     assert Cursor.decode("2026-12-01T08:00:00+08:00_7").id == 7
+
+
+def test_form_text_loses_nul_and_keeps_a_mark_where_a_lone_surrogate_was():
+    from intake.core.params import storable_text
+
+    assert storable_text("政务\x00大厅\ud800") == "政务大厅\ufffd"
+    assert storable_text("plain") == "plain"
+
+
+@sqlite_only
+def test_a_host_header_werkzeug_refuses_gets_a_plain_400_not_a_broken_page(client):
+    """The error page's links cannot be built without a usable host: that was a 500."""
+    response = client.get("/", headers={"Host": "a" * 300})
+    assert response.status_code == 400
+    assert response.mimetype == "text/plain"
