@@ -1,14 +1,21 @@
-"""Bad input never gives a 500: every rule of the app, walked as each role on both databases,
-with hostile values (NUL, a lone surrogate, a megabyte, numbers past 64 bits, impossible
-dates) in every URL converter, every query parameter a view reads and every field of every
-form a page offers. Any 5xx answer, or an exception escaping a view, fails with the request.
+"""Bad input never gives a 500: every rule of the app, walked as each role (anonymous, a reporter
+whose session opened their report, liaison, member, staff, admin) on both databases, with
+hostile values (NUL, a lone surrogate, 5000 characters and a megabyte, numbers past 32 and 64
+bits, negative numbers, impossible dates) in every URL converter, every query parameter a view
+reads and every field of every form. Any 5xx answer, or an exception escaping a view, fails
+with the request that caused it.
 
 Nothing here lists routes, parameters or fields: rules come from `app.url_map`, the roles that
-may open a rule from the access table, parameters from reading the code and from the forms
-the pages show, fields from the forms themselves. Routes added by other features are walked
-the day they exist. Bounded: a view's parameters are the ones it actually reads (recorded per
-request); a form is tried one field at a time from plausible values; admins walk only the
-rules staff may not open (the same views otherwise)."""
+may open a rule from the access table, parameters from reading the code and from the GET forms
+the pages show, fields from the POST forms the pages show and from the WTForms classes and
+`request.form` names in the view's source (a form shown only in another state of an object).
+Routes added by other features are walked the day they exist.
+
+Bounded (about a minute for the twelve walks): a view gets hostile values only in the
+parameters it actually reads (recorded per request); a form is tried one field at a time from
+plausible values, by the field's type, with the megabyte in all fields at once; fields named
+per row (exclude-<unit>) are tried for two rows; admins walk only the rules staff may not open
+(the same views otherwise)."""
 
 import io
 import json
