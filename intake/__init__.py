@@ -53,6 +53,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from intake import visits
 
     visits.init_app(app)
+    from intake import appraisal
+
+    appraisal.init_app(app)
+    from intake import surveys
+
+    surveys.init_app(app)
 
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints

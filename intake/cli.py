@@ -103,6 +103,22 @@ def sign_out_everywhere(username: str) -> None:
     click.echo(f"all sessions of {user.username} ended")
 
 
+@intake_cli.command("reset-two-factor")
+@click.argument("username")
+def reset_two_factor(username: str) -> None:
+    """Turn off an account's two-step sign-in (phone and recovery codes lost); the person signs
+    in with the password and sets it up again. Every session of the account ends."""
+    from intake.auth import services, twofactor
+
+    user = services.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    twofactor.disable(user)
+    services.revoke_sessions(user.id)
+    db.session.commit()
+    click.echo(f"two-step sign-in of {user.username} turned off; all sessions ended")
+
+
 @intake_cli.command("demo-mail")
 @click.argument("subject", required=False)
 @click.argument("body", required=False)
@@ -350,12 +366,24 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from intake.appraisal.cli import report_command
+    from intake.appraisal.demo import demo_appraisal_command
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
+    from intake.surveys.demo import demo_surveys_command
     from intake.triage.cli import classifier_cli
     from intake.visits.demo import demo_visits_command
 
-    for command in (program_cli, demo_program_command, rectification_cli, classifier_cli, demo_visits_command):
+    program_cli.add_command(report_command)
+    for command in (
+        program_cli,
+        demo_program_command,
+        demo_visits_command,
+        demo_surveys_command,
+        demo_appraisal_command,
+        rectification_cli,
+        classifier_cli,
+    ):
         intake_cli.add_command(command)
     app.cli.add_command(intake_cli)

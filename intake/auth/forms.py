@@ -46,3 +46,24 @@ class PasswordChangeForm(FlaskForm):
 class LockoutClearForm(FlaskForm):
     kind = SelectField(choices=[("account", "account"), ("client", "client")], validators=[InputRequired()])
     who = HiddenField(validators=[InputRequired(), Length(max=64)])
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app, or a recovery code"),
+        validators=[InputRequired(message=_l("Please enter the code.")), Length(max=32)],
+    )
+
+
+class TwoFactorEnableForm(FlaskForm):
+    code = StringField(
+        _l("The 6-digit code the app shows now"),
+        validators=[InputRequired(message=_l("Please enter the code.")), Length(max=16)],
+    )
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(message=_l("Please enter your current password.")), Length(max=256)],
+    )

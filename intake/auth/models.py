@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.extensions import db
@@ -73,6 +73,10 @@ class User(UserMixin, db.Model):
     # Part of every session and remember cookie (see get_id); raising it makes all copies
     # taken before worthless on the server: logout, a password change, "sign out everywhere".
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32) once enrolment is
+    # confirmed with a first code; the last time step used, so a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -101,3 +105,15 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role.value}>"
+
+
+class RecoveryCode(db.Model):
+    """One-time codes for signing in without the phone (lost, reset): only their SHA-256 is
+    kept; a code is spent by its first use."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

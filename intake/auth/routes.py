@@ -100,17 +100,32 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
             db.session.commit()
-            # Staff sessions end when idle (shared office computers): no remember cookie.
-            login_user(user, remember=form.remember.data and not user.is_staff)
-            if user.is_staff:
-                session["last_seen"] = int(time.time())
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            remember = bool(form.remember.data)
+            target = _safe_next(request.args.get("next"))
+            if user.totp_secret:
+                # The password was right; the session is not signed in until the code is.
+                session[PENDING_KEY] = {"user": user.get_id(), "at": int(time.time()), "remember": remember}
+                session[PENDING_NEXT_KEY] = target
+                return redirect(url_for("auth.second_factor"), code=303)
+            return complete_login(user, remember, target)
         ratelimit.record_failure(ACCOUNT_SCOPE, account, LOGIN_WINDOW_SECONDS)
         ratelimit.record_failure(CLIENT_SCOPE, client, LOGIN_WINDOW_SECONDS)
         # The client as its HMAC (no address in logs); the name as typed, quoted and cut short.
         log.warning("sign-in failed: account %r, client %s", account[:64], client[:12])
         form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), 401 if form.errors else 200
+
+
+PENDING_KEY = "pending_second_factor"
+PENDING_NEXT_KEY = "pending_next"
+
+
+def complete_login(user: User, remember: bool, target: str | None):
+    # Staff sessions end when idle (shared office computers): no remember cookie.
+    login_user(user, remember=remember and not user.is_staff)
+    if user.is_staff:
+        session["last_seen"] = int(time.time())
+    return redirect(target or home_for(user))
 
 
 @bp.post("/logout")
@@ -176,3 +191,11 @@ def clear_lockout():
     log.warning("sign-in failures cleared by admin %s: %s %r", current_user.username, form.kind.data, form.who.data)
     flash(_("The failed attempts were cleared; sign-in is open again."))
     return redirect(url_for("auth.lockouts")), 303
+
+
+@bp.post("/alive")
+@login_required
+def alive():
+    """A staff page reports typing or clicking (static/keepalive.js): the idle clock restarts
+    (expire_idle_staff_session ran first), nothing else happens."""
+    return "", 204

@@ -24,6 +24,10 @@ from intake.extensions import db
 from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
+# Subjects (an item's title, a mail's subject): RFC 5322's limit for one header line, so a mail's
+# whole subject is kept; pages shorten long ones for display.
+SUBJECT_LENGTH = 998
+
 
 class ItemStatus(enum.Enum):
     pending = "pending"  # 待受理
@@ -178,7 +182,7 @@ class FeedbackItem(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("reporters.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body: Mapped[str] = mapped_column(Text)
     # Where it happened / when, as the reporter put it (free text: "政务大厅3号窗口").
     location: Mapped[str | None] = mapped_column(String(200))

@@ -29,6 +29,7 @@ FIELDS = [
     "is_auto",
     "attachments",
     "thread_messages",
+    "mail_subject",  # last, so the columns of earlier exports keep their places
 ]
 BATCH = 500
 # Excel refuses cells longer than this.
@@ -73,14 +74,14 @@ def item_records(since: datetime | None = None) -> Iterator[dict]:
             ).all()
         )
         first_mail = {}
-        for item_id, message_id, charset in db.session.execute(
-            select(InboundMessage.item_id, InboundMessage.message_id, InboundMessage.charset)
+        for item_id, message_id, charset, subject in db.session.execute(
+            select(InboundMessage.item_id, InboundMessage.message_id, InboundMessage.charset, InboundMessage.subject)
             .where(InboundMessage.item_id.in_(ids))
             .order_by(InboundMessage.id)
         ):
-            first_mail.setdefault(item_id, (message_id, charset))
+            first_mail.setdefault(item_id, (message_id, charset, subject))
         for item in items:
-            message_id, charset = first_mail.get(item.id, (None, None))
+            message_id, charset, mail_subject = first_mail.get(item.id, (None, None, None))
             reporter = item.reporter
             yield {
                 "tracking_code": item.tracking_code,
@@ -101,6 +102,8 @@ def item_records(since: datetime | None = None) -> Iterator[dict]:
                     for a in item.attachments
                 ],
                 "thread_messages": threads.get(item.id, 0),
+                # The first mail's subject as received (the title drops Re:/Fw:, or is the body's start).
+                "mail_subject": mail_subject,
             }
         last_id = ids[-1]
         db.session.expunge_all()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback import services as feedback_services
-from intake.feedback.models import FeedbackItem, Source
+from intake.feedback.models import SUBJECT_LENGTH, FeedbackItem, Source
 from intake.mailbox.decoding.parsed import ParsedMessage
 from intake.mailbox.models import Direction, InboundMessage, InboundState, ThreadEntry
 from intake.mailbox.replies import find_tracking_code, strip_subject_prefixes
@@ -33,7 +33,7 @@ def content_digest(parsed: ParsedMessage) -> str:
 def _describe_parsed(row: InboundMessage, parsed: ParsedMessage) -> None:
     """What the parse found, on the message's row (lists and dedupe read it there)."""
     row.message_id = _cut(parsed.message_id, 998)
-    row.subject = _cut(parsed.subject, 300)
+    row.subject = _cut(parsed.subject, SUBJECT_LENGTH)
     row.from_addr = _cut(parsed.from_addr.lower() if parsed.from_addr else None, 254)
     row.is_auto = parsed.is_auto
     row.auto_reason = _cut(parsed.auto_reason, 32)
@@ -73,7 +73,7 @@ def submission_from(parsed: ParsedMessage) -> feedback_services.SubmissionInput:
         reporter = feedback_services.ReporterInput(name=_cut(parsed.from_name, 100), email=_cut(parsed.from_addr, 254))
     return feedback_services.SubmissionInput(
         source=Source.email,
-        subject=_cut(subject, 300) or None,
+        subject=_cut(subject, SUBJECT_LENGTH) or None,
         body=body,
         reporter=reporter,
         uploads=_uploads_from(parsed),

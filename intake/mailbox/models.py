@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from intake.core.models import enum_column
 from intake.extensions import db
-from intake.feedback.models import FeedbackItem
+from intake.feedback.models import SUBJECT_LENGTH, FeedbackItem
 from intake.timeutil import utcnow
 
 DEFAULT_MAILBOX = "default"
@@ -137,7 +137,7 @@ class InboundMessage(db.Model):
     # A hash of what the sender wrote (sender, subject, text, attachments), to recognise the
     # same message delivered twice with different transport headers.
     content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
-    subject: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))
     from_addr: Mapped[str | None] = mapped_column(String(254))
     is_auto: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_reason: Mapped[str | None] = mapped_column(String(32))
@@ -188,7 +188,9 @@ class ThreadEntry(db.Model):
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     sender: Mapped[str | None] = mapped_column(String(254))
-    subject: Mapped[str | None] = mapped_column(String(300))
+    # The mail's own subject as received (the item's title drops Re:/Fw: and may be the body's
+    # first line); for outbound mail, the subject sent.
+    subject: Mapped[str | None] = mapped_column(String(SUBJECT_LENGTH))
     text: Mapped[str] = mapped_column(Text, default="")
     quoted_text: Mapped[str | None] = mapped_column(Text)
     # Sanitized by the decoder (no scripts, handlers or remote images); safe to display.

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 
 from intake.extensions import db
+from intake.feedback.models import SUBJECT_LENGTH
 from intake.mailbox.decoding.parsed import MailParseError
 from intake.mailbox.decoding.parsing import parse_message
 from intake.mailbox.models import MARKABLE_STATES, InboundMessage, InboundState, Mailbox
@@ -185,7 +186,7 @@ def _described_from_headers(header: bytes) -> dict:
     except MailParseError:
         return {}
     return dict(
-        subject=_cut(parsed.subject, 300),
+        subject=_cut(parsed.subject, SUBJECT_LENGTH),
         from_addr=_cut(parsed.from_addr, 254),
         message_id=_cut(parsed.message_id, 998),
     )

@@ -7,7 +7,7 @@ from email.utils import parseaddr
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.feedback.models import FeedbackItem
+from intake.feedback.models import SUBJECT_LENGTH, FeedbackItem
 from intake.mailbox.models import BouncingAddress, Direction, InboundMessage, InboundState, ThreadEntry
 from intake.mailbox.services import _cut
 from intake.timeutil import utcnow
@@ -72,7 +72,7 @@ def record_outbound(item: FeedbackItem, message: EmailMessage) -> ThreadEntry:
         direction=Direction.outbound,
         message_id=_cut(message_id, 998),
         sender=_cut(parseaddr(str(message.get("From", "")))[1], 254),
-        subject=_cut(str(message.get("Subject", "")), 300),
+        subject=_cut(str(message.get("Subject", "")), SUBJECT_LENGTH),
         text=body.get_content() if body is not None else "",
         is_auto=True,
         created_at=utcnow(),

@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import false as sa_false
 from intake.auth.models import User
 from intake.core.models import enum_column
 from intake.extensions import db
-from intake.feedback.models import FeedbackItem
+from intake.feedback.models import SUBJECT_LENGTH, FeedbackItem
 from intake.reference.models import Category, Unit
 from intake.timeutil import utcnow
 
@@ -174,7 +174,7 @@ class StaffReply(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     template_code: Mapped[str | None] = mapped_column(String(32))
     to_addr: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(998), unique=True)
     state: Mapped[ReplyState] = mapped_column(enum_column(ReplyState, "reply_state"), default=ReplyState.queued)

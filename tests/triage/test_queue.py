@@ -151,3 +151,16 @@ def test_a_new_arrival_does_not_shift_the_next_page(app, signed_in, items):
 def test_a_broken_cursor_shows_the_first_page(app, signed_in, items):
     app.config["QUEUE_PAGE_SIZE"] = 2
     assert codes_on(signed_in.get("/staff/?after=garbage").get_data(as_text=True)) == [items["戊"], items["丙"]]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_long_subject_is_shortened_in_the_queue_and_whole_on_the_item_page(app, signed_in, ref):
+    subject = "关于城关镇道路照明长期无人维护的反映" * 40  # 760 characters, as a mail may bring
+    with app.app_context():
+        item = create_item(subject=subject, body="路灯坏了。")
+        db.session.commit()
+        item_id = item.id
+    queue = signed_in.get("/staff/").get_data(as_text=True)
+    assert f'class="subject-line" title="{subject}">{subject}</a>' in queue  # clamped by CSS
+    page = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    assert f'<h1 class="long-title">{subject}</h1>' in page

@@ -92,6 +92,7 @@ def raw_header(msg: Message, name: str) -> str | None:
 _ADDR_IN_BRACKETS = re.compile(rb"<([^<>]*)>\s*$")
 # Bounded repeats: an unbounded run before "@" makes the search quadratic on a long header.
 _ADDR_LOOSE = re.compile(rb"[^\s<>\"',;:()\[\]]{1,64}@[^\s<>\"',;:()\[\]]{1,255}")
+_ADDR_SPEC = re.compile(r"[^\s<>\"',;:()\[\]@]{1,64}@[^\s<>\"',;:()\[\]@]{1,255}")
 _ADDR_LIST_ITEM = re.compile(rb'(?:"[^"]*"|<[^<>]*>|[^,"<])+')
 
 
@@ -114,8 +115,10 @@ def parse_addresses(value: str | None, hint: str | None = None) -> list[tuple[st
             pairs = list(email_utils.getaddresses([raw.decode("ascii")]))
         except Exception:  # the stdlib address parser raises on some hostile inputs
             pairs = []
-    if not raw.isascii() or not any(addr for _, addr in pairs):
-        pairs = [_split_8bit_address(item) for item in _ADDR_LIST_ITEM.findall(raw)]
+    if not raw.isascii() or not any(_ADDR_SPEC.fullmatch(addr) for _, addr in pairs):
+        # Raw 8-bit names, or what the stdlib cannot split: two addresses without a comma between
+        # them ("tim@x.com bob@x.com" gives "@x.com"), a bare name before an address.
+        pairs = [pair for item in _ADDR_LIST_ITEM.findall(raw) for pair in _split_8bit_address(item)]
     result = []
     for name, addr in pairs:
         clean_name = decode_header(name, hint).strip().strip('"').strip()
@@ -125,14 +128,16 @@ def parse_addresses(value: str | None, hint: str | None = None) -> list[tuple[st
     return result
 
 
-def _split_8bit_address(item: bytes) -> tuple[bytes, bytes]:
+def _split_8bit_address(item: bytes) -> list[tuple[bytes, bytes]]:
     match = _ADDR_IN_BRACKETS.search(item)
     if match:
-        return item[: match.start()].strip(), match.group(1)
-    loose = _ADDR_LOOSE.search(item)
-    if loose:
-        return (item[: loose.start()] + item[loose.end() :]).strip(), loose.group(0)
-    return item.strip(), b""
+        return [(item[: match.start()].strip(), match.group(1))]
+    addresses = list(_ADDR_LOOSE.finditer(item))
+    if not addresses:
+        return [(item.strip(), b"")]
+    # Addresses without a comma between them: each its own, the name (if any) the first one's.
+    name = _ADDR_LOOSE.sub(b"", item).strip()
+    return [(name if n == 0 else b"", found.group(0)) for n, found in enumerate(addresses)]
 
 
 _MSG_ID = re.compile(r"<([^<>]*)>")

@@ -4,21 +4,17 @@ part into a ParsedMessage (the body chosen and cleaned, attachments named, winma
 from __future__ import annotations
 
 import io
-import logging
 import mimetypes
 import re
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import Compat32
 
-from tnefparse.tnef import TNEF
-
 from intake.mailbox import automail
 from intake.mailbox.decoding.charsets import Decoded, _decode_unlabelled, decode_bytes, normalize_charset
-from intake.mailbox.decoding.cleanup import clean_body_text
+from intake.mailbox.decoding.cleanup import clean_body_text, unflow_delsp
 from intake.mailbox.decoding.filenames import sanitize_filename
 from intake.mailbox.decoding.headers import decode_header, parse_addresses, parse_date, parse_message_ids, raw_header
 from intake.mailbox.decoding.html import html_to_text, sanitize_html
@@ -32,18 +28,12 @@ from intake.mailbox.decoding.parts import (
     _param,
     _payload_bytes,
 )
-
-# tnefparse logs a warning for every property of a damaged stream (billions for a forged count);
-# a failed unpack is already visible to the caller as the winmail.dat kept as an attachment.
-logging.getLogger("tnefparse").setLevel(logging.ERROR)
+from intake.mailbox.decoding.structure import repair_boundaries
+from intake.mailbox.decoding.tnef import unpack_tnef
 
 DEFAULT_MAX_DEPTH = 20
 DEFAULT_MAX_PARTS = 500
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
-
-
-# A real winmail.dat needs a few thousand traced events; see _with_line_budget.
-TNEF_LINE_BUDGET = 1_000_000
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -114,6 +104,7 @@ def parse_message(
 def _parse(raw: bytes, limits: _Limits) -> ParsedMessage:
     header_block = _scan_header_block(raw, limits.max_header_bytes)
     msg = BytesParser(policy=_RAW_POLICY).parsebytes(raw)
+    repair_boundaries(msg, _RAW_POLICY)
     _check_structure(msg, limits)
     hint = _declared_text_charset(msg)
     collected = _Collected()
@@ -231,10 +222,17 @@ def _declared_text_charset(msg: Message) -> str | None:
 def _walk(part: Message, acc: _Collected, hint: str | None) -> None:
     ctype = _content_type(part)
     if ctype in _REPORT_TYPES:
-        return  # read by automail.bounce_recipients
+        # automail.bounce_recipients reads it from the message; people read it as a text file.
+        report = _message_part_attachment(part, ctype, hint)
+        acc.attachments.append(report)
+        acc.fallback_texts.append(decode_bytes(report.payload, _param(part, "charset")))
+        return
     children = _children(part)
     if children is not None:
-        if ctype in _FORWARD_TYPES or ctype.startswith("message/"):
+        if ctype == "message/external-body":
+            # A pointer to content stored elsewhere (RFC 2046), not a mail: kept as the text it is.
+            acc.attachments.append(_message_part_attachment(part, ctype, hint))
+        elif ctype in _FORWARD_TYPES or ctype.startswith("message/"):
             acc.attachments.append(_forwarded_attachment(part, children, hint))
         elif ctype == "multipart/alternative":
             _walk_alternative(children, acc, hint)
@@ -255,8 +253,9 @@ def _walk_alternative(children: list[Message], acc: _Collected, hint: str | None
         _walk(child, sub, hint)
         acc.attachments.extend(sub.attachments)
         acc.fallback_texts.extend(sub.fallback_texts)
-        best_texts = sub.texts or best_texts
-        best_htmls = sub.htmls or best_htmls
+        # An alternative left empty (a signature-only or blank last part) is no alternative.
+        best_texts = sub.texts if any(part.text.strip() for part in sub.texts) else best_texts
+        best_htmls = sub.htmls if any(part.text.strip() for part in sub.htmls) else best_htmls
     acc.texts.extend(best_texts)
     acc.htmls.extend(best_htmls)
 
@@ -271,11 +270,16 @@ def _walk_leaf(part: Message, ctype: str, acc: _Collected, hint: str | None) -> 
         if ctype == "text/html" and not declared:
             declared = _meta_charset(data)
         decoded = decode_bytes(data, declared)
+        if ctype == "text/plain" and _is_flowed_delsp(part):
+            decoded = replace(decoded, text=unflow_delsp(decoded.text))
         (acc.htmls if ctype == "text/html" else acc.texts).append(decoded)
         return
     payload = _payload_bytes(part)
     if ctype in _TNEF_TYPES or (filename or "").lower() == "winmail.dat":
-        if _unpack_tnef(payload, acc, hint):
+        unpacked = unpack_tnef(payload, hint)
+        if unpacked is not None:
+            acc.attachments.extend(unpacked[0])
+            acc.fallback_texts.extend([unpacked[1]] if unpacked[1] else [])
             return
     content_id = _content_id(part)
     acc.attachments.append(
@@ -289,6 +293,11 @@ def _walk_leaf(part: Message, ctype: str, acc: _Collected, hint: str | None) -> 
     )
 
 
+def _is_flowed_delsp(part: Message) -> bool:
+    flowed = str(_param(part, "format") or "").lower() == "flowed"
+    return flowed and str(_param(part, "delsp") or "").lower() == "yes"
+
+
 def _default_name(ctype: str) -> str:
     if ctype in _TNEF_TYPES:
         return "winmail.dat"
@@ -298,17 +307,33 @@ def _default_name(ctype: str) -> str:
 
 def _forwarded_attachment(part: Message, children: list[Message], hint: str | None) -> ParsedAttachment:
     inner = children[0] if children else Message()
-    subject = decode_header(raw_header(inner, "Subject"), hint)
-    # A subject is not a path: its slashes are part of the words, not directories to strip.
-    name = re.sub(r"[/\\]", "_", subject).strip() or _filename(part, hint) or "forwarded"
-    if not name.lower().endswith(".eml"):
-        name += ".eml"
+    # The name the sender gave the attached mail, else one made from its subject.
+    name = _filename(part, hint)
+    if name is None:
+        subject = decode_header(raw_header(inner, "Subject"), hint)
+        # A subject is not a path: its slashes are part of the words, not directories to strip.
+        name = re.sub(r"[/\\]", "_", subject).strip() or "forwarded"
+        if not name.lower().endswith(".eml"):
+            name += ".eml"
     return ParsedAttachment(
         filename=sanitize_filename(name, "forwarded.eml"),
         content_type="message/rfc822",
         payload=_message_bytes(inner),
         is_inline=False,
         content_id=_content_id(part),
+    )
+
+
+def _message_part_attachment(part: Message, ctype: str, hint: str | None) -> ParsedAttachment:
+    """A message/* part that is text to read, not a mail: a delivery status, an external body."""
+    if _children(part) is None:
+        payload = _payload_bytes(part)
+    else:  # the stdlib parses these into header blocks: their body as generated again
+        payload = _message_bytes(part).partition(b"\r\n\r\n")[2]
+    return ParsedAttachment(
+        filename=sanitize_filename(_filename(part, hint), ctype.split("/")[1] + ".txt"),
+        content_type=ctype,
+        payload=payload,
     )
 
 
@@ -319,77 +344,6 @@ def _message_bytes(msg: Message) -> bytes:
     except Exception:  # regenerating a broken inner message can fail; keep what was written
         pass
     return buffer.getvalue()
-
-
-class _TnefTooComplex(BaseException):
-    """A BaseException, so that tnefparse's own `except Exception` blocks cannot swallow it."""
-
-
-def _with_line_budget(func, *args):
-    """Run func under a trace hook that stops it after TNEF_LINE_BUDGET traced events.
-
-    tnefparse trusts the count fields of the stream: a forged MAPI property count makes
-    decode_mapi loop 2**32 times, so a hostile winmail.dat would otherwise hang the worker.
-    """
-    remaining = TNEF_LINE_BUDGET
-
-    def tracer(frame, event, arg):
-        nonlocal remaining
-        remaining -= 1
-        if remaining < 0:
-            raise _TnefTooComplex
-        # tnefparse.util.systime has a bare `except:` that would catch the budget error inside it.
-        return None if frame.f_code.co_name == "systime" else tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        return func(*args)
-    finally:
-        sys.settrace(previous)
-
-
-def _read_tnef(payload: bytes) -> tuple[list[tuple[str, bytes]], str | bytes | None, str | None]:
-    tnef = TNEF(payload, do_checksum=False)
-    files = [(_tnef_name(item, tnef.codepage), item.data) for item in tnef.attachments]
-    return files, tnef.body, tnef.codepage
-
-
-def _unpack_tnef(payload: bytes, acc: _Collected, hint: str | None) -> bool:
-    """Replace a winmail.dat by the files and body inside it; False if it cannot be read."""
-    try:
-        files, body, codepage = _with_line_budget(_read_tnef, payload)
-    except (Exception, _TnefTooComplex):  # tnefparse raises many kinds of errors on damaged input
-        return False
-    if not files and not body:
-        return False
-    for name, data in files:
-        acc.attachments.append(
-            ParsedAttachment(
-                filename=sanitize_filename(name),
-                content_type=_guess_type(name),
-                payload=data if isinstance(data, bytes) else b"",
-            )
-        )
-    if isinstance(body, str):  # already decoded by tnefparse with the message's internet codepage
-        acc.fallback_texts.append(Decoded(body, normalize_charset(codepage) or "utf-8", False))
-    elif body:
-        acc.fallback_texts.append(decode_bytes(body.rstrip(b"\x00"), codepage or hint))
-    return True
-
-
-def _tnef_name(item, codepage: str | None) -> str:
-    try:
-        name = item.long_filename()
-    except Exception:  # tnefparse decodes the 8-bit title as UTF-8 and fails on GBK
-        name = getattr(item, "_name", b"")
-    if isinstance(name, bytes):
-        name = decode_bytes(name.split(b"\x00", 1)[0], codepage, detect=False).text
-    return str(name).strip("\x00")
-
-
-def _guess_type(filename: str) -> str:
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def _assemble_body(collected: _Collected) -> tuple[str, str | None, Decoded | None]:

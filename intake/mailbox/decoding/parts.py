@@ -3,6 +3,7 @@ Content-ID, payload and sub-parts."""
 
 from __future__ import annotations
 
+import binascii
 import re
 from email.message import Message
 
@@ -83,7 +84,28 @@ def _content_id(part: Message) -> str | None:
     return text or None
 
 
+# Padding followed by more base64: a sender that encoded chunk by chunk.
+_INNER_PADDING = re.compile(rb"=[\s=]*[A-Za-z0-9+/]")
+_BASE64_CHUNK = re.compile(rb"[A-Za-z0-9+/]+")
+
+
+def _chunked_base64(data: bytes) -> bytes:
+    """Each padded chunk decoded on its own; the stdlib stops at the first padding and drops the rest."""
+    out = []
+    for chunk in _BASE64_CHUNK.findall(data):
+        if len(chunk) % 4 == 1:
+            chunk = chunk[:-1]  # a lone 6-bit group carries no byte
+        out.append(binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4)))
+    return b"".join(out)
+
+
 def _payload_bytes(part: Message) -> bytes:
+    if str(part.get("content-transfer-encoding", "")).strip().lower() == "base64":
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            data = _raw_bytes(raw)
+            if _INNER_PADDING.search(data.rstrip()):
+                return _chunked_base64(data)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # a broken transfer encoding yields the bytes as they are

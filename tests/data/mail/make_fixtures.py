@@ -807,7 +807,9 @@ CASES = [
 
 
 def main() -> None:
-    for case in CASES:
+    from make_writer_fixtures import CASES as WRITER_CASES  # issue 18's cases, built on these helpers
+
+    for case in CASES + WRITER_CASES:
         (HERE / (case.__name__ + ".eml")).write_bytes(case())
 
 
