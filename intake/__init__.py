@@ -22,6 +22,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.from_object(config_by_name[config_name]())
     app.config.update(overrides)
     _ensure_secret_key(app)
+    from intake.core import params
+
+    params.init_app(app)  # the bounded <int:> converter, before any blueprint adds a rule
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -1,8 +1,11 @@
 """Error pages in the user's language, and the security headers every response carries."""
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+
+from intake.core.params import Refused
 
 
 def init_app(app: Flask) -> None:
@@ -12,6 +15,18 @@ def init_app(app: Flask) -> None:
             "This form has expired or was sent from another page. Please go back, reload the page and submit again. What you typed is kept by the back button."
         )
         return render_template("error.html", code=400, title=_("Form expired"), message=message), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        # intake.core.params words its refusals; Werkzeug's own descriptions are English.
+        if isinstance(error, Refused):
+            message = error.description
+        else:
+            message = _("This page cannot use what was sent. Please check the address or the form and try again.")
+        if request_ctx.url_adapter is None:
+            # The Host header itself was refused: not one link of a page could be built.
+            return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("error.html", code=400, title=_("Bad request"), message=message, back=True), 400
 
     @app.errorhandler(403)
     def forbidden(error):

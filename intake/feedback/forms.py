@@ -12,18 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
 
-from intake.core.forms import validate_uploads
+from intake.core.forms import optional_id, validate_uploads
 from intake.feedback.models import KIND_LABELS, Kind
 
 BODY_MIN = 10
 BODY_MAX = 5000
 PHONE_PATTERN = r"^\+?[0-9][0-9\- ]{5,19}$"
-
-
-def _coerce_optional_int(value):
-    if value in (None, "", "0", 0):
-        return None
-    return int(value)
 
 
 class SubmissionForm(FlaskForm):
@@ -38,10 +32,10 @@ class SubmissionForm(FlaskForm):
     )
     unit_id = SelectField(
         _l("Which unit is it about?"),
-        coerce=_coerce_optional_int,
+        coerce=optional_id,
         validate_choice=True,
     )
-    category_id = SelectField(_l("Category"), coerce=_coerce_optional_int, validate_choice=True)
+    category_id = SelectField(_l("Category"), coerce=optional_id, validate_choice=True)
     subject = StringField(
         _l("Title"),
         validators=[Optional(), Length(max=100, message=_l("The title can be at most 100 characters."))],

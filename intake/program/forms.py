@@ -3,9 +3,10 @@ and its draw. Exclusions are one reason field per eligible unit (see routes.excl
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from intake.core.forms import DateField, IntegerField
 from intake.program.lottery import FORMAT_MAX_LENGTH
 
 REQUIRED = _l("This field is required.")

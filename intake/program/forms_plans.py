@@ -4,8 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -15,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from intake.core.forms import validate_uploads
+from intake.core.forms import DateField, IntegerField, validate_uploads
 from intake.program.plan_models import MEETING_KIND_LABELS, MeetingKind
 from intake.uploads import extension_of
 

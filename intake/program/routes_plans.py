@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from intake.core.downloads import send_generated, send_stored
+from intake.core.params import arg_year
 from intake.extensions import db
 from intake.feedback.services import UploadInput
 from intake.printing.pdf import PrintingUnavailable
@@ -35,9 +36,7 @@ def export(version, fmt: str):
 
 
 def _cycle_from_args() -> SupervisionCycle | None:
-    year = request.args.get("year", type=int)
-    if year is not None and not 2000 <= year <= 2100:
-        abort(404)
+    year = arg_year("year")
     query = select(SupervisionCycle)
     query = query.where(SupervisionCycle.year == year) if year else query.order_by(SupervisionCycle.year.desc())
     return db.session.scalars(query.limit(1)).first()

@@ -3,9 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -14,18 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from intake.core.forms import validate_uploads
+from intake.core.forms import DateField, IntegerField, optional_id, validate_uploads
 from intake.rectification.models.ratings import SATISFACTION_LABELS, Satisfaction
 from intake.rectification.models.tasks import TaskStatus
 from intake.rectification.models.visits import VISIT_OUTCOME_LABELS, VisitOutcome
 
 REQUIRED = _l("This field is required.")
-
-
-def _optional_int(value):
-    if value in (None, "", "0", 0):
-        return None
-    return int(value)
 
 
 def _text(label, max_chars=4000, required=True):
@@ -39,9 +31,9 @@ class RouteForm(FlaskForm):
 
     item_id = HiddenField(validators=[InputRequired()])
     unit_id = SelectField(
-        _l("Responsible unit"), coerce=_optional_int, validators=[InputRequired(message=_l("Choose a unit."))]
+        _l("Responsible unit"), coerce=optional_id, validators=[InputRequired(message=_l("Choose a unit."))]
     )
-    task_id = SelectField(_l("Task"), coerce=_optional_int, validate_choice=False)
+    task_id = SelectField(_l("Task"), coerce=optional_id, validate_choice=False)
     problem = _text(_l("Problem (as the committee states it)"), required=False)
     requirement = _text(_l("Requirement"), required=False)
     deadline_workdays = IntegerField(
@@ -142,7 +134,7 @@ class LedgerFilterForm(FlaskForm):
     class Meta:
         csrf = False  # GET filters change nothing
 
-    unit = SelectField(_l("Unit"), coerce=_optional_int, validate_choice=False)
+    unit = SelectField(_l("Unit"), coerce=optional_id, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     date_from = DateField(_l("Dispatched from"), validators=[Optional()])
     date_to = DateField(_l("Dispatched until"), validators=[Optional()])

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from intake.core.forms import DateField, DateTimeLocalField, IntegerField
 from intake.surveys.models import KIND_LABELS, QuestionKind
 from intake.timeutil import county_zone
 

@@ -2,16 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from intake.core.forms import DateField, optional_id
 from intake.feedback.models import ItemStatus, Priority, Source
-
-
-def _optional_int(value):
-    if value in (None, "", "0", 0):
-        return None
-    return int(value)
 
 
 class QueueFilterForm(FlaskForm):
@@ -20,8 +15,8 @@ class QueueFilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validate_choice=False)
-    unit = SelectField(_l("Unit"), coerce=_optional_int, validate_choice=False)
-    category = SelectField(_l("Category"), coerce=_optional_int, validate_choice=False)
+    unit = SelectField(_l("Unit"), coerce=optional_id, validate_choice=False)
+    category = SelectField(_l("Category"), coerce=optional_id, validate_choice=False)
     source = SelectField(_l("Source"), validate_choice=False)
     assignee = SelectField(_l("Assignee"), validate_choice=False)
     priority = SelectField(_l("Priority"), validate_choice=False)
@@ -65,7 +60,7 @@ class NoteForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    template = HiddenField()
+    template = HiddenField(validators=[Optional(), Length(max=32)])  # reply_templates.code
     subject = StringField(
         _l("Subject"),
         validators=[

@@ -116,7 +116,8 @@ def read_answers(items: list[ChecklistItem], raw: dict[str, str]) -> tuple[dict,
                 answers[item.key] = value
         else:
             low, high = item.bounds
-            if not value.isdecimal() or not low <= int(value) <= high:
+            # isdecimal() alone takes ０-９ and a million digits, which int() then refuses.
+            if not (value.isascii() and value.isdecimal() and len(value) <= 9) or not low <= int(value) <= high:
                 errors[item.key] = str(_l("A whole number from %(low)d to %(high)d.", low=low, high=high))
             else:
                 answers[item.key] = int(value)

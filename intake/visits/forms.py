@@ -5,11 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -19,6 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
+from intake.core.forms import DateTimeLocalField, IntegerField, id_choice
 from intake.visits.models import ANSWER_KIND_LABELS, RESOLUTION_LABELS
 
 REQUIRED = _l("This field is required.")
@@ -33,7 +32,7 @@ class VisitForm(FlaskForm):
 
     uuid = HiddenField()
     cycle_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    unit_id = SelectField(_l("Unit visited"), coerce=int, validate_choice=False, validators=[Optional()])
+    unit_id = SelectField(_l("Unit visited"), coerce=id_choice, validate_choice=False, validators=[Optional()])
     place = StringField(_l("Window or office"), filters=[strip])
     visited_at = DateTimeLocalField(_l("Date and time of the visit"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     incognito = BooleanField(_l("I went incognito, as an ordinary citizen (暗访)"))

@@ -43,6 +43,21 @@ def program(app, users):
     )
 
 
+def symposium():
+    """A 座谈会 with one finding, held a month after mobilisation."""
+    from intake.program import groups
+    from intake.program.plan_models import MeetingKind
+
+    return groups.MeetingInput(
+        kind=MeetingKind.symposium,
+        held_on=date(2027, 4, 8),
+        place="政务服务大厅",
+        participants="委员、企业代表",
+        minutes="座谈纪要",
+        findings=["窗口午休无人值守"],
+    )
+
+
 def approved_plan(app, cu_id: int, staff_id: int) -> int:
     from intake.program import plans
 

@@ -3,17 +3,16 @@ route × every method, with ownership (unit A's liaison against unit B's plan an
 member against a unit whose group they are not in)."""
 
 import io
-from datetime import date
 
 import pytest
 
 from intake.extensions import db
 from intake.feedback.services import UploadInput
 from intake.program import groups, plans
-from intake.program.plan_models import ImplementationPlan, MeetingKind
+from intake.program.plan_models import ImplementationPlan
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import PDF_MINIMAL, PNG_1X1
-from tests.program.plan_world import approved_plan, program  # noqa: F401 - fixture
+from tests.program.plan_world import approved_plan, program, symposium  # noqa: F401 - fixture
 
 ROLES = ["public", "staff", "admin", "member", "member_b", "liaison_a", "liaison_b"]
 LOGIN = {
@@ -53,14 +52,7 @@ def world(app, program):
         ).id
         groups.set_group(program.cu["A"], "第一民主监督小组", u["member"], [])
         groups.set_group(program.cu["B"], "第二民主监督小组", u["member_b"], [])
-        data = groups.MeetingInput(
-            kind=MeetingKind.symposium,
-            held_on=date(2027, 4, 8),
-            place="政务服务大厅",
-            participants="委员、企业代表",
-            minutes="座谈纪要",
-            findings=["窗口午休无人值守"],
-        )
+        data = symposium()
         ma = groups.record_meeting(
             program.cu["A"], data, u["member"], [UploadInput("现场.png", "image/png", io.BytesIO(PNG_1X1))]
         )

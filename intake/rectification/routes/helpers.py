@@ -1,12 +1,12 @@
 """What the ledger's views share: uploads from a form, stored files and the Excel export as
 downloads, the ledger filter from the query string."""
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from flask_babel import gettext as _
 
+from intake.core.params import arg_date, arg_id
 from intake.feedback.services import UploadInput
 from intake.rectification import services
-from intake.rectification.forms import LedgerFilterForm
 from intake.rectification.models.tasks import TaskStatus
 from intake.rectification.services import ledger_query
 from intake.uploads import ALLOWED_TYPES, extension_of, safe_display_name
@@ -26,19 +26,16 @@ def _uploads(field) -> list[UploadInput]:
     ]
 
 
-def _ledger_filter(form: LedgerFilterForm, unit_id: int | None = None) -> ledger_query.LedgerFilter:
+def _ledger_filter(unit_id: int | None = None) -> ledger_query.LedgerFilter:
+    """The ledger's filter from the query string; a value no filter can take is a 400."""
     status = request.args.get("status") or None
     if status not in (None, "open", "overdue") and status not in {s.value for s in TaskStatus}:
         status = None
-    try:
-        form.unit.process_formdata([request.args.get("unit", "")])
-    except ValueError:
-        abort(400)
     return ledger_query.LedgerFilter(
-        unit_id=unit_id or form.unit.data,
+        unit_id=unit_id or arg_id("unit"),
         status=status,
-        date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
+        date_from=arg_date("date_from"),
+        date_to=arg_date("date_to"),
     )
 
 

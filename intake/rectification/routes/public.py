@@ -1,8 +1,9 @@
 """Public: the reporter's verdict on the outcome (回访) and each supervised unit's figures."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from intake.core.params import arg_year
 from intake.extensions import db
 from intake.feedback import access as feedback_access
 from intake.program import services as program_services
@@ -50,7 +51,7 @@ def public_units():
 def public_unit(code: str):
     # A unit's public figures exist while it is under listed supervision: in the year asked
     # for, or (without one) in the latest cycle that lists units.
-    year = request.args.get("year", type=int)
+    year = arg_year("year")
     unit = db.session.scalar(
         db.select(Unit).where(Unit.code == code, Unit.id.in_(program_services.supervised_unit_ids_query(year)))
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from intake.core import metadata
 from intake.core.downloads import send_stored
+from intake.core.params import arg_year, form_id
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 from intake.rectification import ledger, services, staff_bp
@@ -41,7 +42,7 @@ def ledger_list():
     form = LedgerFilterForm(formdata=request.args)
     form.fill_choices(unit_choices(_("All units")))
     form.validate()
-    f = _ledger_filter(form)
+    f = _ledger_filter()
     today = services.local_today()
     tasks = ledger_query.ledger_tasks(f, today)
     args = {k: v for k, v in request.args.items() if v}
@@ -54,14 +55,14 @@ def export():
     form = LedgerFilterForm(formdata=request.args)
     form.fill_choices(unit_choices(_("All units")))
     form.validate()
-    tasks = ledger_query.ledger_tasks(_ledger_filter(form))
+    tasks = ledger_query.ledger_tasks(_ledger_filter())
     return _xlsx_response(ledger.workbook_bytes(tasks, masked=False), _export_name())
 
 
 @staff_bp.get("/figures")
 @staff_required
 def figures():
-    year = request.args.get("year", type=int)
+    year = arg_year("year")
     rows = figures_per_unit.unit_figures(year=year)
     rows = [r for r in rows if r.received or r.tasks]
     return render_template("rectification/figures.html", rows=rows, year=year, public=False)
@@ -72,7 +73,7 @@ def figures():
 def route():
     form = RouteForm()
     form.unit_id.choices = unit_choices(_("Choose a unit"))
-    item_id = request.form.get("item_id", type=int)
+    item_id = form_id("item_id")
     if not item_id:
         abort(400)
     item = db.get_or_404(FeedbackItem, item_id)
@@ -248,7 +249,7 @@ def _calendar_page(form: HolidayScheduleForm, status: int = 200):
 @staff_bp.get("/calendar")
 @admin_required
 def calendar_page():
-    year = request.args.get("year", type=int)
+    year = arg_year("year")
     return _calendar_page(HolidayScheduleForm(formdata=None, data={"year": year}))
 
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from intake.core.downloads import send_stored
+from intake.core.params import form_ids
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
@@ -178,10 +179,7 @@ def show_reporter(item_id: int):
 @staff_required
 def merge(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
-    try:
-        duplicate_ids = [int(v) for v in request.form.getlist("duplicate_id")]
-    except ValueError:
-        abort(400)
+    duplicate_ids = form_ids("duplicate_id")
     try:
         merged = item_actions.merge_duplicates(item.id, duplicate_ids, current_user.id)
     except services.TriageError:

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from intake.core.params import arg_date, arg_id, form_id, form_ids
 from intake.extensions import db
 from intake.feedback.models import ItemStatus, Priority, Source
 from intake.rectification.services import RectificationError
@@ -35,17 +36,8 @@ FILTER_ARGS = (
 )
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    if value in ("", "0"):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        abort(400)
-
-
-def _queue_filter(form: QueueFilterForm) -> staff_queue.QueueFilter:
+def _queue_filter() -> staff_queue.QueueFilter:
+    """The queue's filter from the query string; a value no filter can take is a 400."""
     args = request.args
     status = args.get("status") or None
     if status not in (None, "all") and status not in {s.value for s in ItemStatus}:
@@ -57,19 +49,17 @@ def _queue_filter(form: QueueFilterForm) -> staff_queue.QueueFilter:
     if priority not in {p.value for p in Priority}:
         priority = None
     assignee = args.get("assignee", "")
-    assignee_id = (
-        current_user.id if assignee == "me" else (_int_arg("assignee") if assignee not in ("", "none") else None)
-    )
+    assignee_id = current_user.id if assignee == "me" else (arg_id("assignee") if assignee != "none" else None)
     # ?auto=1: only automatic mail; ?auto=all: everything; default: people's reports only.
     is_auto = {"1": True, "all": None}.get(args.get("auto", ""), False)
     return staff_queue.QueueFilter(
         status=status,
-        unit_id=_int_arg("unit"),
-        category_id=_int_arg("category"),
+        unit_id=arg_id("unit"),
+        category_id=arg_id("category"),
         source=source,
         is_auto=is_auto,
-        date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
+        date_from=arg_date("date_from"),
+        date_to=arg_date("date_to"),
         assignee_id=assignee_id,
         unassigned=assignee == "none",
         priority=priority,
@@ -89,8 +79,7 @@ def _filter_args() -> dict:
 def queue():
     form = QueueFilterForm(formdata=request.args)
     form.fill_choices(unit_choices(_("All units")), category_choices(_("All categories")), staff_queue.staff_users())
-    form.validate()  # only to parse the dates; a bad date is ignored
-    f = _queue_filter(form)
+    f = _queue_filter()
     page = staff_queue.queue_page(
         f,
         per_page=current_app.config["QUEUE_PAGE_SIZE"],
@@ -140,25 +129,16 @@ def delete_view(view_id: int):
 
 
 def _form_int(name: str) -> int | None:
-    value = request.form.get(name, "")
-    if value in ("", "0"):
-        return None
-    if value == "me":
+    if request.form.get(name) == "me":
         return current_user.id
-    try:
-        return int(value)
-    except ValueError:
-        abort(400)
+    return form_id(name)
 
 
 @bp.post("/bulk")
 @staff_required
 def bulk():
     action = request.form.get("action", "")
-    try:
-        item_ids = [int(v) for v in request.form.getlist("item_id")]
-    except ValueError:
-        abort(400)
+    item_ids = form_ids("item_id")
     if action not in bulk_actions.BULK_ACTIONS:
         abort(400)
     back = url_for("triage.queue") + ("?" + request.form["query"] if request.form.get("query") else "")

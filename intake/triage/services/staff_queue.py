@@ -7,6 +7,7 @@ from sqlalchemy import Select, exists, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from intake.auth.models import Role, User
+from intake.core.params import MAX_ID
 from intake.extensions import db
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus, Priority, Source
 from intake.triage import search
@@ -56,11 +57,13 @@ class Cursor:
     def decode(cls, value: str | None) -> "Cursor | None":
         if not value:
             return None
+        stamp, _, item_id = value.rpartition("_")
         try:
-            stamp, _, item_id = value.rpartition("_")
-            return cls(datetime.fromisoformat(stamp), int(item_id))
+            cursor = cls(datetime.fromisoformat(stamp), int(item_id))
         except ValueError:
             return None
+        # A hand-edited link: an id no column holds would fail in the database, not here.
+        return cursor if 0 < cursor.id <= MAX_ID else None
 
 
 @dataclass
