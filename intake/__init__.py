@@ -21,7 +21,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_name = config_name or os.environ.get("INTAKE_CONFIG", "development")
     app.config.from_object(config_by_name[config_name]())
     app.config.update(overrides)
-    _ensure_secret_key(app)
+    if config_name == "production":
+        # Several machines must share the key and nothing can guess the base URL: no fallbacks.
+        from intake.ops import startup
+
+        startup.check_or_exit(app.config)
+    else:
+        _ensure_secret_key(app)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -59,9 +65,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         app.register_blueprint(bench_endpoints.bp)
 
-    from intake import cli, errors
+    from intake import cli, errors, ops
     from intake.core import transport
 
+    ops.init_app(app)
     errors.init_app(app)
     transport.init_app(app)
     cli.init_app(app)

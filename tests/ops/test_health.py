@@ -1,0 +1,113 @@
+"""/healthz, /readyz and the admin's system and jobs pages, against the test's own Redis and
+databases (and a closed port where Redis should be)."""
+
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+
+from intake.core.jobs import queue
+from intake.extensions import db
+from intake.mailbox.models import Mailbox
+from intake.timeutil import utcnow
+from tests import servers
+
+
+def _failing_job():
+    raise RuntimeError("boom")
+
+
+def _add_mailbox(app, polled_seconds_ago: int | None) -> None:
+    with app.app_context():
+        now = utcnow()
+        db.session.add(
+            Mailbox(
+                name="jiandu",
+                host="127.0.0.1",
+                username="jiandu",
+                created_at=now - timedelta(hours=2),
+                last_poll_at=None if polled_seconds_ago is None else now - timedelta(seconds=polled_seconds_ago),
+            )
+        )
+        db.session.commit()
+
+
+def test_healthz_answers_without_the_database(app, client):
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readyz_is_green_with_database_redis_and_a_fresh_mailbox(app, client):
+    _add_mailbox(app, polled_seconds_ago=5)
+    response = client.get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert {name: c["status"] for name, c in body["checks"].items()} == {
+        "database": "ok",
+        "redis": "ok",
+        "mailboxes": "ok",
+        "quarantine": "ok",
+        "overdue_reminders": "ok",
+        "failed_jobs": "ok",
+    }
+    assert body["checks"]["mailboxes"]["mailboxes"]["jiandu"]["age_seconds"] < 60
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_readyz_is_503_when_redis_does_not_answer(app, client):
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{servers.free_port()}/0"
+    response = client.get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 503
+    assert body["status"] == "fail"
+    assert body["checks"]["redis"]["status"] == "fail"
+    assert body["checks"]["database"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_readyz_is_503_when_a_mailbox_was_not_polled_for_too_long(app, client):
+    _add_mailbox(app, polled_seconds_ago=app.config["READY_POLL_MAX_AGE_SECONDS"] + 60)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    mailbox = response.get_json()["checks"]["mailboxes"]
+    assert mailbox["status"] == "fail"
+    assert mailbox["mailboxes"]["jiandu"]["status"] == "fail"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_failed_job_warns_without_503_and_an_admin_runs_it_again(app, client, auth, users):
+    from rq import SimpleWorker
+
+    with app.app_context():
+        q: Queue = queue()
+        job = q.enqueue(_failing_job)
+        SimpleWorker([q], connection=q.connection).work(burst=True)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"]["failed_jobs"] == {
+        "status": "warn",
+        "count": 1,
+        "queues": {"intake-test": 1, "intake-test-triage": 0},
+    }
+
+    assert auth.login("staff").status_code == 302
+    assert client.get("/admin/system").status_code == 403
+    auth.logout()
+    assert auth.login("admin").status_code == 302
+    page = client.get("/admin/system").get_data(as_text=True)
+    assert 'data-check="failed_jobs" data-status="warn"' in page
+    jobs_page = client.get("/admin/jobs").get_data(as_text=True)
+    assert f'data-job="{job.id}"' in jobs_page and "RuntimeError: boom" in jobs_page
+    from tests.conftest import csrf_token_from
+
+    response = client.post(
+        "/admin/jobs/requeue",
+        data={"csrf_token": csrf_token_from(jobs_page), "queue": "intake-test", "job_id": job.id},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        assert job.id in queue().get_job_ids()
+    assert client.get("/readyz").get_json()["checks"]["failed_jobs"]["status"] == "ok"
