@@ -32,8 +32,6 @@ def settings_problems(config) -> list[str]:
         )
     elif base.scheme not in ("http", "https") or not base.hostname:
         problems.append("PUBLIC_BASE_URL is not an http(s) URL with a host name")
-    elif base.hostname in LOCAL_HOSTS:
-        problems.append("PUBLIC_BASE_URL points at this machine (localhost): links in mails would not open")
     if not config.get("SMTP_HOST"):
         problems.append("SMTP_HOST is not set: receipts, replies and reminders would not be sent")
     if config.get("SMTP_USER") and not config.get("SMTP_PASSWORD"):

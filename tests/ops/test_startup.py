@@ -37,7 +37,7 @@ def test_production_starts_with_every_setting(tmp_path):
         ("SECRET_KEY", None, "SECRET_KEY is not set"),
         ("SECRET_KEY", "short", "SECRET_KEY is shorter"),
         ("PUBLIC_BASE_URL", "", "PUBLIC_BASE_URL is not set"),
-        ("PUBLIC_BASE_URL", "http://127.0.0.1:5000", "PUBLIC_BASE_URL points at this machine"),
+        ("PUBLIC_BASE_URL", "jiandu.example.gov.cn", "PUBLIC_BASE_URL is not an http(s) URL"),
         ("SMTP_HOST", "", "SMTP_HOST is not set"),
         ("MAIL_FROM", "jiandu@localhost", "MAIL_FROM"),
     ],
