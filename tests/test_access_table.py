@@ -195,6 +195,13 @@ ACCESS = [
     ("GET", "/unit/appraisal/<int:cycle_unit_id>/notice.<any(html, pdf):fmt>", LIAISON),
     # Public: a unit's grade, figures and rectification record (the plaque's QR code).
     ("GET", "/program/<int:year>/units/<code>", EVERYONE),
+    # Operations: probes for machines (/metrics also wants METRICS_TOKEN), pages for admins.
+    ("GET", "/healthz", EVERYONE),
+    ("GET", "/readyz", EVERYONE),
+    ("GET", "/metrics", EVERYONE),
+    ("GET", "/admin/system", ADMIN),
+    ("GET", "/admin/jobs", ADMIN),
+    ("POST", "/admin/jobs/requeue", ADMIN),
 ]
 ROLES = sorted(EVERYONE)
 GATED = [(method, rule, allowed) for method, rule, allowed in ACCESS if allowed != EVERYONE]

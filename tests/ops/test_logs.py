@@ -61,3 +61,9 @@ def test_a_line_logged_inside_a_request_carries_its_id(app, json_lines):
 def test_a_wrong_log_format_is_refused(app):
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         logs.formatter("xml")
+
+
+def test_addresses_and_mobile_numbers_that_reach_a_message_are_blanked(backend, json_lines):
+    logging.getLogger("intake.test").warning("parse failed: bad header From: 张三 <zhang.san@example.cn> 13812345678")
+    [line] = [e for e in json_lines() if e["logger"] == "intake.test"]
+    assert line["msg"] == "parse failed: bad header From: 张三 <<email>> <phone>"
