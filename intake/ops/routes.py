@@ -4,6 +4,7 @@ import hmac
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from rq.exceptions import InvalidJobOperationError, NoSuchJobError
 from rq.job import Job
@@ -37,14 +38,14 @@ def prometheus_metrics():
     offered = request.headers.get("Authorization", "")
     if not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
         return "", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'}
-    return metrics.exposition(), 200, {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
+    return metrics.exposition(), 200, {"Content-Type": CONTENT_TYPE_LATEST}
 
 
 @bp.get("/admin/system")
 @admin_required
 def system():
     readiness = health.readiness()
-    return render_template("ops/system.html", readiness=readiness), 200 if readiness.ready else 503
+    return render_template("ops/system.html", readiness=readiness)
 
 
 def _failed_jobs() -> tuple[list[dict], list[dict]] | None:

@@ -5,6 +5,8 @@ Dovecot), all with INTAKE_CONFIG=production; then /readyz must be green over HTT
 
 import json
 import os
+import re
+import shutil
 import signal
 import ssl
 import subprocess
@@ -68,7 +70,17 @@ class Processes:
 
 
 @pytest.fixture
-def mailbox(tmp_path):
+def room():
+    """A directory of its own, not pytest's tmp_path: another pytest session on this machine may
+    prune pytest's old base directories while Dovecot still reads its users file from here."""
+    path = servers.tempdir("intake-deploy-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def mailbox(room):
+    tmp_path = room
     (tmp_path / "dovecot").mkdir()
     password = "imap-pw-for-the-watcher"
     with open(tmp_path / "dovecot" / "users", "w") as f:
@@ -90,7 +102,8 @@ def database(postgres_admin_url):
     servers.drop_database(postgres_admin_url, name)
 
 
-def test_readyz_is_green_over_https_behind_nginx(tmp_path, database, redis_url, mailbox):
+def test_readyz_is_green_over_https_behind_nginx(room, database, redis_url, mailbox):
+    tmp_path = room
     nginx = rig.need("nginx", "nginx")
     http_port, https_port = servers.free_port(), servers.free_port()
     socket = tmp_path / "web.sock"
@@ -147,7 +160,7 @@ def test_readyz_is_green_over_https_behind_nginx(tmp_path, database, redis_url, 
         else:
             pytest.fail(
                 f"/readyz not green in {DEADLINE_SECONDS}s: {body}\n{processes.log('gunicorn')[-2000:]}"
-                f"\n{processes.log('watcher')[-2000:]}",
+                f"\n{processes.log('watcher')[-2000:]}\n{(room / 'dovecot' / 'dovecot.log').read_text()[-1000:]}",
                 pytrace=False,
             )
         assert body["status"] == "ok", body
@@ -167,7 +180,13 @@ def test_readyz_is_green_over_https_behind_nginx(tmp_path, database, redis_url, 
         assert status == 200 and "public" in headers.get_all("Cache-Control") and "Set-Cookie" not in headers
         # Metrics with the token, summed over gunicorn's two processes.
         status, _, raw = fetch(f"{base}/metrics", tls, {"Authorization": "Bearer scrape-token"})
-        assert status == 200 and 'intake_dependency_up{dependency="redis"} 1.0' in raw.decode()
+        text = raw.decode()
+        assert status == 200 and 'intake_dependency_up{dependency="redis"} 1.0' in text
+        # Multiprocess mode: the /readyz requests of both gunicorn processes, counted together.
+        counts = re.findall(
+            r'intake_http_request_duration_seconds_count\{method="GET",route="/readyz",[^}]*\} (\S+)', text
+        )
+        assert counts and sum(map(float, counts)) >= 1
 
         # gunicorn's log: JSON lines only, the request's id in its access line, no query string.
         lines = [json.loads(line) for line in processes.log("gunicorn").splitlines() if line.strip()]
