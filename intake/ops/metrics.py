@@ -11,9 +11,10 @@
   answers (cluster-wide series: aggregate them with max(), not sum(), across instances)."""
 
 import os
+import time
 from collections.abc import Iterator
 
-from flask import current_app
+from flask import Flask, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -24,6 +25,7 @@ from intake.extensions import db
 from intake.feedback.models import FeedbackItem
 from intake.mailbox.models import InboundMessage
 from intake.ops import health
+from intake.ops.logs import route_of_request
 from intake.redis_client import redis_connection
 
 WEB = CollectorRegistry(auto_describe=True)
@@ -157,7 +159,15 @@ def exposition() -> bytes:
     return generate_latest(registry)
 
 
-def observe_request(method: str, route: str, status: int, seconds: float, endpoint: str | None) -> None:
-    REQUEST_SECONDS.labels(method, route, str(status)).observe(seconds)
-    if endpoint == "feedback.submit" and method == "POST" and status in FORM_OUTCOMES:
-        FORM_POSTS.labels(FORM_OUTCOMES[status]).inc()
+def _observe_request(response):
+    started = g.get("request_started")  # set by logs.py, with the request id
+    if started is not None:
+        status = response.status_code
+        REQUEST_SECONDS.labels(request.method, route_of_request(), str(status)).observe(time.perf_counter() - started)
+        if request.endpoint == "feedback.submit" and request.method == "POST" and status in FORM_OUTCOMES:
+            FORM_POSTS.labels(FORM_OUTCOMES[status]).inc()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_observe_request)

@@ -111,3 +111,21 @@ def test_a_failed_job_warns_without_503_and_an_admin_runs_it_again(app, client, 
     with app.app_context():
         assert job.id in queue().get_job_ids()
     assert client.get("/readyz").get_json()["checks"]["failed_jobs"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_readyz_fails_while_no_watcher_has_registered_the_configured_mailbox(app, client):
+    app.config["IMAP_HOST"] = "imap.example.gov.cn"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "no watcher" in response.get_json()["checks"]["mailboxes"]["error"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_system_page_says_what_is_not_working(app, client, auth, users):
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{servers.free_port()}/0"
+    assert auth.login("admin").status_code == 302
+    page = client.get("/admin/system?lang=en").get_data(as_text=True)
+    assert 'data-check="redis" data-status="fail"' in page
+    assert 'data-status="fail"' in page and "Not working" in page
+    assert client.get("/admin/jobs").status_code == 503
