@@ -1,7 +1,9 @@
 """The README's production path brought up for real: PostgreSQL migrated with `flask db
 upgrade`, gunicorn with deploy/gunicorn.conf.py behind nginx with deploy/nginx/intake.conf and a
 self-signed certificate, Redis, the rq worker and the mailbox watcher as processes (on a private
-Dovecot), all with INTAKE_CONFIG=production; then /readyz must be green over HTTPS."""
+Dovecot), all with INTAKE_CONFIG=production; then /readyz must be green over HTTPS, and the mail
+waiting in the mailbox must have gone through the watcher and the worker to a receipt handed
+to the SMTP server."""
 
 import json
 import os
@@ -17,11 +19,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from imapclient import IMAPClient
 
 from tests import servers
+from tests.conftest import CapturedMail
 from tests.deploy import rig
 
 BIN = Path(sys.executable).parent
+REPORT = (
+    "From: 王五 <reporter@example.cn>\r\nTo: jiandu@example.gov.cn\r\nSubject: 路灯不亮\r\n"
+    "Message-ID: <deploy-test-1@example.cn>\r\nDate: Mon, 7 Dec 2026 08:00:00 +0800\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    "东街的路灯坏了三天，晚上很黑。\r\n"
+).encode()
 DEADLINE_SECONDS = 25  # a bound on failure, not a wait: the test goes on as soon as it is green
 
 
@@ -89,9 +100,23 @@ def mailbox(room):
         server = servers.start_dovecot(tmp_path / "dovecot")
     except servers.ServerUnavailable as exc:
         servers.fail("dovecot", str(exc))
+    client = IMAPClient("127.0.0.1", port=server.port, ssl=False, timeout=10)
+    client.login("jiandu", password)
+    client.append("INBOX", REPORT)
+    client.logout()
     yield {"IMAP_HOST": "127.0.0.1", "IMAP_PORT": str(server.port), "IMAP_SSL": "false",
            "IMAP_USER": "jiandu", "IMAP_PASSWORD": password}  # fmt: skip
     server.stop()
+
+
+@pytest.fixture
+def smtp():
+    """The county's mail server: a real SMTP receiver the worker hands the receipt to."""
+    handler = CapturedMail()
+    controller = Controller(handler, hostname="127.0.0.1", port=servers.free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
 
 
 @pytest.fixture
@@ -102,7 +127,7 @@ def database(postgres_admin_url):
     servers.drop_database(postgres_admin_url, name)
 
 
-def test_readyz_is_green_over_https_behind_nginx(room, database, redis_url, mailbox):
+def test_readyz_is_green_over_https_behind_nginx(room, database, redis_url, mailbox, smtp):
     tmp_path = room
     nginx = rig.need("nginx", "nginx")
     http_port, https_port = servers.free_port(), servers.free_port()
@@ -121,7 +146,7 @@ def test_readyz_is_green_over_https_behind_nginx(room, database, redis_url, mail
         REDIS_URL=redis_url.rsplit("/", 1)[0] + "/7",
         RQ_QUEUE="intake-deploy",
         SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(servers.free_port()),
+        SMTP_PORT=str(smtp[1]),
         MAIL_FROM="政协民主监督邮箱 <jiandu@example.gov.cn>",
         UPLOAD_DIR=str(tmp_path / "uploads"),
         PROXY_HOPS="1",
@@ -154,7 +179,10 @@ def test_readyz_is_green_over_https_behind_nginx(room, database, redis_url, mail
                 status = None
             if status in (200, 503):
                 body = json.loads(raw)
-                if status == 200 and body["checks"]["mailboxes"]["mailboxes"].get("default", {}).get("last_poll_at"):
+                polled = body["checks"]["mailboxes"]["mailboxes"].get("default", {}).get("last_poll_at")
+                # Green, the mailbox read, and the mail in it gone through the worker: its
+                # receipt handed to the SMTP server.
+                if status == 200 and polled and smtp[0].messages:
                     break
             time.sleep(0.1)
         else:
@@ -182,6 +210,8 @@ def test_readyz_is_green_over_https_behind_nginx(room, database, redis_url, mail
         status, _, raw = fetch(f"{base}/metrics", tls, {"Authorization": "Bearer scrape-token"})
         text = raw.decode()
         assert status == 200 and 'intake_dependency_up{dependency="redis"} 1.0' in text
+        assert 'intake_items{source="email"} 1.0' in text and 'intake_mails{state="parsed"} 1.0' in text
+        assert smtp[0].messages[0].rcpt_tos == ["reporter@example.cn"]
         # Multiprocess mode: the /readyz requests of both gunicorn processes, counted together.
         counts = re.findall(
             r'intake_http_request_duration_seconds_count\{method="GET",route="/readyz",[^}]*\} (\S+)', text
