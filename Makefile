@@ -24,8 +24,10 @@ help:
 run: system-run venv translations
 	$(BIN)/python -m intake.dev.devstack
 
+# Two test processes (pytest-xdist): on two cores much of the suite waits on its servers. Each
+# process starts its own Redis, Dovecot, SMTP receiver and PostgreSQL database.
 test: system-test venv-test translations lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-dates
 
 # Lint, format, the import layers (pyproject.toml) and copied code in intake/ (six lines or more).
@@ -42,7 +44,7 @@ DATE_SENSITIVE := tests/rectification tests/feedback/test_services.py tests/tria
 test-dates: venv-test translations
 	@for day in 2026-11-30 2026-12-31 2026-02-16; do \
 	  echo "== clock at $$day"; \
-	  INTAKE_TEST_TODAY=$$day $(BIN)/python -m pytest -q -k "sqlite and not browser" $(DATE_SENSITIVE) || exit 1; \
+	  INTAKE_TEST_TODAY=$$day $(BIN)/python -m pytest -q -n 2 -k "sqlite and not browser" $(DATE_SENSITIVE) || exit 1; \
 	done
 
 # --- Python ------------------------------------------------------------------------------

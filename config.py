@@ -111,6 +111,9 @@ class Config:
     QUEUE_PAGE_SIZE = _env_int("QUEUE_PAGE_SIZE", 25)
     # How long a process keeps the unit and category choice lists (0: read them every time).
     REFERENCE_CACHE_SECONDS = _env_int("REFERENCE_CACHE_SECONDS", 60)
+    # Questionnaire answers per client address (an HMAC of it) and window: bursts, not people.
+    SURVEY_BURST_LIMIT = _env_int("SURVEY_BURST_LIMIT", 20)
+    SURVEY_BURST_SECONDS = _env_int("SURVEY_BURST_SECONDS", 600)
 
     # Triage suggestions (issue 4). A suggested unit or category is applied to the item without
     # a click when its confidence is at least this (0–1; above 1: never); admins can change it

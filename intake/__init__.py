@@ -59,6 +59,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from intake import appraisal
 
     appraisal.init_app(app)
+    from intake import surveys
+
+    surveys.init_app(app)
 
     if app.config["BENCH_ENDPOINTS"]:
         from intake import bench_endpoints

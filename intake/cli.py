@@ -371,6 +371,7 @@ def init_app(app: Flask) -> None:
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
+    from intake.surveys.demo import demo_surveys_command
     from intake.triage.cli import classifier_cli
     from intake.visits.demo import demo_visits_command
 
@@ -379,6 +380,7 @@ def init_app(app: Flask) -> None:
         program_cli,
         demo_program_command,
         demo_visits_command,
+        demo_surveys_command,
         demo_appraisal_command,
         rectification_cli,
         classifier_cli,

@@ -164,3 +164,16 @@ def test_locale_outside_a_request_is_the_default(app_ctx):
     assert ItemStatus.pending.label == "待受理"
     with force_locale("en"):
         assert ItemStatus.pending.label == "Pending acceptance"
+
+
+def test_no_message_is_translated_twice():
+    """Features append their entries to the catalog; a second entry for the same English text
+    would be silently ignored (the first wins), so its translation would never show."""
+    import collections
+    import re
+    from pathlib import Path
+
+    po = Path(__file__).resolve().parent.parent / "intake/translations/zh_Hans/LC_MESSAGES/messages.po"
+    ids = re.findall(r'^msgid ("(?:[^"\\]|\\.)*"(?:\n"(?:[^"\\]|\\.)*")*)', po.read_text(encoding="utf-8"), re.M)
+    twice = [msgid for msgid, n in collections.Counter(ids).items() if n > 1 and msgid != '""']
+    assert twice == []

@@ -1,7 +1,7 @@
 """The year's facts of a supervised unit, gathered for the members (知情明政), the results and
 the notice (通报). Visits (intake.visits) and questionnaires (intake.surveys) are built beside
-this package; their figures plug in at the two functions marked INTEGRATION POINT, and every
-page and document shows their sections only when they return something."""
+this package; their figures come in at the two functions below, and every page and document
+shows their sections only when they return something."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from intake.program.services import cycle_items_query, cycle_tasks_query
 from intake.rectification.models.tasks import RectificationTask
 from intake.rectification.services.figures_per_unit import UnitFigures, unit_figures
 
-# --- INTEGRATION POINT: visits (issue 12) and questionnaires (issue 13) -------------------------
+# --- visits (intake.visits) and questionnaires (intake.surveys) ----------------------------------
 
 
 def visit_figures(cycle: SupervisionCycle, cycle_unit: CycleUnit):
@@ -29,9 +29,20 @@ def visit_figures(cycle: SupervisionCycle, cycle_unit: CycleUnit):
 
 
 def questionnaire_results(cycle: SupervisionCycle, cycle_unit: CycleUnit):
-    """The year's questionnaires about the unit: `intake.surveys.services.unit_results(cycle,
-    unit)` (per-questionnaire summaries with SVG charts). None until intake.surveys is merged."""
-    return None
+    """The year's questionnaires about the unit (intake.surveys): per questionnaire its title,
+    the number of answers and a chart per choice or rating question; None when there are none."""
+    from intake.surveys.services import unit_results
+
+    summaries = [
+        {
+            "title": summary["title"],
+            "responses": summary["answers"],
+            "questions": summary["questions"],
+            "charts": [q["chart_svg"] for q in summary["questions"] if q["chart_svg"]],
+        }
+        for summary in unit_results(cycle, cycle_unit.unit_id)
+    ]
+    return summaries or None
 
 
 # ------------------------------------------------------------------------------------------------

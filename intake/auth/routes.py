@@ -191,3 +191,11 @@ def clear_lockout():
     log.warning("sign-in failures cleared by admin %s: %s %r", current_user.username, form.kind.data, form.who.data)
     flash(_("The failed attempts were cleared; sign-in is open again."))
     return redirect(url_for("auth.lockouts")), 303
+
+
+@bp.post("/alive")
+@login_required
+def alive():
+    """A staff page reports typing or clicking (static/keepalive.js): the idle clock restarts
+    (expire_idle_staff_session ran first), nothing else happens."""
+    return "", 204

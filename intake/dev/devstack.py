@@ -124,6 +124,8 @@ def prepare_database(env: dict) -> str:
     flask("intake", "demo-program", "--password", password, "--lottery", next_year, env=env)
     # A member's 暗访 visit to the first drawn unit, its finding an item (intake/visits/demo.py).
     flask("intake", "demo-visits", env=env)
+    # A questionnaire on the first drawn unit, with its QR poster and a few dozen answers.
+    flask("intake", "demo-surveys", env=env)
     # A counted secret ballot on those units, opinions handed over and a notice issued.
     flask("intake", "demo-appraisal", "--password", password, env=env)
     return password

@@ -10,7 +10,7 @@ import time_machine
 from intake.auth import services
 from intake.auth.models import User
 from intake.extensions import db
-from tests.conftest import PASSWORD, AuthActions, make_user
+from tests.conftest import PASSWORD, AuthActions, csrf_token_from, make_user
 from tests.helpers import post_form
 
 
@@ -157,3 +157,16 @@ def test_staff_get_no_remember_cookie_and_an_old_one_does_not_dodge_the_idle_lim
         db.session.get(User, member).role = Role.staff
         db.session.commit()
     assert _replay(app, {"remember_token": remember}, "/staff/").headers["Location"].startswith("/auth/login")
+
+
+def test_typing_on_a_staff_page_keeps_the_session(app, client, auth, staff):
+    with time_machine.travel("2026-12-01T09:00:00+08:00", tick=False) as traveller:
+        auth.login("zhouli")
+        page = client.get("/staff/").get_data(as_text=True)
+        assert 'src="/static/keepalive.js" data-ping-url="/auth/alive"' in page
+        token = csrf_token_from(page)
+        for _ in range(3):  # an hour and a half of writing a reply, pinged while typing
+            traveller.shift(timedelta(minutes=29))
+            assert client.post("/auth/alive", headers={"X-CSRFToken": token}).status_code == 204
+        assert client.get("/staff/").status_code == 200
+        assert client.post("/auth/alive").status_code == 400  # no CSRF token: refused

@@ -21,11 +21,9 @@ from tests.factories import ReporterInputFactory, create_item
 from tests.helpers import open_progress, post_form
 
 
-def _closed_item(app, email: str, closed_days_ago: int = 0, **fields) -> int:
+def _closed_item(app, email: str, closed_days_ago: int = 0, phone: str = "13912345678", **fields) -> int:
     with app.app_context():
-        item = create_item(
-            reporter=ReporterInputFactory.build(name="欧阳娜娜", phone="13912345678", email=email), **fields
-        )
+        item = create_item(reporter=ReporterInputFactory.build(name="欧阳娜娜", phone=phone, email=email), **fields)
         for status in (ItemStatus.accepted, ItemStatus.closed):
             change_status(item, status, actor_id=None)
         item.closed_at = utcnow() - timedelta(days=closed_days_ago)
