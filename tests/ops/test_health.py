@@ -32,11 +32,22 @@ def _add_mailbox(app, polled_seconds_ago: int | None) -> None:
         db.session.commit()
 
 
-def test_healthz_answers_without_the_database(app, client):
-    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+def test_healthz_answers_without_a_database_and_readyz_says_it_is_gone(tmp_path, redis_url):
+    from intake import create_app
+
+    closed = f"postgresql+psycopg://intake@127.0.0.1:{servers.free_port()}/intake"
+    client = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=closed, REDIS_URL=redis_url, UPLOAD_DIR=str(tmp_path)
+    ).test_client()
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
+    response = client.get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 503
+    assert body["checks"]["database"] == {"status": "fail", "error": "OperationalError"}
+    assert body["checks"]["redis"]["status"] == "ok"
+    assert "mailboxes" not in body["checks"]  # nothing asked of a database that is not there
 
 
 def test_readyz_is_green_with_database_redis_and_a_fresh_mailbox(app, client):
