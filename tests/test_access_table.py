@@ -202,7 +202,7 @@ ACCESS = [
     ("GET", "/metrics", EVERYONE),
     ("GET", "/admin/system", ADMIN),
     ("GET", "/admin/jobs", ADMIN),
-    ("POST", "/admin/jobs/requeue", ADMIN),
+    ("POST", "/admin/jobs/<any(requeue, discard):action>", ADMIN),
     # Questionnaires (调查问卷): the public answers; staff build, hand out and read the results;
     # the unit's liaison reads its own unit's published results (checked per object).
     ("GET", "/q/<token>", EVERYONE),

@@ -88,20 +88,28 @@ def jobs():
     return render_template("ops/jobs.html", redis_down=False, queues=queues, failed=failed, form=RequeueForm())
 
 
-@bp.post("/admin/jobs/requeue")
+@bp.post("/admin/jobs/<any(requeue, discard):action>")
 @admin_required
-def requeue_job():
+def failed_job_action(action: str):
+    """Run a failed job again, or discard it (what it was for is done another way or obsolete)."""
     form = RequeueForm()
     queues = {q.name: q for q in worker_queues()}
     if not form.validate_on_submit() or form.queue.data not in queues:
-        flash(_("Nothing was requeued: the request was incomplete. Please try again."))
+        flash(_("Nothing was changed: the request was incomplete. Please try again."))
         return redirect(url_for("ops.jobs")), 303
+    registry = FailedJobRegistry(queue=queues[form.queue.data])
     try:
-        FailedJobRegistry(queue=queues[form.queue.data]).requeue(form.job_id.data)
+        if action == "requeue":
+            registry.requeue(form.job_id.data)
+        else:
+            job = Job.fetch(form.job_id.data, connection=registry.connection)
+            if job.id not in registry:
+                raise NoSuchJobError(job.id)
+            registry.remove(job, delete_job=True)
     except (NoSuchJobError, InvalidJobOperationError):
         flash(_("That job is no longer among the failed jobs."))
     except RedisError:
-        flash(_("Redis does not answer: nothing was requeued."))
+        flash(_("Redis does not answer: nothing was changed."))
     else:
-        flash(_("The job is back in its queue."))
+        flash(_("The job is back in its queue.") if action == "requeue" else _("The failed job was discarded."))
     return redirect(url_for("ops.jobs")), 303

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
+from rq.registry import FailedJobRegistry
 
 from intake.core.jobs import queue
 from intake.extensions import db
@@ -122,6 +123,22 @@ def test_a_failed_job_warns_without_503_and_an_admin_runs_it_again(app, client, 
     with app.app_context():
         assert job.id in queue().get_job_ids()
     assert client.get("/readyz").get_json()["checks"]["failed_jobs"]["status"] == "ok"
+
+    # Failed again, and discarded this time: gone from the registry and from Redis.
+    with app.app_context():
+        q = queue()
+        SimpleWorker([q], connection=q.connection).work(burst=True)
+        assert FailedJobRegistry(queue=q).count == 1
+    jobs_page = client.get("/admin/jobs").get_data(as_text=True)
+    response = client.post(
+        "/admin/jobs/discard",
+        data={"csrf_token": csrf_token_from(jobs_page), "queue": "intake-test", "job_id": job.id},
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        assert FailedJobRegistry(queue=queue()).count == 0
+        assert not q.connection.exists(job.key)
+    assert client.post("/admin/jobs/bogus", data={}).status_code == 404
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
