@@ -35,6 +35,23 @@ def test_systemd_accepts_the_units(tmp_path):
                 assert needed in text, f"{unit.name} lacks {needed}"
 
 
+def test_the_units_stay_hardened(tmp_path):
+    """systemd's own exposure score of each service, offline: at most 4.0 ("OK"). Dropping a
+    hardening option (NoNewPrivileges, ProtectSystem, PrivateTmp, ...) raises it past that."""
+    analyze = rig.need("systemd-analyze", "systemd")
+    units = [u for u in rig.systemd_units(tmp_path) if u.suffix == ".service"]
+    for unit in units:
+        target = str(unit.parent / unit.name.replace("@.", "@1."))
+        result = subprocess.run(
+            [analyze, "security", "--offline=true", "--threshold=40", "--no-pager", target],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+        assert result.returncode == 0, f"{unit.name}: {summary}\n{result.stderr}"
+
+
 def test_systemd_verify_can_fail(tmp_path):
     """The check above would see a mistake: a misspelt key is reported on stderr."""
     analyze = rig.need("systemd-analyze", "systemd")
@@ -42,6 +59,18 @@ def test_systemd_verify_can_fail(tmp_path):
     web.write_text(web.read_text().replace("RestartSec=5", "RestartSecs=5"))
     result = subprocess.run([analyze, "verify", "--man=no", str(web)], cwd=tmp_path, capture_output=True, text=True)
     assert "RestartSecs" in result.stderr
+    # ... and the exposure score sees hardening removed.
+    web.write_text(
+        "\n".join(
+            line for line in web.read_text().splitlines() if not line.startswith(("Protect", "Private", "Restrict"))
+        )
+    )
+    result = subprocess.run(
+        [analyze, "security", "--offline=true", "--threshold=40", "--no-pager", str(web)],
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    assert result.returncode != 0
 
 
 def test_nginx_accepts_the_site(tmp_path):
