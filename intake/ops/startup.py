@@ -36,6 +36,8 @@ def settings_problems(config) -> list[str]:
         problems.append("SMTP_HOST is not set: receipts, replies and reminders would not be sent")
     if config.get("SMTP_USER") and not config.get("SMTP_PASSWORD"):
         problems.append("SMTP_PASSWORD is not set but SMTP_USER is")
+    if config.get("LOG_FORMAT") not in ("json", "text"):
+        problems.append(f"LOG_FORMAT must be json or text, not {config.get('LOG_FORMAT')!r}")
     sender = parseaddr(config.get("MAIL_FROM") or "")[1]
     if "@" not in sender or sender.rpartition("@")[2] in LOCAL_HOSTS:
         problems.append(

@@ -40,6 +40,7 @@ def test_production_starts_with_every_setting(tmp_path):
         ("PUBLIC_BASE_URL", "jiandu.example.gov.cn", "PUBLIC_BASE_URL is not an http(s) URL"),
         ("SMTP_HOST", "", "SMTP_HOST is not set"),
         ("MAIL_FROM", "jiandu@localhost", "MAIL_FROM"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be json or text"),
     ],
 )
 def test_each_missing_setting_is_named_and_start_refused(tmp_path, capsys, setting, value, named):
