@@ -1,8 +1,11 @@
 """deploy/ as an operator copies it: systemd accepts the units, nginx the site, gunicorn the
 configuration, and the example environment names every setting of the README."""
 
+import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 from tests.deploy import rig
 from tests.servers import free_port
@@ -101,3 +104,31 @@ def test_the_example_environment_names_every_setting_of_the_readme():
     example = (rig.DEPLOY / "intake.env.example").read_text()
     named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
     assert sorted(documented - named) == []
+
+
+def test_gunicorn_refuses_to_start_before_forking_workers(tmp_path):
+    """The check runs once in gunicorn's master (on_starting): a wrong setting stops it with one
+    line and exit 78 instead of workers dying and being respawned in a loop."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "PUBLIC_BASE_URL", "SMTP_"))}
+    env.update(
+        INTAKE_CONFIG="production",
+        PUBLIC_BASE_URL="https://jiandu.example.gov.cn",
+        SMTP_HOST="127.0.0.1",
+        MAIL_FROM="jiandu@example.gov.cn",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        GUNICORN_BIND=f"unix:{tmp_path / 'web.sock'}",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    result = subprocess.run(
+        [gunicorn, "-c", str(rig.DEPLOY / "gunicorn.conf.py"), "wsgi:app"],
+        cwd=rig.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 78, result.stderr[-2000:]
+    problems = [line for line in result.stderr.splitlines() if line.startswith("intake: configuration:")]
+    assert len(problems) == 1 and "SECRET_KEY is not set" in problems[0]
+    assert "Booting worker" not in result.stderr
