@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 # (PDF) WeasyPrint's Pango libraries and the Noto CJK fonts it embeds.
 APT_RUN := redis-server dovecot-imapd libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk
 # Debian packages the test suite talks to: databases, Redis, Dovecot, Chromium and CJK fonts.
-# poppler-utils: pdffonts and pdftotext check the printed PDFs.
+# poppler-utils: pdffonts and pdftotext check the printed PDFs. nginx, openssl and systemd
+# (systemd-analyze): the production files of deploy/ are checked and run (tests/deploy).
 APT_TEST := redis-server postgresql dovecot-imapd chromium chromium-driver fonts-noto-cjk \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils nginx openssl systemd
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint lock test-dates venv venv-test translations system-run system-test bench-web bench-mail bench-queue clean help

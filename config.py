@@ -136,6 +136,14 @@ class Config:
     # The committee's name as printed on top of every document (实施方案, notifications, plaques).
     COMMITTEE_NAME = os.environ.get("COMMITTEE_NAME", "政协XX县委员会")
 
+    # Operations (intake/ops): logs as JSON lines or text, the bearer token of /metrics (unset:
+    # /metrics answers 404), and how old a mailbox's last successful poll may be before /readyz
+    # says the mailbox is not being read.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    READY_POLL_MAX_AGE_SECONDS = _env_int("READY_POLL_MAX_AGE_SECONDS", 600)
+
     @property
     def REMEMBER_COOKIE_DURATION(self) -> timedelta:
         return timedelta(days=self.REMEMBER_DAYS)
@@ -148,7 +156,12 @@ class Config:
 
 
 class ProductionConfig(Config):
-    """The environment's settings and the safe defaults above, nothing more."""
+    """The environment's settings and the safe defaults above, with no development fallbacks:
+    no generated secret key and no local base URL (intake/ops/startup.py refuses to start
+    without them), and logs as JSON lines."""
+
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
 
 class DevelopmentConfig(Config):

@@ -98,6 +98,15 @@ PRIORITIES = ["normal"] * 12 + ["low", "high", "high", "urgent"]
 RARE_SENTENCE = "窗口有人暗示要红包。"
 RARE_SHARE = 0.0005
 
+# What a production start requires (intake/ops/startup.py); the bench sends no mail.
+PRODUCTION_SETTINGS = {
+    "SECRET_KEY": "bench-" * 8,
+    "PUBLIC_BASE_URL": "http://127.0.0.1",
+    "SMTP_HOST": "127.0.0.1",
+    "MAIL_FROM": "jiandu@example.gov.cn",
+    "LOG_LEVEL": "WARNING",  # no access line per request on the terminal
+}
+
 
 def admin_url() -> str:
     return os.environ.get("BENCH_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -116,7 +125,7 @@ def build(url: str, items: int, seed: int) -> None:
     from intake.reference.services import seed_reference_data
 
     t0 = time.perf_counter()
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", CLASSIFIER_PATH="")
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, CLASSIFIER_PATH="", **PRODUCTION_SETTINGS)
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         seed_reference_data()
@@ -205,7 +214,7 @@ def migrate(url: str) -> None:
 
     from intake import create_app
 
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench", CLASSIFIER_PATH="")
+    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, CLASSIFIER_PATH="", **PRODUCTION_SETTINGS)
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 

@@ -428,6 +428,10 @@ class Bench:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": os.urandom(24).hex(),
+            # What a production start requires (intake/ops/startup.py); the bench sends no mail.
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "SMTP_HOST": "127.0.0.1",
+            "MAIL_FROM": "jiandu@example.gov.cn",
             "UPLOAD_DIR": str(self.tmp / "uploads"),
             "BENCH_ENDPOINTS": "1",
             "PYTHONDONTWRITEBYTECODE": "1",

@@ -21,7 +21,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     config_name = config_name or os.environ.get("INTAKE_CONFIG", "development")
     app.config.from_object(config_by_name[config_name]())
     app.config.update(overrides)
-    _ensure_secret_key(app)
+    if config_name == "production":
+        # Several machines must share the key and nothing can guess the base URL: no fallbacks.
+        from intake.ops import startup
+
+        startup.check_or_exit(app.config)
+    else:
+        _ensure_secret_key(app)
     from intake.core import params
 
     params.init_app(app)  # the bounded <int:> converter, before any blueprint adds a rule
@@ -65,9 +71,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
         app.register_blueprint(bench_endpoints.bp)
 
-    from intake import cli, errors
+    from intake import cli, errors, ops
     from intake.core import transport
 
+    ops.init_app(app)
     errors.init_app(app)
     transport.init_app(app)
     cli.init_app(app)

@@ -196,6 +196,13 @@ ACCESS = [
     ("GET", "/unit/appraisal/<int:cycle_unit_id>/notice.<any(html, pdf):fmt>", LIAISON),
     # Public: a unit's grade, figures and rectification record (the plaque's QR code).
     ("GET", "/program/<int:year>/units/<code>", EVERYONE),
+    # Operations: probes for machines (/metrics also wants METRICS_TOKEN), pages for admins.
+    ("GET", "/healthz", EVERYONE),
+    ("GET", "/readyz", EVERYONE),
+    ("GET", "/metrics", EVERYONE),
+    ("GET", "/admin/system", ADMIN),
+    ("GET", "/admin/jobs", ADMIN),
+    ("POST", "/admin/jobs/<any(requeue, discard):action>", ADMIN),
     # Questionnaires (调查问卷): the public answers; staff build, hand out and read the results;
     # the unit's liaison reads its own unit's published results (checked per object).
     ("GET", "/q/<token>", EVERYONE),

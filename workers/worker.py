@@ -1,13 +1,18 @@
 """An rq worker that runs each job inside a fresh app context of one app built per process."""
 
 import logging
+import time
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.worker import SimpleWorker
 
 from intake.core.jobs import IntakeJob, worker_queues
+from intake.ops import metrics
 from intake.redis_client import redis_connection
+
+log = logging.getLogger(__name__)
 
 
 class AppWorker(SimpleWorker):
@@ -18,7 +23,13 @@ class AppWorker(SimpleWorker):
 
     def perform_job(self, job, queue: Queue, *args, **kwargs) -> bool:
         with self.app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+            started = time.perf_counter()
+            ok = super().perform_job(job, queue, *args, **kwargs)
+            try:
+                metrics.record_job(job.func_name, time.perf_counter() - started, ok)
+            except RedisError as exc:  # the job's outcome is in Redis already, or lost with it
+                log.warning("job metrics not recorded: %s", exc)
+            return ok
 
 
 def build_worker(app: Flask) -> AppWorker:

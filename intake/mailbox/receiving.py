@@ -214,9 +214,12 @@ def store_imported(raw: bytes, *, acknowledge: bool = False) -> InboundMessage:
 
 
 def record_poll(mailbox_id: int, error: str | None = None) -> None:
-    values = {"last_poll_at": utcnow()}
-    if error is not None:
-        values.update(last_error=error[:2000], last_error_at=utcnow())
+    """A successful pass (last_poll_at, the watcher's heartbeat that /readyz reads) or a failed
+    one (last_error, last_error_at: last_poll_at keeps the last success)."""
+    if error is None:
+        values = {"last_poll_at": utcnow()}
+    else:
+        values = {"last_error": error[:2000], "last_error_at": utcnow()}
     db.session.execute(update(Mailbox).where(Mailbox.id == mailbox_id).values(**values))
 
 

@@ -36,6 +36,10 @@ def send_staff_reply(reply_id: int) -> str:
         return "missing"
     if reply.state is ReplyState.sent:
         return "already sent"
+    if not outgoing.mail_configured():
+        # Development without SMTP: the reply stays queued (staff see a banner saying no mail
+        # goes out) and the sweep sends it once SMTP_HOST is set.
+        return "kept queued: SMTP_HOST is not set"
     item = reply.item
     name = item.reporter.name if item.reporter is not None else None
     message = outgoing.compose(
@@ -65,6 +69,8 @@ def sweep_replies() -> int:
     """Enqueue staff replies still queued whose job Redis does not hold: never enqueued (Redis
     was down when staff pressed send) or lost with Redis's memory. A reply whose job failed
     keeps its job in rq's failed registry: staff resend it (resend_reply)."""
+    if not outgoing.mail_configured():
+        return 0
     ids = reporter_replies.queued_reply_ids()
     if not ids:
         return 0

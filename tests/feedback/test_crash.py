@@ -118,7 +118,11 @@ def gunicorn(app, backend, database_urls, redis_url, tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
         "INTAKE_CONFIG": "production",
-        "SECRET_KEY": "crash-test-secret",
+        "SECRET_KEY": "crash-test-secret-" * 4,
+        # What a production start requires (intake/ops/startup.py); no worker runs, no mail goes.
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SMTP_HOST": "127.0.0.1",
+        "MAIL_FROM": "jiandu@example.gov.cn",
         "DATABASE_URL": database_urls[backend],
         "REDIS_URL": redis_url,
         "RQ_QUEUE": "intake-crash-test",
