@@ -32,9 +32,15 @@ def worker(burst: bool) -> None:
 @click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
 def watch(mailbox_name: str | None) -> None:
     """Watch the mailboxes (IDLE when offered, polling otherwise), reconnecting forever."""
+    # The signal handlers go in before the watcher's imports (IMAP, rq, the mail pipeline).
+    import signal
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     from workers.watcher import run_watcher
 
-    run_watcher(current_app._get_current_object(), mailbox_name)
+    run_watcher(current_app._get_current_object(), mailbox_name, stop)
 
 
 @click.command("poll")
