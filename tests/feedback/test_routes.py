@@ -345,6 +345,23 @@ def test_status_page_accepts_the_code_and_secret_in_lower_case(app, submitted):
     assert open_progress(app.test_client(), code.lower(), f" {secret.lower()} ").status_code == 200
 
 
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("typing", ["dashless", "lower-dashless", "full-width", "spaces"])
+def test_status_page_accepts_the_code_as_people_type_it(app, submitted, typing):
+    code, secret = submitted
+    typed = {
+        "dashless": code.replace("-", ""),
+        "lower-dashless": code.replace("-", "").lower(),
+        "full-width": full_width(code.replace("-", "").lower()),
+        "spaces": code.replace("-", " "),
+    }[typing]
+    response = open_progress(app.test_client(), typed, full_width(secret) if typing == "full-width" else secret)
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("which", ["wrong-secret", "unknown-code"])
 def test_lookup_without_the_right_secret_shows_nothing(app, submitted, filled, which):
     code, secret = submitted

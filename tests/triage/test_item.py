@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from intake.extensions import db
 from intake.feedback import services
@@ -173,3 +174,18 @@ def test_reading_pages_writes_no_templates_and_an_edit_stores_a_default_one(app,
         stored = db.session.scalars(select(ReplyTemplate)).all()
         assert [(t.code, t.subject) for t in stored] == [("acceptance", "已受理")]
     assert post_form(client, "/staff/admin/templates", {"template_code": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_assign_to_me_on_the_item_page_assigns_to_me(app, signed_in, users, item_id):
+    html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    form = re.search(r'<form[^>]*id="assign-form".*?</form>', html, re.S).group(0)
+    # What the browser posts for a click on the button: the select's value, then the button's.
+    selected = re.search(r'<option value="(\d+)"(?: selected)?>', form).group(1)
+    button = re.search(r'<button type="submit" name="(\w+)" value="(\w+)" id="assign-me"', form)
+    data = MultiDict(
+        [("csrf_token", csrf_token_from(html)), ("assignee_id", selected), (button.group(1), button.group(2))]
+    )
+    assert signed_in.post(f"/staff/items/{item_id}/assign", data=data).status_code == 303
+    with app.app_context():
+        assert db.session.get(FeedbackItem, item_id).assignee_id == users["staff"]

@@ -143,7 +143,9 @@ def classify(item_id: int):
 def assign(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        item_actions.assign_item(item, _form_int("assignee_id"), current_user.id)
+        # The button has its own field: the form's select posts assignee_id too, before it.
+        assignee_id = current_user.id if request.form.get("assign_to_me") else _form_int("assignee_id")
+        item_actions.assign_item(item, assignee_id, current_user.id)
     except services.TriageError:
         abort(400)
     db.session.commit()
