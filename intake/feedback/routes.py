@@ -209,10 +209,13 @@ def status(code: str):
     if item is None:
         form = LookupForm(formdata=None, code=code)
         return _lookup_page(form, note=_("Enter the lookup secret to see the progress of this report."))
-    from intake.triage.services import privacy
+    from intake.triage.services import privacy, reporter_replies
 
     erase_form = EraseContactForm(formdata=None) if privacy.may_erase_on_request(item) else None
-    response = current_app.make_response(render_template("feedback/status.html", item=item, erase_form=erase_form))
+    replies = reporter_replies.sent_replies(item)
+    response = current_app.make_response(
+        render_template("feedback/status.html", item=item, erase_form=erase_form, replies=replies)
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -189,3 +189,26 @@ def test_assign_to_me_on_the_item_page_assigns_to_me(app, signed_in, users, item
     assert signed_in.post(f"/staff/items/{item_id}/assign", data=data).status_code == 303
     with app.app_context():
         assert db.session.get(FeedbackItem, item_id).assignee_id == users["staff"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_admins_add_a_template_and_its_name_is_called_a_name_not_a_persons_name(app, client, auth, users, item_id):
+    from intake.triage.models import ReplyTemplate
+    from tests.helpers import post_form
+
+    assert auth.login("admin").status_code == 302
+    html = client.get("/staff/admin/templates").get_data(as_text=True)
+    assert "模板名称" in html and "姓名" not in html
+    fields = {
+        "template_code": "",
+        "new-name": "补充材料",
+        "new-subject": "请补充材料",
+        "new-body": "编号 {code}：请补充。",
+    }
+    assert post_form(client, "/staff/admin/templates", dict(fields, **{"new-body": ""})).status_code == 400
+    assert post_form(client, "/staff/admin/templates", fields).status_code == 303
+    with app.app_context():
+        [added] = db.session.scalars(select(ReplyTemplate)).all()
+        assert (added.name, added.subject) == ("补充材料", "请补充材料")
+    # It is offered on the item page, beside the defaults.
+    assert "补充材料" in client.get(f"/staff/items/{item_id}").get_data(as_text=True)
