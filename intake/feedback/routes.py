@@ -93,6 +93,12 @@ def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
 
 @bp.get("/")
 def index():
+    # The site's root is the public form, except for someone signed in: their own home (a
+    # member's supervision work, the staff queue), also when a sign-in returns to `?next=/`.
+    if current_user.is_authenticated:
+        from intake.auth.routes import home_for
+
+        return redirect(home_for(current_user))
     return redirect(url_for("feedback.submit"))
 
 
