@@ -1,5 +1,6 @@
 """What a first-time user ran into, in a real browser on a phone: the admin banner readable on
-the red header, every tap target of the queue and the item page at least 44 px."""
+the red header, every tap target of the queue and the item page at least 44 px, unit codes
+beside unit names where staff pick units."""
 
 import pytest
 
@@ -43,7 +44,9 @@ def test_staff_pages_on_a_phone_are_readable_and_tappable(app, live_server, phon
     sign_in(page, live_server)
     small = page.evaluate(SMALL_TAP_TARGETS)
     assert small == [], f"queue: {small}"
+    assert "[zwfw]" in page.locator("#unit").inner_text()  # unit codes where staff filter units
     page.goto(f"{live_server}/staff/items/{item_id}")
     small = page.evaluate(SMALL_TAP_TARGETS)
     assert small == [], f"item: {small}"
+    assert "[zwfw]" in page.locator("#route-form select[name=unit_id], form select[name=unit_id]").first.inner_text()
     assert page.evaluate(BANNER_CONTRAST) >= 4.5

@@ -10,7 +10,7 @@ from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
 from intake.mailbox.outgoing import lookup_page_url
-from intake.reference.services import category_choices, unit_choices
+from intake.reference.services import category_choices, staff_unit_choices
 from intake.security import staff_required
 from intake.storage import path_for
 from intake.triage import bp, mailbody, services, suggestions
@@ -60,7 +60,7 @@ def _render_item(
         reply_form=reply_form,
         note_form=note_form or NoteForm(formdata=None),
         staff=staff_queue.staff_users(),
-        units=unit_choices(_("Choose a unit"))[1:],
+        units=staff_unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
     )
     return html, status
