@@ -368,6 +368,7 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 def init_app(app: Flask) -> None:
     from intake.appraisal.cli import report_command
     from intake.appraisal.demo import demo_appraisal_command
+    from intake.ops.cli import backup_cli
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
@@ -382,6 +383,7 @@ def init_app(app: Flask) -> None:
         demo_appraisal_command,
         rectification_cli,
         classifier_cli,
+        backup_cli,
     ):
         intake_cli.add_command(command)
     app.cli.add_command(intake_cli)
