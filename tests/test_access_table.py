@@ -49,6 +49,13 @@ ACCESS = [
     ("POST", "/auth/two-factor/enable", STAFF),
     ("POST", "/auth/two-factor/disable", STAFF),
     ("POST", "/auth/lockouts/clear", ADMIN),
+    ("GET", "/auth/users", ADMIN),
+    ("GET", "/auth/users/new", ADMIN),
+    ("POST", "/auth/users/new", ADMIN),
+    ("GET", "/auth/users/<int:user_id>", ADMIN),
+    ("POST", "/auth/users/<int:user_id>", ADMIN),
+    ("POST", "/auth/users/<int:user_id>/active", ADMIN),
+    ("POST", "/auth/users/<int:user_id>/password", ADMIN),
     # Staff: the queue and the item.
     ("GET", "/staff/", STAFF),
     ("POST", "/staff/bulk", STAFF),
