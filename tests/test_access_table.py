@@ -63,6 +63,7 @@ ACCESS = [
     ("POST", "/staff/views/<int:view_id>/delete", STAFF),
     ("GET", "/staff/items/<int:item_id>", STAFF),
     ("POST", "/staff/items/<int:item_id>/assign", STAFF),
+    ("POST", "/staff/items/<int:item_id>/receipt", STAFF),
     ("POST", "/staff/items/<int:item_id>/classify", STAFF),
     ("GET", "/staff/items/<int:item_id>/inline/<int:attachment_id>", STAFF),
     ("POST", "/staff/items/<int:item_id>/merge", STAFF),

@@ -212,3 +212,27 @@ def test_admins_add_a_template_and_its_name_is_called_a_name_not_a_persons_name(
         assert (added.name, added.subject) == ("补充材料", "请补充材料")
     # It is offered on the item page, beside the defaults.
     assert "补充材料" in client.get(f"/staff/items/{item_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_staff_send_the_receipt_the_per_address_window_held_back(app, signed_in, smtp_server):
+    from intake.feedback.jobs import follow_up_item
+    from tests.factories import ReporterInputFactory
+    from tests.helpers import post_form
+    from tests.mailbox.conftest import drain
+
+    with app.app_context():
+        first = create_item(reporter=ReporterInputFactory.build(email="twice@example.cn"))
+        second = create_item(reporter=ReporterInputFactory.build(email="twice@example.cn"))
+        db.session.commit()
+        assert follow_up_item(first.id) == "sent"
+        assert follow_up_item(second.id) == "already acknowledged this address recently"
+        second_id, code = second.id, second.tracking_code
+    url = f"/staff/items/{second_id}"
+    assert 'id="send-receipt"' in signed_in.get(url).get_data(as_text=True)
+    assert post_form(signed_in, f"{url}/receipt", {}, get_url=url).status_code == 303
+    drain(app)  # the job, in a real worker
+    assert len(smtp_server.messages) == 2 and code in smtp_server.messages[-1].content.decode()
+    html = signed_in.get(url).get_data(as_text=True)
+    assert 'id="send-receipt"' not in html and "已于" in html
+    assert post_form(signed_in, f"{url}/receipt", {}, get_url=url).status_code == 409  # once

@@ -4,11 +4,13 @@ reporter's identity, merging, replies; its mail bodies, inline images and attach
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 
 from intake.core.downloads import send_stored
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
+from intake.mailbox.acks import receipt_blocker
 from intake.mailbox.outgoing import lookup_page_url
 from intake.reference.services import category_choices, staff_unit_choices
 from intake.security import staff_required
@@ -62,6 +64,7 @@ def _render_item(
         staff=staff_queue.staff_users(),
         units=staff_unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
+        receipt_blocker=receipt_blocker(item),
     )
     return html, status
 
@@ -150,6 +153,26 @@ def assign(item_id: int):
         abort(400)
     db.session.commit()
     flash(_("Assignment saved."))
+    return _back_to_item(item)
+
+
+@bp.post("/items/<int:item_id>/receipt")
+@staff_required
+def send_receipt(item_id: int):
+    """Send the receipt (受理告知) the per-address window held back: the reporter's second
+    report within the window gets its own tracking code and secret too."""
+    from intake.core.jobs import enqueue
+    from intake.feedback.jobs import receipt_job_id, send_receipt_for_staff
+
+    item = db.get_or_404(FeedbackItem, item_id)
+    if receipt_blocker(item) is not None:
+        abort(409)
+    try:
+        enqueue(send_receipt_for_staff, item.id, job_id=receipt_job_id(item.id), unique=True)
+    except RedisError:
+        flash(_("The receipt could not be queued now. Please try again in a moment."))
+    else:
+        flash(_("The receipt is being sent."))
     return _back_to_item(item)
 
 
