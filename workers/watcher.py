@@ -22,14 +22,20 @@ MAX_BACKOFF_SECONDS = 300
 NO_MAILBOX_RECHECK_SECONDS = 60
 
 
-def poll_once(app: Flask, mailbox_id: int) -> int:
-    """Connect, one pass, disconnect: for cron, tests and `intake poll --once`."""
-    session = MailboxSession(app, mailbox_id)
-    session.connect()
+def poll_once(app: Flask, mailbox_id: int, lease: MailboxLease | None = None) -> int | None:
+    """Connect, one pass, disconnect: for cron, tests and `intake poll --once`. With a `lease`
+    (the `poll` command) the pass happens only while it is held: None when another watcher
+    holds the mailbox."""
+    if lease is not None and not lease.acquire():
+        return None
+    session = MailboxSession(app, mailbox_id, lease=lease)
     try:
+        session.connect()
         return session.poll()
     finally:
         session.close()
+        if lease is not None:
+            _release_quietly(lease)
 
 
 def watch_mailbox(

@@ -87,3 +87,17 @@ def test_two_watchers_one_mailbox_holder_killed_mid_batch(mail_app, mailbox_id, 
     assert second.proc.returncode == 0  # SIGTERM: stopped cleanly, lease released
     assert_exactly_once(mail_app, n_messages)
     assert "error" not in log_of(tmp_path, "second").lower()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_poll_once_leaves_a_mailbox_a_watcher_holds_alone(mail_app, mailbox_id, imap, runner):
+    imap.append("INBOX", marked_message(1))
+    with mail_app.app_context():
+        watcher = MailboxLease(redis_connection(), mailbox_id, 30)
+        assert watcher.acquire()
+    result = runner.invoke(args=["intake", "poll", "--once"])
+    assert result.exit_code == 0 and "held by another watcher" in result.output
+    assert count_rows(mail_app) == 0
+    watcher.release()
+    result = runner.invoke(args=["intake", "poll", "--once"])
+    assert result.exit_code == 0 and "stored 1 message(s)" in result.output, result.output
