@@ -122,6 +122,20 @@ def test_watcher_without_a_mailbox_stays_up_idle_and_stops_on_sigterm(app, tmp_p
     log = (tmp_path / "watcher.log").read_text()
     assert log.count("no active mailbox to watch") == 1
 
+    # Stopped while still starting (before it has looked for mailboxes): a clean stop too.
+    early = Managed("early", ["watch"], process_env(app), tmp_path)
+    early.start()
+    try:
+        deadline = time.monotonic() + 120
+        while "watcher: starting" not in (tmp_path / "early.log").read_text():
+            assert early.proc.poll() is None, (tmp_path / "early.log").read_text()
+            assert time.monotonic() < deadline, "the watcher never started"
+            time.sleep(0.01)
+        os.killpg(early.proc.pid, signal.SIGTERM)
+        assert early.proc.wait(10) == 0
+    finally:
+        early.kill9()
+
 
 SUPERVISED_DEMO = """
 import json, sys, threading
