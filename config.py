@@ -56,6 +56,9 @@ class Config:
     IMAP_PROCESSED_FOLDER = os.environ.get("IMAP_PROCESSED_FOLDER", "")
     IMAP_POLL_SECONDS = _env_int("IMAP_POLL_SECONDS", 60)
     IMAP_TIMEOUT_SECONDS = _env_int("IMAP_TIMEOUT_SECONDS", 60)
+    # One watcher at a time holds a mailbox: its lease in Redis lasts this long unless renewed
+    # (a second watcher takes over this long after the holder died).
+    WATCHER_LEASE_SECONDS = _env_int("WATCHER_LEASE_SECONDS", 30)
     # Fetch batches: at most this many messages and about this many bytes per round trip.
     IMAP_BATCH_MESSAGES = _env_int("IMAP_BATCH_MESSAGES", 100)
     IMAP_BATCH_MB = _env_int("IMAP_BATCH_MB", 20)

@@ -32,13 +32,16 @@ def seed(year: int | None) -> None:
 @intake_cli.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.staff.value)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", default=None, help="Shows in `ps` and the shell history: prefer --password-stdin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @click.option("--name", "display_name", default=None)
 @click.option("--email", default=None)
 @click.option("--unit", "unit_code", default=None, help="Unit code, for a liaison.")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the user exists.")
-def create_user(username, role, password, display_name, email, unit_code, if_missing) -> None:
-    """Create a staff, member, liaison or admin account."""
+def create_user(username, role, password, password_stdin, display_name, email, unit_code, if_missing) -> None:
+    """Create a staff, member, liaison or admin account. Without --password or
+    --password-stdin a password is made up and printed once; it must be changed at the first
+    sign-in."""
     from sqlalchemy import select
 
     from intake.auth import services
@@ -53,12 +56,24 @@ def create_user(username, role, password, display_name, email, unit_code, if_mis
         if unit is None:
             raise click.BadParameter(f"no unit with code {unit_code}", param_hint="--unit")
         unit_id = unit.id
+    generated = password is None and not password_stdin
+    if password_stdin:
+        import sys
+
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif generated:
+        password = services.generate_password()
     try:
-        services.create_user(username, password, Role(role), display_name=display_name, email=email, unit_id=unit_id)
+        user = services.create_user(
+            username, password, Role(role), display_name=display_name, email=email, unit_id=unit_id
+        )
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
+    user.must_change_password = generated
     db.session.commit()
     click.echo(f"created {role} {username}")
+    if generated:
+        click.echo(f"temporary password: {password}  (shown once; to be changed at the first sign-in)")
 
 
 @intake_cli.command("set-password")
@@ -368,6 +383,7 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 def init_app(app: Flask) -> None:
     from intake.appraisal.cli import report_command
     from intake.appraisal.demo import demo_appraisal_command
+    from intake.ops.cli import backup_cli
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
     from intake.rectification.cli import rectification_cli
@@ -384,6 +400,7 @@ def init_app(app: Flask) -> None:
         demo_appraisal_command,
         rectification_cli,
         classifier_cli,
+        backup_cli,
     ):
         intake_cli.add_command(command)
     app.cli.add_command(intake_cli)

@@ -21,7 +21,10 @@ def derive_traditional() -> None:
     catalog.locale = "zh_Hant"
     for message in catalog:
         if message.id and message.string:
-            message.string = convert(message.string, "zh-tw")
+            if isinstance(message.string, str):
+                message.string = convert(message.string, "zh-tw")
+            else:  # plural forms
+                message.string = tuple(convert(form, "zh-tw") for form in message.string)
     TRADITIONAL.parent.mkdir(parents=True, exist_ok=True)
     with TRADITIONAL.open("wb") as f:
         write_po(f, catalog, width=100, sort_output=True)

@@ -1,6 +1,7 @@
 """Real servers for the test suite: started privately on free loopback ports, or reused when
 the environment names one. A server that cannot be had fails the tests with the reason."""
 
+import contextlib
 import glob
 import os
 import shutil
@@ -172,6 +173,20 @@ def drop_database(admin_url: str, name: str) -> None:
     with engine.connect() as conn:
         conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, admin_url: str, tmp_path: Path, name: str):
+    """The URL of a new, empty database: a SQLite file under tmp_path, or a PostgreSQL
+    database made for the test and dropped after it."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+        return
+    name = f"{name}_{os.getpid()}"
+    try:
+        yield create_database(admin_url, name)
+    finally:
+        drop_database(admin_url, name)
 
 
 def tempdir(prefix: str) -> Path:

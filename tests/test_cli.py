@@ -1,5 +1,7 @@
 """`flask --app wsgi intake ...` commands, run through Flask's CLI runner against the test app."""
 
+import re
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -45,13 +47,20 @@ def test_create_user_with_every_option(app, runner):
     PasswordHasher().verify(created.password_hash, "a-long-password")
 
 
-def test_create_user_prompts_for_the_password_twice(app, runner):
+def test_create_user_reads_the_password_from_stdin_or_makes_one_up(app, runner):
+    # Neither in `ps` nor in the shell history: piped in, or made up and printed once.
     result = runner.invoke(
-        args=["intake", "create-user", "admin2", "--role", "admin"], input="a-long-password\na-long-password\n"
+        args=["intake", "create-user", "admin2", "--role", "admin", "--password-stdin"], input="a-long-password\n"
     )
     assert result.exit_code == 0, result.output
-    assert "a-long-password" not in result.output  # hidden input
+    assert "a-long-password" not in result.output
     assert user(app, "admin2").role is Role.admin
+    PasswordHasher().verify(user(app, "admin2").password_hash, "a-long-password")
+    result = runner.invoke(args=["intake", "create-user", "weiyuan3", "--role", "member"])
+    assert result.exit_code == 0, result.output
+    generated = re.search(r"temporary password: (\S+)", result.output).group(1)
+    PasswordHasher().verify(user(app, "weiyuan3").password_hash, generated)
+    assert user(app, "weiyuan3").must_change_password
 
 
 def test_create_liaison_needs_an_existing_unit(app, runner, ref):

@@ -32,9 +32,15 @@ def worker(burst: bool) -> None:
 @click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
 def watch(mailbox_name: str | None) -> None:
     """Watch the mailboxes (IDLE when offered, polling otherwise), reconnecting forever."""
+    # The signal handlers go in before the watcher's imports (IMAP, rq, the mail pipeline).
+    import signal
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     from workers.watcher import run_watcher
 
-    run_watcher(current_app._get_current_object(), mailbox_name)
+    run_watcher(current_app._get_current_object(), mailbox_name, stop)
 
 
 @click.command("poll")
@@ -44,6 +50,8 @@ def watch(mailbox_name: str | None) -> None:
 def poll(once: bool, mailbox_name: str | None) -> None:
     """Fetch new mail from the mailboxes by polling (no IDLE); `watch` is the long-running form."""
     from intake.mailbox import services as mailbox_services
+    from intake.mailbox.lease import MailboxLease
+    from intake.redis_client import redis_connection
     from workers.watcher import poll_once
 
     app = current_app._get_current_object()
@@ -57,11 +65,16 @@ def poll(once: bool, mailbox_name: str | None) -> None:
     while True:
         failed = False
         for mailbox_id, name in mailboxes:
+            # A watcher (or another poll) holding the mailbox is left to it.
+            lease = MailboxLease(redis_connection(), mailbox_id, app.config["WATCHER_LEASE_SECONDS"])
             try:
-                count = poll_once(app, mailbox_id)
+                count = poll_once(app, mailbox_id, lease)
             except Exception as exc:  # noqa: BLE001 - reported, and the other mailboxes go on
                 failed = True
                 click.echo(f"{name}: {type(exc).__name__}: {exc}", err=True)
+                continue
+            if count is None:
+                click.echo(f"{name}: held by another watcher ({lease.holder()}); skipped")
                 continue
             click.echo(f"{name}: stored {count} message(s)")
         if once:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from intake.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -67,3 +67,35 @@ class TwoFactorDisableForm(FlaskForm):
         _l("Current password"),
         validators=[InputRequired(message=_l("Please enter your current password.")), Length(max=256)],
     )
+
+
+class UserForm(FlaskForm):
+    """An account on the admins' users page; `username` only when it is created."""
+
+    username = StringField(
+        _l("Username"),
+        validators=[
+            InputRequired(message=_l("Please enter a username.")),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, dots, hyphens and underscores only.")),
+        ],
+    )
+    display_name = StringField(_l("Name shown to others"), validators=[Length(max=100)])
+    email = StringField(
+        _l("Email"),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter a valid email address.")),
+        ],
+    )
+    role = SelectField(_l("Role"), validators=[InputRequired()])
+    unit_id = SelectField(_l("Unit (for a unit liaison)"), coerce=int, default=0)
+
+    def validate_unit_id(self, field):
+        if (self.role.data == "liaison") != bool(field.data):
+            raise ValidationError(_l("A unit liaison needs a unit, and only a unit liaison has one."))
+
+
+class UserActionForm(FlaskForm):
+    """Disable, enable or reset the password of an account: only the CSRF token."""

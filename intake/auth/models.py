@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from intake.extensions import db
 from intake.reference.models import Unit
@@ -70,6 +71,9 @@ class User(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when an admin reset the password to a printed temporary one: the next sign-in goes
+    # to the change-password page first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Part of every session and remember cookie (see get_id); raising it makes all copies
     # taken before worthless on the server: logout, a password change, "sign out everywhere".
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -1,4 +1,6 @@
-"""Account operations shared by the login page and the CLI."""
+"""Account operations shared by the login page, the admins' users page and the CLI."""
+
+import secrets
 
 from sqlalchemy import func, select, update
 
@@ -60,6 +62,7 @@ def set_password(user_id: int, new_password: str) -> None:
     if user is None:
         raise AccountError(f"no user with id {user_id}")
     user.set_password(new_password)
+    user.must_change_password = False
     db.session.flush()
     revoke_sessions(user_id)
 
@@ -97,3 +100,67 @@ def revoke_sessions(user_id: int) -> None:
     being accepted (the loader compares the version they carry)."""
     db.session.execute(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
     db.session.flush()
+
+
+# --- the admins' users page ------------------------------------------------------------------
+
+# No 0/O, 1/l/I: a temporary password is read off a screen and typed in.
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length: int = 14) -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, func.lower(User.username))))
+
+
+def update_user(
+    user_id: int, actor_id: int, *, display_name: str, email: str | None, role: Role, unit_id: int | None
+) -> User:
+    """Change an account's name, mail address, role and unit. A change of role or unit ends the
+    account's sessions (what it may see has changed). Admins cannot take away their own role."""
+    user = _get(user_id)
+    if (role is Role.liaison) != (unit_id is not None):
+        raise AccountError("a unit liaison needs a unit, and only a liaison has one")
+    if user_id == actor_id and role is not user.role:
+        raise AccountError("you cannot change your own role")
+    changed_access = role is not user.role or unit_id != user.unit_id
+    user.display_name = display_name.strip() or user.username
+    user.email = (email or "").strip() or None
+    user.role, user.unit_id = role, unit_id
+    db.session.flush()
+    if changed_access:
+        revoke_sessions(user_id)
+    return user
+
+
+def set_account_active(user_id: int, actor_id: int, active: bool) -> User:
+    """Disable an account (it cannot sign in, and every session it has ends now) or enable it
+    again."""
+    user = _get(user_id)
+    if user_id == actor_id and not active:
+        raise AccountError("you cannot disable your own account")
+    user.is_active_account = active
+    db.session.flush()
+    if not active:
+        revoke_sessions(user_id)
+    return user
+
+
+def reset_password(user_id: int) -> str:
+    """A new temporary password, returned to be shown once; the account must change it at its
+    next sign-in, and every session it has ends now."""
+    password = generate_password()
+    set_password(user_id, password)
+    _get(user_id).must_change_password = True
+    db.session.flush()
+    return password
+
+
+def _get(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"no user with id {user_id}")
+    return user

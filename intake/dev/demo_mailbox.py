@@ -1,8 +1,14 @@
 """The demo mailbox of `make run` when no IMAP_HOST is set: a private Dovecot (Debian's
 dovecot-imapd) on a free loopback port, configured under instance/demo-mailbox/, holding a few
-sample messages from its first start, so mail can be seen arriving in the staff queue."""
+sample messages from its first start, so mail can be seen arriving in the staff queue.
+
+Dovecot's auth and mail processes run as other users (dovecot, mail), which must be able to
+enter every directory above the mailbox's files. A checkout under a directory only its owner
+may enter (/root is 0700 on Debian) gets its demo mailbox under RELOCATED_ROOT instead, with
+instance/demo-mailbox a link to it."""
 
 import base64
+import hashlib
 import json
 import os
 import pwd
@@ -19,6 +25,7 @@ from pathlib import Path
 
 SAMPLES = Path(__file__).resolve().parent / "demo_mail"
 USER = "jiandu"
+RELOCATED_ROOT = Path("/var/lib/intake-demo-mailbox")
 # The sample the reply (04_reply_by_tracking_code.eml.in) answers.
 FIRST_SAMPLE_MESSAGE_ID = "demo-1-window@example.cn"
 
@@ -155,6 +162,36 @@ def dovecot_conf(binary: str, directory: Path, port: int, mail_user: str, *, ext
     )
 
 
+def _others_can_enter(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents) if p.exists())
+
+
+def reachable_directory(directory: Path) -> Path:
+    """Where the demo mailbox's files live: `directory` itself when Dovecot's users can reach
+    it, otherwise a folder under RELOCATED_ROOT that `directory` links to (files of an earlier
+    run are moved there)."""
+    directory = directory.absolute()
+    if directory.is_symlink() or _others_can_enter(directory.parent):
+        return directory.resolve()
+    target = RELOCATED_ROOT / hashlib.sha256(str(directory).encode()).hexdigest()[:16]
+    RELOCATED_ROOT.mkdir(parents=True, exist_ok=True)
+    RELOCATED_ROOT.chmod(0o755)
+    if directory.exists() and not target.exists():
+        shutil.move(str(directory), str(target))
+    elif directory.exists():
+        shutil.rmtree(directory)
+    target.mkdir(exist_ok=True)
+    target.chmod(0o755)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    directory.symlink_to(target, target_is_directory=True)
+    print(
+        f"[make run] {directory.parent} cannot be entered by Dovecot's mail user; "
+        f"the demo mailbox lives in {target} (linked from {directory})",
+        flush=True,
+    )
+    return target
+
+
 def _stop_stale(directory: Path) -> None:
     """A Dovecot left running on this directory by an earlier run that was killed: stop it,
     or the new one refuses to start."""
@@ -180,7 +217,7 @@ def start(directory: Path, *, install: bool = False) -> tuple[subprocess.Popen, 
     binary = dovecot_binary(install=install)
     mail_user = _user_or("mail", "nobody")
     uid, gid = pwd.getpwnam(mail_user).pw_uid, pwd.getpwnam(mail_user).pw_gid
-    directory = directory.resolve()
+    directory = reachable_directory(directory)
     for sub in ("run", "state", "mail"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     shutil.chown(directory / "mail", uid, gid)
@@ -207,11 +244,25 @@ def start(directory: Path, *, install: bool = False) -> tuple[subprocess.Popen, 
     while not _answers(mailbox):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise DemoMailboxUnavailable(f"Dovecot did not start; see {directory / 'dovecot.log'}")
+            raise DemoMailboxUnavailable(f"Dovecot did not start; {_log_tail(directory)}")
         time.sleep(0.1)
+    try:
+        _client(mailbox).logout()
+    except Exception as exc:  # noqa: BLE001 - any IMAP failure: say what Dovecot said
+        proc.terminate()
+        proc.wait(10)
+        raise DemoMailboxUnavailable(
+            f"Dovecot started but the demo user cannot sign in ({exc}); {_log_tail(directory)}"
+        )
     (directory / "imap.json").write_text(json.dumps(asdict(mailbox)))
     (directory / "imap.json").chmod(0o600)
     return proc, mailbox
+
+
+def _log_tail(directory: Path) -> str:
+    log = directory / "dovecot.log"
+    lines = log.read_text(errors="replace").splitlines()[-3:] if log.exists() else []
+    return f"see {log}" + ("".join(f"\n    {line}" for line in lines))
 
 
 def _answers(mailbox: DemoMailbox) -> bool:

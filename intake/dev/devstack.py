@@ -3,8 +3,9 @@
 Prepares the database (migrate, seed, a demo staff account), makes sure a Redis answers
 (the configured one, or a private redis-server), starts a demo mailbox when no IMAP_HOST is set
 (a private Dovecot with sample mail, intake/dev/demo_mailbox.py), then runs the Procfile with
-honcho. Ctrl-C stops everything it started."""
+honcho. Ctrl-C, SIGTERM or SIGHUP stops everything it started, the demo Dovecot included."""
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -168,13 +169,39 @@ def start_demo_mailbox(env: dict, started: list[subprocess.Popen]) -> str:
     )
 
 
+@contextlib.contextmanager
+def supervised():
+    """The processes started inside are stopped on the way out, however it is left: Ctrl-C,
+    an error, or SIGTERM/SIGHUP (`kill`, make stopped by its own SIGTERM, the terminal
+    closed), which would otherwise end this process at once and leave the others running
+    (the demo Dovecot runs in its own session: no terminal signal reaches it)."""
+
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
+    started: list[subprocess.Popen] = []
+    try:
+        yield started
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the cleanup short
+        for proc in reversed(started):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
 def main() -> int:
     INSTANCE.mkdir(exist_ok=True)
     env = dict(os.environ)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("FLASK_APP", "wsgi")
-    started: list[subprocess.Popen] = []
-    try:
+    with supervised() as started:
         redis_proc = ensure_redis(env)
         if redis_proc:
             started.append(redis_proc)
@@ -206,14 +233,6 @@ def main() -> int:
         except KeyboardInterrupt:
             # The terminal sent SIGINT to honcho too; give it time to stop its children.
             return honcho.wait()
-    finally:
-        for proc in reversed(started):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from intake.extensions import db
 from intake.feedback.models import FeedbackItem, TrackingLink
+from intake.feedback.services import normalize_tracking_code
 from intake.timeutil import utcnow
 
 VIEW_KEY = "tracked"
@@ -33,7 +34,7 @@ def grant(item: FeedbackItem) -> None:
 def viewable(code: str) -> FeedbackItem | None:
     """The item with this tracking code, if this session may see it (its view is renewed)."""
     views = session.get(VIEW_KEY) or {}
-    item = db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code.strip().upper()))
+    item = db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == normalize_tracking_code(code)))
     if item is None or views.get(str(item.id), 0) <= time.time():
         return None
     grant(item)

@@ -57,6 +57,28 @@ def follow_up_item(item_id: int) -> str:
         redis_connection(), item.reporter.email, item.id, current_app.config["ACK_WINDOW_HOURS"]
     ):
         return "already acknowledged this address recently"
+    return _send_receipt(item)
+
+
+def receipt_job_id(item_id: int) -> str:
+    return f"item-receipt-{item_id}"
+
+
+@job(retry=MAIL_RETRY)
+def send_receipt_for_staff(item_id: int) -> str:
+    """The receipt of an item that got none because its reporter was acknowledged for another
+    report within ACK_WINDOW_HOURS: staff send it from the item page. A person decided, so the
+    per-address window (against floods) does not apply; everything else does."""
+    item = db.session.get(FeedbackItem, item_id)
+    if item is None:
+        return "missing"
+    blocker = receipt_blocker(item)
+    if blocker is not None:
+        return blocker
+    return _send_receipt(item)
+
+
+def _send_receipt(item: FeedbackItem) -> str:
     message = outgoing.compose(outgoing.RECEIPT, item=item)
     outgoing.send(message)
     feedback_services.record_acknowledgement(item, message["Message-ID"])

@@ -1,8 +1,10 @@
 """Feedback items (反映), their reporters, attachments and audit trail."""
 
 import enum
+import re
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -307,6 +309,26 @@ class Event(db.Model):
 
     def status_label(self, value: str | None) -> str:
         return ItemStatus(value).label if value else ""
+
+    @property
+    def display_note(self) -> str | None:
+        """The note in the reader's language: notes the mail pipeline writes are stored in one
+        fixed English form (a job has no reader) and translated when shown."""
+        if self.note is None:
+            return None
+        match = _THREAD_MAIL_NOTE.fullmatch(self.note)
+        if match is None:
+            return self.note
+        message, attachments = match.group(1), int(match.group(2) or 0)
+        if attachments:
+            return gettext(
+                "Mail received in the thread: %(message)s (attachments: %(num)d)", message=message, num=attachments
+            )
+        return gettext("Mail received in the thread: %(message)s", message=message)
+
+
+# Written by intake/mailbox/ingest.py when a mail joins an item's thread.
+_THREAD_MAIL_NOTE = re.compile(r"mail received in the thread: (.*?)(?: \((\d+) attachment\(s\)\))?")
 
 
 class SequenceCounter(db.Model):

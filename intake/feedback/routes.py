@@ -93,6 +93,12 @@ def _submission_from_form(form: SubmissionForm) -> services.SubmissionInput:
 
 @bp.get("/")
 def index():
+    # The site's root is the public form, except for someone signed in: their own home (a
+    # member's supervision work, the staff queue), also when a sign-in returns to `?next=/`.
+    if current_user.is_authenticated:
+        from intake.auth.routes import home_for
+
+        return redirect(home_for(current_user))
     return redirect(url_for("feedback.submit"))
 
 
@@ -209,10 +215,13 @@ def status(code: str):
     if item is None:
         form = LookupForm(formdata=None, code=code)
         return _lookup_page(form, note=_("Enter the lookup secret to see the progress of this report."))
-    from intake.triage.services import privacy
+    from intake.triage.services import privacy, reporter_replies
 
     erase_form = EraseContactForm(formdata=None) if privacy.may_erase_on_request(item) else None
-    response = current_app.make_response(render_template("feedback/status.html", item=item, erase_form=erase_form))
+    replies = reporter_replies.sent_replies(item)
+    response = current_app.make_response(
+        render_template("feedback/status.html", item=item, erase_form=erase_form, replies=replies)
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -3,7 +3,9 @@
 Services take plain values, flush, and leave the commit to the caller (request or job)."""
 
 import hmac
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -93,6 +95,24 @@ def next_sequence_value(name: str, year: int, count: int = 1) -> int:
 
 def format_tracking_code(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
+
+
+_TYPED_CODE = re.compile(r"([A-Z]+)[^A-Z0-9]*(\d{4})[^A-Z0-9]*(\d+)")
+
+
+def normalize_tracking_code(typed: str) -> str:
+    """A tracking code as people type it, in its stored form: full-width characters (a Chinese
+    input method's ＪＤ２０２６), any case, without or with other hyphens and spaces."""
+    code = unicodedata.normalize("NFKC", typed or "").strip().upper()
+    match = _TYPED_CODE.fullmatch(code)
+    if match is None:
+        return code
+    prefix, year, number = match.groups()
+    return format_tracking_code(prefix, int(year), int(number))
+
+
+def normalize_secret(typed: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", typed or "").upper().split()).replace("-", "")
 
 
 def subject_from_body(body: str) -> str:
@@ -242,8 +262,8 @@ def change_status(
 
 def find_by_tracking(code: str, secret: str) -> FeedbackItem | None:
     """The item for a tracking code, only when the lookup secret matches."""
-    code = code.strip().upper()
-    secret = secret.strip().upper()
+    code = normalize_tracking_code(code)
+    secret = normalize_secret(secret)
     item = db.session.scalar(select(FeedbackItem).where(FeedbackItem.tracking_code == code))
     # Compare even when no item matched, so timing does not tell which codes exist.
     expected = item.lookup_secret if item is not None else "-" * SECRET_LENGTH

@@ -18,6 +18,7 @@ from intake.extensions import db
 from intake.mailbox import receiving, services
 from intake.mailbox.imap import close_quietly, open_client
 from intake.mailbox.jobs import dispatch_inbound, sweep_inbound
+from intake.mailbox.lease import MailboxLease
 from intake.mailbox.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,15 @@ def _utc_naive(value):
 class MailboxSession:
     """One connection to one mailbox folder. `poll()` is one pass: ask for UIDs above the
     checkpoint (one round trip when nothing is new), store what is new in bounded batches,
-    mark what is done."""
+    mark what is done.
 
-    def __init__(self, app: Flask, mailbox_id: int):
+    With a `lease` (the long-running watcher), the lease is renewed before every commit and
+    every server-side mark, and while waiting; losing it raises LeaseLost."""
+
+    def __init__(self, app: Flask, mailbox_id: int, lease: MailboxLease | None = None):
         self.app = app
         self.mailbox_id = mailbox_id
+        self.lease = lease
         self.client: IMAPClient | None = None
         self.uidvalidity: int | None = None
         self.can_idle = False
@@ -168,6 +173,7 @@ class MailboxSession:
                 )
         # Messages expunged since the search are simply absent; the checkpoint passes them.
         ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
+        self.confirm_lease()
         db.session.commit()
         dispatch_inbound(ids)
         return len(fetched)
@@ -179,6 +185,7 @@ class MailboxSession:
             db.session.rollback()
             row_ids = [row_id for row_id, _uid in rows]
             uids = [uid for _row_id, uid in rows]
+            self.confirm_lease()
             folder = self.settings.processed_folder
             if folder:
                 if self.can_move:
@@ -192,6 +199,10 @@ class MailboxSession:
             db.session.commit()
             marked += len(rows)
         return marked
+
+    def confirm_lease(self) -> None:
+        if self.lease is not None:
+            self.lease.confirm()
 
     def has_work(self) -> bool:
         """Something to mark or to enqueue, without asking the IMAP server."""
@@ -211,6 +222,7 @@ class MailboxSession:
             while not stop.is_set() and time.monotonic() < deadline:
                 if stop.wait(min(IDLE_CHECK_SECONDS, max(0.0, deadline - time.monotonic()))):
                     return
+                self.confirm_lease()
                 if self.has_work():
                     return
             return
@@ -223,6 +235,7 @@ class MailboxSession:
                 responses = self.client.idle_check(timeout=min(IDLE_CHECK_SECONDS, remaining))
                 if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
                     break
+                self.confirm_lease()
                 if self.has_work():
                     break
         finally:

@@ -1,6 +1,6 @@
 """Running the service: health and readiness, Prometheus metrics, structured logs with a
 request id, the admin's system and jobs pages, and the checks a production process makes
-before it starts (startup.py)."""
+before it starts (startup.py), and backups with their restore (`intake backup ...`)."""
 
 from flask import Blueprint, Flask
 

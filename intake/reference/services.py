@@ -77,6 +77,16 @@ def unit_choices(blank_label: str) -> list[tuple[int, str]]:
     return [(0, blank_label)] + _cached_choices("units", _unit_choices)
 
 
+def staff_unit_choices(blank_label: str) -> list[tuple[int, str]]:
+    """The same, each unit with its code beside its name, where staff pick or filter units:
+    the code is what the command line (`--unit CODE`) and the import files take."""
+    return [(0, blank_label)] + _cached_choices("units-coded", _coded_unit_choices)
+
+
+def _coded_unit_choices() -> list[tuple[int, str]]:
+    return [(unit.id, f"{unit.display_name} [{unit.code}]") for unit in active_units()]
+
+
 def category_choices(blank_label: str) -> list[tuple[int, str]]:
     """Leaf categories, each shown with its group (工作作风 / 服务态度)."""
     return [(0, blank_label)] + _cached_choices("categories", _category_choices)

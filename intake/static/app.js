@@ -29,7 +29,52 @@
         return problems.length === 0;
       };
       input.addEventListener("change", check);
-      form.addEventListener("submit", function (e) { if (!check()) { e.preventDefault(); input.focus(); } });
+      form.addEventListener("submit", function (e) {
+        if (!check()) { e.preventDefault(); input.focus(); return; }
+        sendWithProgress(form, e);
+      });
+    }
+    // Photos over a slow line take a while: show that the report is being sent, and how far.
+    // The answer (the confirmation, or the form with its errors) replaces the page as a normal
+    // submission would; without XHR upload events the form is simply submitted.
+    function sendWithProgress(form, e) {
+      var box = document.getElementById("upload-progress");
+      var button = form.querySelector(".js-submit");
+      if (!box || !button || !window.FormData || !("upload" in new XMLHttpRequest())) { return; }
+      e.preventDefault();
+      var bar = box.querySelector("progress");
+      var text = box.querySelector(".js-upload-text");
+      var label = button.textContent;
+      var show = function (percent) {
+        if (percent === null) { bar.removeAttribute("value"); } else { bar.value = percent; }
+        text.textContent = text.dataset.sending.replace("%(percent)s", percent === null ? "…" : percent + "%");
+      };
+      button.disabled = true;
+      button.textContent = button.dataset.busy;
+      form.setAttribute("aria-busy", "true");
+      box.hidden = false;
+      show(null);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("action") || window.location.href);
+      xhr.upload.addEventListener("progress", function (p) {
+        if (p.lengthComputable) { show(Math.floor((p.loaded / p.total) * 100)); }
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+          history.replaceState(null, "", xhr.responseURL);
+        }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        button.disabled = false;
+        button.textContent = label;
+        form.removeAttribute("aria-busy");
+        text.textContent = box.dataset.lost;
+        bar.hidden = true;
+      });
+      xhr.send(new FormData(form));
     }
     var summary = document.getElementById("error-summary");
     if (summary) { summary.focus(); }

@@ -86,6 +86,6 @@ class RulesForm(FlaskForm):
 
 
 class TemplateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
+    name = StringField(_l("Template name"), validators=[InputRequired(), Length(max=100)])
     subject = StringField(_l("Subject"), validators=[InputRequired(), Length(max=250)])
     body = TextAreaField(_l("Text"), validators=[InputRequired(), Length(max=20000)])

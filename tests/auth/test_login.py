@@ -115,3 +115,21 @@ def test_weak_hash_parameters_are_upgraded_at_login(app, client, auth, productio
     with app.app_context():
         upgraded = db.session.scalar(select(User.password_hash).where(User.id == user_id))
     assert not PasswordHasher().check_needs_rehash(upgraded)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("start", ["/auth/login", "/auth/login?next=/", "/", "/member/program/"])
+def test_a_member_signing_in_lands_on_their_own_home_not_the_public_form(app, client, users, start):
+    from tests.conftest import PASSWORD, csrf_token_from
+
+    page = client.get(start, follow_redirects=True)
+    login_url = page.request.full_path if page.request.path == "/auth/login" else "/auth/login"
+    if page.request.path != "/auth/login":  # the public form: its header has the sign-in link
+        page = client.get(login_url)
+    token = csrf_token_from(page.get_data(as_text=True))
+    landed = client.post(
+        login_url, data={"csrf_token": token, "username": "member", "password": PASSWORD}, follow_redirects=True
+    )
+    assert landed.request.path == "/member/program/"
+    # The site's name in the header leads there too, not to the public form.
+    assert client.get("/", follow_redirects=True).request.path == "/member/program/"

@@ -94,3 +94,23 @@ def test_anonymous_box_hides_the_contact_fields(live_server, phone_page):
     page.locator("#anonymous").check()
     assert not page.locator("#name").is_visible()
     assert not page.locator("#email").is_visible()
+
+
+def test_a_slow_upload_shows_that_it_is_sending_and_how_far(app, live_server, phone_page):
+    page = phone_page
+    page.goto(live_server + "/jiandu/")
+    page.fill("#body", BODY)
+    photo = PNG_1X1 + bytes(150 * 1024)  # 150 KB over a 2G-like line: a few seconds
+    page.set_input_files("input[type=file]", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": photo}])
+    cdp = page.context.new_cdp_session(page)
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 50, "downloadThroughput": 500 * 1024, "uploadThroughput": 60 * 1024},
+    )
+    page.get_by_role("button", name="提交").click()
+    button = page.locator("button.js-submit")
+    assert button.is_disabled() and button.inner_text() == "正在发送…"
+    page.wait_for_selector("#upload-progress progress[value]:not([value='0'])", state="attached")
+    assert "正在上传" in page.locator("#upload-progress").inner_text()
+    page.wait_for_url("**/jiandu/submitted", timeout=60000)
+    assert page.locator("#tracking-code").inner_text().startswith("JD-")

@@ -121,3 +121,74 @@ def test_watcher_without_a_mailbox_stays_up_idle_and_stops_on_sigterm(app, tmp_p
         watcher.kill9()
     log = (tmp_path / "watcher.log").read_text()
     assert log.count("no active mailbox to watch") == 1
+
+    # Stopped while still starting (before it has looked for mailboxes): a clean stop too.
+    early = Managed("early", ["watch"], process_env(app), tmp_path)
+    early.start()
+    try:
+        deadline = time.monotonic() + 120
+        while "watcher: starting" not in (tmp_path / "early.log").read_text():
+            assert early.proc.poll() is None, (tmp_path / "early.log").read_text()
+            assert time.monotonic() < deadline, "the watcher never started"
+            time.sleep(0.01)
+        os.killpg(early.proc.pid, signal.SIGTERM)
+        assert early.proc.wait(10) == 0
+    finally:
+        early.kill9()
+
+
+SUPERVISED_DEMO = """
+import json, sys, threading
+from pathlib import Path
+from intake.dev import demo_mailbox, devstack
+with devstack.supervised() as started:
+    proc, box = demo_mailbox.start(Path(sys.argv[1]))
+    started.append(proc)
+    print(json.dumps({"pid": proc.pid, "box": box.__dict__}), flush=True)
+    threading.Event().wait()  # like `make run` waiting on honcho, until a signal
+"""
+
+
+def test_make_run_under_a_private_home_reaches_its_mailbox_and_sigterm_stops_dovecot(tmp_path):
+    # /root is 0700 on Debian: Dovecot's mail user cannot enter a checkout there.
+    if os.geteuid() != 0:
+        pytest.skip("the demo mailbox needs root (Dovecot switches to the mail user)")
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    home = servers.tempdir("intake-private-home-")
+    home.chmod(0o700)
+    directory = home / "checkout" / "instance" / "demo-mailbox"
+    script = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISED_DEMO, str(directory)], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+    )
+    relocated, started = None, {}
+    try:
+        line = script.stdout.readline()
+        while line.startswith("[make run]"):
+            line = script.stdout.readline()
+        assert line, "the demo mailbox did not start"
+        started = json.loads(line)
+        relocated = directory.resolve()
+        assert directory.is_symlink() and demo_mailbox.RELOCATED_ROOT in relocated.parents
+        box = demo_mailbox.DemoMailbox(**started["box"])
+        assert demo_mailbox.seed(box, directory) == 3 and inbox_count(box) == 3  # its mail user gets in
+
+        script.send_signal(signal.SIGTERM)  # what make passes on when it is sent SIGTERM
+        assert script.wait(20) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 20
+        while Path(f"/proc/{started['pid']}").exists():
+            assert time.monotonic() < deadline, "the demo Dovecot outlived `make run`"
+            time.sleep(0.05)
+    finally:
+        if script.poll() is None:
+            script.kill()
+            if started:
+                os.kill(started["pid"], signal.SIGKILL)
+        shutil.rmtree(home, ignore_errors=True)
+        if relocated is not None:
+            shutil.rmtree(relocated, ignore_errors=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.feedback import services
 from intake.feedback.jobs import follow_up_item
-from intake.feedback.models import Event, EventKind, FeedbackItem
+from intake.feedback.models import Event, EventKind, FeedbackItem, Source
 from tests.factories import ReporterInputFactory, create_item
 
 
@@ -46,7 +46,23 @@ def test_traditional_receipt_is_written_in_traditional_characters(app_ctx, smtp_
     db.session.commit()
     follow_up_item(item.id)
     body = received(smtp_server)[0].get_content()
-    assert "縣政協民主監督郵箱已收到您的反映" in body
+    assert "縣政協民主監督辦公室已收到您通過網站留言提交的反映" in body
+
+
+@pytest.mark.parametrize(
+    "source, says, never",
+    [
+        ("web", "通过网站留言提交的反映", "邮箱"),
+        ("email", "县政协民主监督邮箱已收到您的反映", "网站"),
+        ("petition", "已收到您的反映（信访部门）", "邮箱"),
+    ],
+)
+def test_the_receipt_names_the_channel_the_report_came_by(app_ctx, smtp_server, source, says, never):
+    item = create_item(source=Source(source), reporter=ReporterInputFactory.build(email="ch@example.cn"))
+    db.session.commit()
+    follow_up_item(item.id)
+    body = received(smtp_server)[0].get_content()
+    assert says in body and never not in body.split("\n\n")[1]
 
 
 @pytest.mark.parametrize(

@@ -345,6 +345,42 @@ def test_status_page_accepts_the_code_and_secret_in_lower_case(app, submitted):
     assert open_progress(app.test_client(), code.lower(), f" {secret.lower()} ").status_code == 200
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_status_page_shows_the_replies_sent_but_no_note_and_nothing_unsent(app, submitted):
+    from intake.triage.services import item_actions, reporter_replies
+
+    code, secret = submitted
+    with app.app_context():
+        item = db.session.scalar(select(FeedbackItem))
+        staff_id = item.events[-1].actor_id
+        sent = reporter_replies.queue_reply(item, staff_id, "已受理", "您好：已转县工信局办理，十个工作日内答复。")
+        reporter_replies.mark_reply_sent(sent)
+        reporter_replies.queue_reply(item, staff_id, "草稿", "尚未发出的答复")
+        item_actions.add_note(item, "内部备注：不要告诉反映人", staff_id)
+        db.session.commit()
+    html = open_progress(app.test_client(), code, secret).get_data(as_text=True)
+    replies = re.search(r'<section class="panel" id="replies">(.*?)</section>', html, re.S).group(1)
+    assert "已转县工信局办理，十个工作日内答复。" in replies
+    assert "尚未发出的答复" not in html and "内部备注" not in html
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("typing", ["dashless", "lower-dashless", "full-width", "spaces"])
+def test_status_page_accepts_the_code_as_people_type_it(app, submitted, typing):
+    code, secret = submitted
+    typed = {
+        "dashless": code.replace("-", ""),
+        "lower-dashless": code.replace("-", "").lower(),
+        "full-width": full_width(code.replace("-", "").lower()),
+        "spaces": code.replace("-", " "),
+    }[typing]
+    response = open_progress(app.test_client(), typed, full_width(secret) if typing == "full-width" else secret)
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("which", ["wrong-secret", "unknown-code"])
 def test_lookup_without_the_right_secret_shows_nothing(app, submitted, filled, which):
     code, secret = submitted

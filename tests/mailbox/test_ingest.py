@@ -583,6 +583,21 @@ def test_photos_sent_in_a_reply_are_kept_with_the_item(mail_app, mailbox_id, ima
         assert path_for(attachment.stored_name).read_bytes() == photo
         assert "1 attachment(s)" in item.events[-1].note
         assert count(ThreadEntry) == 2
+        event_id = item.events[-1].id
+    # The history line in the staff's language (it used to stay English).
+    from intake.feedback.models import Event
+
+    for locale, says in (
+        ("zh_Hans", "收到同一邮件往来中的来信"),
+        ("zh_Hant", "收到同一郵件往來中的來信"),
+        ("en", "Mail received"),
+    ):
+        with mail_app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+            from flask_babel import force_locale
+
+            with force_locale(locale):
+                note = db.session.get(Event, event_id).display_note
+                assert says in note and "attachment(s)" not in note
 
 
 class WorkerKilled(BaseException):

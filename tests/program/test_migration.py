@@ -16,12 +16,8 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file
 
 @pytest.fixture
 def fresh_url(backend, postgres_admin_url, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    name = f"intake_mig0009_{os.getpid()}"
-    yield servers.create_database(postgres_admin_url, name)
-    servers.drop_database(postgres_admin_url, name)
+    with servers.fresh_database(backend, postgres_admin_url, tmp_path, "intake_mig0009") as url:
+        yield url
 
 
 def _insert_unit(code: str, supervised: bool, year: int | None) -> None:

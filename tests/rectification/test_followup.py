@@ -1,6 +1,7 @@
 """After closure: staff hear of a reporter's 不满意 (mail and a flag in the ledger), the
 outcome mail spares bouncing addresses, and staff can take a released attachment back."""
 
+import re
 from email import message_from_bytes, policy
 
 import pytest
@@ -107,3 +108,28 @@ def test_staff_hide_a_released_attachment_again(app, users, ledger):
         hidden = [(e.actor_id, e.to_value) for e in task.events if e.kind is TaskEventKind.attachment_hidden]
         assert hidden == [(users["staff"], str(attachment_id))]
         assert task.status is TaskStatus.dispatched
+
+
+def test_after_a_reopen_the_public_page_no_longer_says_the_problem_was_rectified(app, users, ledger):
+    item_id = ledger.item()
+    task_id = ledger.route([item_id])
+    ledger.advance(task_id, "closed")
+    with app.app_context():
+        item = db.session.get(FeedbackItem, item_id)
+        code, secret = item.tracking_code, item.lookup_secret
+    public = app.test_client()
+    open_progress(public, code, secret)
+    post_form(public, f"/jiandu/track/{code}/rating", {"grade": "dissatisfied"}, get_url=f"/jiandu/track/{code}")
+    html = public.get(f"/jiandu/track/{code}").get_data(as_text=True)
+    assert 'id="reopened-note"' in html  # not satisfied: staff are looking at it again
+    staff = app.test_client()
+    AuthActions(staff).login("staff")
+    post_form(
+        staff,
+        f"/staff/rectification/tasks/{task_id}/review",
+        {"decision": "return", "note": "整改不彻底，退回重办"},
+        get_url=f"/staff/rectification/tasks/{task_id}",
+    )
+    html = public.get(f"/jiandu/track/{code}").get_data(as_text=True)
+    assert "整改中" in re.search(r'id="item-status">([^<]+)<', html).group(1)
+    assert 'id="outcome"' not in html and "已整改" not in html and "经政协委员核实" not in html

@@ -47,3 +47,11 @@ def test_reference_rows_carry_traditional_and_english_names(app_ctx):
     assert "政务大厅" in unit.alias_list
     category = db.session.scalar(select(Category).where(Category.code == "lianjie"))
     assert category.parent.code == "zuofeng"
+
+
+def test_staff_see_each_unit_with_its_code_where_they_pick_units(app_ctx):
+    from intake.reference.services import staff_unit_choices
+
+    labels = dict(staff_unit_choices("-"))
+    unit = db.session.scalar(select(Unit).where(Unit.code == "zwfw"))
+    assert labels[unit.id] == f"{unit.display_name} [zwfw]"

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from intake.extensions import db
 from intake.feedback import services
@@ -173,3 +174,65 @@ def test_reading_pages_writes_no_templates_and_an_edit_stores_a_default_one(app,
         stored = db.session.scalars(select(ReplyTemplate)).all()
         assert [(t.code, t.subject) for t in stored] == [("acceptance", "已受理")]
     assert post_form(client, "/staff/admin/templates", {"template_code": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_assign_to_me_on_the_item_page_assigns_to_me(app, signed_in, users, item_id):
+    html = signed_in.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    form = re.search(r'<form[^>]*id="assign-form".*?</form>', html, re.S).group(0)
+    # What the browser posts for a click on the button: the select's value, then the button's.
+    selected = re.search(r'<option value="(\d+)"(?: selected)?>', form).group(1)
+    button = re.search(r'<button type="submit" name="(\w+)" value="(\w+)" id="assign-me"', form)
+    data = MultiDict(
+        [("csrf_token", csrf_token_from(html)), ("assignee_id", selected), (button.group(1), button.group(2))]
+    )
+    assert signed_in.post(f"/staff/items/{item_id}/assign", data=data).status_code == 303
+    with app.app_context():
+        assert db.session.get(FeedbackItem, item_id).assignee_id == users["staff"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_admins_add_a_template_and_its_name_is_called_a_name_not_a_persons_name(app, client, auth, users, item_id):
+    from intake.triage.models import ReplyTemplate
+    from tests.helpers import post_form
+
+    assert auth.login("admin").status_code == 302
+    html = client.get("/staff/admin/templates").get_data(as_text=True)
+    assert "模板名称" in html and "姓名" not in html
+    fields = {
+        "template_code": "",
+        "new-name": "补充材料",
+        "new-subject": "请补充材料",
+        "new-body": "编号 {code}：请补充。",
+    }
+    assert post_form(client, "/staff/admin/templates", dict(fields, **{"new-body": ""})).status_code == 400
+    assert post_form(client, "/staff/admin/templates", fields).status_code == 303
+    with app.app_context():
+        [added] = db.session.scalars(select(ReplyTemplate)).all()
+        assert (added.name, added.subject) == ("补充材料", "请补充材料")
+    # It is offered on the item page, beside the defaults.
+    assert "补充材料" in client.get(f"/staff/items/{item_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_staff_send_the_receipt_the_per_address_window_held_back(app, signed_in, smtp_server):
+    from intake.feedback.jobs import follow_up_item
+    from tests.factories import ReporterInputFactory
+    from tests.helpers import post_form
+    from tests.mailbox.conftest import drain
+
+    with app.app_context():
+        first = create_item(reporter=ReporterInputFactory.build(email="twice@example.cn"))
+        second = create_item(reporter=ReporterInputFactory.build(email="twice@example.cn"))
+        db.session.commit()
+        assert follow_up_item(first.id) == "sent"
+        assert follow_up_item(second.id) == "already acknowledged this address recently"
+        second_id, code = second.id, second.tracking_code
+    url = f"/staff/items/{second_id}"
+    assert 'id="send-receipt"' in signed_in.get(url).get_data(as_text=True)
+    assert post_form(signed_in, f"{url}/receipt", {}, get_url=url).status_code == 303
+    drain(app)  # the job, in a real worker
+    assert len(smtp_server.messages) == 2 and code in smtp_server.messages[-1].content.decode()
+    html = signed_in.get(url).get_data(as_text=True)
+    assert 'id="send-receipt"' not in html and "已于" in html
+    assert post_form(signed_in, f"{url}/receipt", {}, get_url=url).status_code == 409  # once

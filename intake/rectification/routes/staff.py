@@ -32,7 +32,7 @@ from intake.rectification.services import (
     unit_steps,
     verification,
 )
-from intake.reference.services import unit_choices
+from intake.reference.services import staff_unit_choices
 from intake.security import admin_required, staff_required
 
 
@@ -40,7 +40,7 @@ from intake.security import admin_required, staff_required
 @staff_required
 def ledger_list():
     form = LedgerFilterForm(formdata=request.args)
-    form.fill_choices(unit_choices(_("All units")))
+    form.fill_choices(staff_unit_choices(_("All units")))
     form.validate()
     f = _ledger_filter()
     today = services.local_today()
@@ -53,7 +53,7 @@ def ledger_list():
 @staff_required
 def export():
     form = LedgerFilterForm(formdata=request.args)
-    form.fill_choices(unit_choices(_("All units")))
+    form.fill_choices(staff_unit_choices(_("All units")))
     form.validate()
     tasks = ledger_query.ledger_tasks(_ledger_filter())
     return _xlsx_response(ledger.workbook_bytes(tasks, masked=False), _export_name())
@@ -72,7 +72,7 @@ def figures():
 @staff_required
 def route():
     form = RouteForm()
-    form.unit_id.choices = unit_choices(_("Choose a unit"))
+    form.unit_id.choices = staff_unit_choices(_("Choose a unit"))
     item_id = form_id("item_id")
     if not item_id:
         abort(400)

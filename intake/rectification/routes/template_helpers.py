@@ -7,14 +7,14 @@ from intake.feedback.models import FeedbackItem
 from intake.rectification import public_bp, staff_bp, unit_bp
 from intake.rectification.forms import RatingForm, RouteForm
 from intake.rectification.services import deadlines, reporter_rating, routing, visibility
-from intake.reference.services import unit_choices
+from intake.reference.services import staff_unit_choices
 
 
 @staff_bp.app_template_global()
 def rectification_for_item(item: FeedbackItem) -> dict:
     """What the staff item page shows about routing: the item's tasks and the route form."""
     form = RouteForm(formdata=None, data={"item_id": item.id, "unit_id": item.unit_id})
-    form.unit_id.choices = unit_choices(_("Choose a unit"))
+    form.unit_id.choices = staff_unit_choices(_("Choose a unit"))
     open_tasks = routing.open_tasks_of_unit(item.unit_id) if item.unit_id else []
     form.task_id.choices = [(0, _("A new task"))] + [(t.id, t.code + " " + t.problem[:30]) for t in open_tasks]
     return {

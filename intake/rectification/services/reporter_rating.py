@@ -24,6 +24,11 @@ class Outcome:
     rating: ReporterRating | None
 
     @property
+    def reopened(self) -> bool:
+        """A reporter was not satisfied and staff have not decided yet."""
+        return self.task.status is TaskStatus.reopened
+
+    @property
     def can_rate(self) -> bool:
         return (
             self.task.closure_round > 0
@@ -38,6 +43,9 @@ def outcome_for_item(item: FeedbackItem) -> Outcome | None:
     if not tasks:
         return None
     task = tasks[-1]
+    if task.status not in (TaskStatus.closed, TaskStatus.reopened):
+        # Returned for rework after a closure: nothing is rectified until it is closed again.
+        return None
     rating = db.session.scalar(
         select(ReporterRating).where(
             ReporterRating.task_id == task.id,

@@ -45,12 +45,21 @@ def admin_rules():
 def admin_templates():
     templates = reporter_replies.reply_templates()
     forms = {t.code: TemplateForm(prefix=f"t-{t.code}", obj=t) for t in templates}
+    new_form = TemplateForm(prefix="new")
     edited = request.form.get("template_code") if request.method == "POST" else None
-    if edited is not None:
+    if edited == "":
+        if new_form.validate_on_submit():
+            data = new_form.name.data, new_form.subject.data, new_form.body.data
+            reporter_replies.add_template(*data, current_user.id)
+            db.session.commit()
+            flash(_("Template added."))
+            return redirect(url_for("triage.admin_templates"), code=303)
+    elif edited is not None:
         form = forms.get(edited) or abort(404)
         if form.validate_on_submit():
             reporter_replies.update_template(edited, form.name.data, form.subject.data, form.body.data, current_user.id)
             db.session.commit()
             flash(_("Template saved."))
             return redirect(url_for("triage.admin_templates"), code=303)
-    return render_template("triage/admin_templates.html", templates=templates, forms=forms), (400 if edited else 200)
+    page = render_template("triage/admin_templates.html", templates=templates, forms=forms, new_form=new_form)
+    return page, (400 if edited is not None else 200)

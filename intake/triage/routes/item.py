@@ -4,14 +4,16 @@ reporter's identity, merging, replies; its mail bodies, inline images and attach
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from redis.exceptions import RedisError
 
 from intake.core.downloads import send_stored
 from intake.core.params import form_ids
 from intake.extensions import db
 from intake.feedback import services as feedback_services
 from intake.feedback.models import Attachment, FeedbackItem, ItemStatus
+from intake.mailbox.acks import receipt_blocker
 from intake.mailbox.outgoing import lookup_page_url
-from intake.reference.services import category_choices, unit_choices
+from intake.reference.services import category_choices, staff_unit_choices
 from intake.security import staff_required
 from intake.storage import path_for
 from intake.triage import bp, mailbody, services, suggestions
@@ -61,8 +63,9 @@ def _render_item(
         reply_form=reply_form,
         note_form=note_form or NoteForm(formdata=None),
         staff=staff_queue.staff_users(),
-        units=unit_choices(_("Choose a unit"))[1:],
+        units=staff_unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
+        receipt_blocker=receipt_blocker(item),
     )
     return html, status
 
@@ -144,11 +147,33 @@ def classify(item_id: int):
 def assign(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     try:
-        item_actions.assign_item(item, _form_int("assignee_id"), current_user.id)
+        # The button has its own field: the form's select posts assignee_id too, before it.
+        assignee_id = current_user.id if request.form.get("assign_to_me") else _form_int("assignee_id")
+        item_actions.assign_item(item, assignee_id, current_user.id)
     except services.TriageError:
         abort(400)
     db.session.commit()
     flash(_("Assignment saved."))
+    return _back_to_item(item)
+
+
+@bp.post("/items/<int:item_id>/receipt")
+@staff_required
+def send_receipt(item_id: int):
+    """Send the receipt (受理告知) the per-address window held back: the reporter's second
+    report within the window gets its own tracking code and secret too."""
+    from intake.core.jobs import enqueue
+    from intake.feedback.jobs import receipt_job_id, send_receipt_for_staff
+
+    item = db.get_or_404(FeedbackItem, item_id)
+    if receipt_blocker(item) is not None:
+        abort(409)
+    try:
+        enqueue(send_receipt_for_staff, item.id, job_id=receipt_job_id(item.id), unique=True)
+    except RedisError:
+        flash(_("The receipt could not be queued now. Please try again in a moment."))
+    else:
+        flash(_("The receipt is being sent."))
     return _back_to_item(item)
 
 

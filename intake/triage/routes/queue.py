@@ -13,7 +13,7 @@ from intake.rectification.services import RectificationError
 from intake.rectification.services.ledger_query import in_overdue_task
 from intake.rectification.services.routing import route_selection
 from intake.reference.models import Category, Unit
-from intake.reference.services import category_choices, unit_choices
+from intake.reference.services import category_choices, staff_unit_choices
 from intake.security import staff_required
 from intake.triage import bp, services, suggestions
 from intake.triage.forms import QueueFilterForm
@@ -78,7 +78,9 @@ def _filter_args() -> dict:
 @staff_required
 def queue():
     form = QueueFilterForm(formdata=request.args)
-    form.fill_choices(unit_choices(_("All units")), category_choices(_("All categories")), staff_queue.staff_users())
+    form.fill_choices(
+        staff_unit_choices(_("All units")), category_choices(_("All categories")), staff_queue.staff_users()
+    )
     f = _queue_filter()
     page = staff_queue.queue_page(
         f,
@@ -97,7 +99,7 @@ def queue():
         query=urlencode(args),
         views=saved_views.saved_views(current_user.id),
         staff=staff_queue.staff_users(),
-        units=unit_choices(_("Choose a unit"))[1:],
+        units=staff_unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
         unit_names=dict(db.session.query(Unit.id, Unit.name)),
         category_names={c.id: c.full_name for c in db.session.query(Category)},

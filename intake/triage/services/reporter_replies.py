@@ -1,6 +1,8 @@
 """Replies to the reporter: templates, the reply queued with its own Message-ID, sent, resent;
 the item's mail thread."""
 
+import secrets
+
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -55,6 +57,17 @@ def update_template(code: str, name: str, subject: str, body: str, actor_id: int
     template = next((t for t in reply_templates() if t.code == code), None)
     if template is None:
         raise TriageError("unknown template")
+    template.name, template.subject, template.body = name.strip()[:100], subject.strip()[:300], body.strip()
+    template.updated_by_id = actor_id
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def add_template(name: str, subject: str, body: str, actor_id: int) -> ReplyTemplate:
+    """A new template after the others, under a generated code (staff pick it by its name)."""
+    last = max((t.sort_order for t in reply_templates()), default=0)
+    template = ReplyTemplate(code=f"custom-{secrets.token_hex(4)}", sort_order=last + 1)
     template.name, template.subject, template.body = name.strip()[:100], subject.strip()[:300], body.strip()
     template.updated_by_id = actor_id
     db.session.add(template)
@@ -129,6 +142,18 @@ def resend_reply(item: FeedbackItem, reply_id: int, actor_id: int) -> StaffReply
 
 def replies_of(item: FeedbackItem) -> list[StaffReply]:
     return list(db.session.scalars(select(StaffReply).where(StaffReply.item_id == item.id).order_by(StaffReply.id)))
+
+
+def sent_replies(item: FeedbackItem) -> list[StaffReply]:
+    """The replies the reporter was sent, for their progress page: never queued ones (not
+    sent yet) and never internal notes (those are Events, not replies)."""
+    return list(
+        db.session.scalars(
+            select(StaffReply)
+            .where(StaffReply.item_id == item.id, StaffReply.state == ReplyState.sent)
+            .order_by(StaffReply.sent_at, StaffReply.id)
+        )
+    )
 
 
 def thread_of(item: FeedbackItem):

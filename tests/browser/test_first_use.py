@@ -1,0 +1,52 @@
+"""What a first-time user ran into, in a real browser on a phone: the admin banner readable on
+the red header, every tap target of the queue and the item page at least 44 px, unit codes
+beside unit names where staff pick units."""
+
+import pytest
+
+from tests.browser.test_triage import make_items, sign_in
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
+SMALL_TAP_TARGETS = """[...document.querySelectorAll(
+  'main select, main button, main textarea, main label.choice, main a.button, main summary,'
+  + ' main input:not([type=hidden]):not([type=radio]):not([type=checkbox])')]
+  .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+  .map(el => el.outerHTML.slice(0, 90))"""
+
+# The contrast ratio (WCAG) of a banner put where the app puts it, in the staff header.
+BANNER_CONTRAST = """() => {
+  const nav = document.querySelector('.staff-nav');
+  const p = document.createElement('p');
+  p.className = 'banner warning';
+  p.textContent = 'x';
+  nav.appendChild(p);
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const lum = c => {
+    const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const a = lum(rgb(getComputedStyle(p).color)), b = lum(background(p));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_staff_pages_on_a_phone_are_readable_and_tappable(app, live_server, phone_page, users):
+    [(item_id, _code)] = make_items(app, ("路灯不亮", "东街路灯坏了一个月"))
+    page = phone_page
+    sign_in(page, live_server)
+    small = page.evaluate(SMALL_TAP_TARGETS)
+    assert small == [], f"queue: {small}"
+    assert "[zwfw]" in page.locator("#unit").inner_text()  # unit codes where staff filter units
+    page.goto(f"{live_server}/staff/items/{item_id}")
+    small = page.evaluate(SMALL_TAP_TARGETS)
+    assert small == [], f"item: {small}"
+    assert "[zwfw]" in page.locator("#route-form select[name=unit_id], form select[name=unit_id]").first.inner_text()
+    assert page.evaluate(BANNER_CONTRAST) >= 4.5
