@@ -1,0 +1,83 @@
+"""From a raw evidence score to a probability of being right, fitted on held-out reports.
+
+Isotonic regression (monotone, no shape assumed) over the combined score, stored as its
+breakpoints in calibration.json so that applying it needs numpy only; fitting imports
+scikit-learn. The same file holds the abstention threshold and, per field, the auto-apply
+threshold chosen on the held-out reports for precision ≥ 0.97."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SHIPPED = Path(__file__).with_name("calibration.json")
+TARGET_PRECISION = 0.97
+
+
+@dataclass
+class Calibration:
+    points: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    abstain: float = 0.5  # below this calibrated confidence no unit is suggested
+    auto_apply: dict[str, float] = field(default_factory=lambda: {"unit": 1.01, "category": 1.01})
+    fitted_on: str = ""
+
+    def apply(self, head: str, raw: float) -> float:
+        if head not in self.points:
+            return round(float(raw), 3)
+        x, y = self.points[head]
+        return round(float(np.interp(raw, x, y)), 3)
+
+    @classmethod
+    def shipped(cls) -> "Calibration":
+        return cls.load(SHIPPED) if SHIPPED.exists() else cls()
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Calibration":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        points = {h: (list(p["x"]), list(p["y"])) for h, p in data["points"].items()}
+        return cls(points, data["abstain"], data["auto_apply"], data.get("fitted_on", ""))
+
+    def save(self, path: str | Path) -> None:
+        data = {
+            "fitted_on": self.fitted_on,
+            "abstain": self.abstain,
+            "auto_apply": self.auto_apply,
+            "points": {h: {"x": x, "y": y} for h, (x, y) in self.points.items()},
+        }
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def fit_points(raw: list[float], correct: list[bool]) -> tuple[list[float], list[float]]:
+    """Isotonic regression of being right on the raw score; its breakpoints."""
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
+    iso.fit(np.asarray(raw, dtype=float), np.asarray(correct, dtype=float))
+    x = [round(float(v), 4) for v in iso.X_thresholds_]
+    y = [round(float(v), 4) for v in iso.y_thresholds_]
+    return x, y
+
+
+def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION) -> float:
+    """The lowest confidence at which everything at or above it is right at least `target` of
+    the time, counting from the top; above 1 (never) when no such point exists."""
+    order = sorted(zip(confidence, correct), key=lambda p: -p[0])
+    threshold, right = 1.01, 0
+    for n, (c, ok) in enumerate(order, start=1):
+        right += ok
+        if right / n >= target and (n == len(order) or order[n][0] < c):
+            threshold = c
+    return threshold
+
+
+def reliability(confidence: list[float], correct: list[bool], bins: int = 10) -> list[tuple[str, int, float, float]]:
+    """(bin, count, mean confidence, observed accuracy) per bin of predicted confidence."""
+    rows = []
+    for i in range(bins):
+        lo, hi = i / bins, (i + 1) / bins
+        inside = [(c, ok) for c, ok in zip(confidence, correct) if lo <= c < hi or (i == bins - 1 and c == 1.0)]
+        if inside:
+            mean = sum(c for c, _ in inside) / len(inside)
+            rows.append((f"{lo:.1f}–{hi:.1f}", len(inside), round(mean, 3), round(sum(ok for _, ok in inside) / len(inside), 3)))
+    return rows
