@@ -1,7 +1,7 @@
 """From a raw evidence score to a probability of being right, fitted on held-out reports.
 
-Isotonic regression (monotone, no shape assumed) over the combined score, stored as its
-breakpoints in calibration.json so that applying it needs numpy only; fitting imports
+Platt scaling (or isotonic regression, given enough reports) over the combined score, stored
+as points in calibration.json so that applying it needs numpy only; fitting imports
 scikit-learn. The same file holds the abstention threshold and, per field, the auto-apply
 threshold chosen on the held-out reports for precision ≥ 0.97."""
 
@@ -48,8 +48,19 @@ class Calibration:
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def fit_points(raw: list[float], correct: list[bool]) -> tuple[list[float], list[float]]:
-    """Isotonic regression of being right on the raw score; its breakpoints."""
+def fit_points(raw: list[float], correct: list[bool], method: str = "platt") -> tuple[list[float], list[float]]:
+    """The chance of being right as a function of the raw score, as points to interpolate:
+    Platt scaling (a logistic curve, two parameters: steady on a few dozen reports) sampled on
+    a grid, or isotonic regression's breakpoints (no shape assumed: wants hundreds)."""
+    if method == "platt":
+        from sklearn.linear_model import LogisticRegression
+
+        if len(set(correct)) < 2:
+            return [0.0, 1.0], [float(correct[0]) if correct else 0.0] * 2
+        fit = LogisticRegression(C=100.0).fit(np.asarray(raw, dtype=float).reshape(-1, 1), np.asarray(correct))
+        grid = np.linspace(0.0, 1.0, 41)
+        y = fit.predict_proba(grid.reshape(-1, 1))[:, 1]
+        return [round(float(v), 4) for v in grid], [round(float(v), 4) for v in y]
     from sklearn.isotonic import IsotonicRegression
 
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
@@ -81,3 +92,30 @@ def reliability(confidence: list[float], correct: list[bool], bins: int = 10) ->
             mean = sum(c for c, _ in inside) / len(inside)
             rows.append((f"{lo:.1f}–{hi:.1f}", len(inside), round(mean, 3), round(sum(ok for _, ok in inside) / len(inside), 3)))
     return rows
+
+
+def fit_set(
+    rows: list[dict], judge, fitted_on: str = "", abstain_target: float = 0.4, method: str = "platt"
+) -> Calibration:
+    """Fit on labelled rows: `judge(text)` gives uncalibrated suggestions (raw scores, never
+    abstaining). The unit abstains where the calibrated chance of being right is below
+    `abstain_target`; auto-apply thresholds keep precision ≥ 0.97 on these rows."""
+    found = [(row, judge(row["text"])) for row in rows]
+    points, confidence, correct = {}, {}, {}
+    for head in ("unit", "category"):
+        # Only what was suggested: a report with no evidence at all is no suggestion to calibrate.
+        pairs = [
+            (getattr(f, head).raw, getattr(f, head).key == row.get(head))
+            for row, f in found
+            if getattr(f, head).key is not None
+        ]
+        points[head] = fit_points([p[0] for p in pairs], [p[1] for p in pairs], method)
+        x, y = points[head]
+        confidence[head] = [round(float(np.interp(p[0], x, y)), 3) for p in pairs]
+        correct[head] = [p[1] for p in pairs]
+    return Calibration(
+        points=points,
+        abstain=abstain_target,
+        auto_apply={h: choose_threshold(confidence[h], correct[h]) for h in points},
+        fitted_on=f"{fitted_on} ({method}, {len(rows)} reports)",
+    )
