@@ -65,6 +65,13 @@ def scorer() -> Scorer:
     )
 
 
+def calibration():
+    """The shipped calibration: abstention and auto-apply thresholds chosen on held-out reports."""
+    from intake.triage.suggest.calibration import Calibration
+
+    return Calibration.shipped()
+
+
 def judge(found_by: Scorer, model: classifier.Model | None, subject: str | None, body: str | None):
     """The suggestions for one report: evidence and, with a trained model, its probabilities."""
     probabilities = model.probabilities(f"{subject or ''}\n{body or ''}") if model is not None else None
@@ -212,7 +219,8 @@ def _suggest(item: FeedbackItem, context: _Context) -> ItemSuggestion:
         item_id=item.id,
         unit_id=unit_ids.get(found.unit.key),
         unit_confidence=float(found.unit.confidence) if found.unit.key in unit_ids else 0.0,
-        unit_evidence="、".join(found.unit.evidence) if found.unit.key in unit_ids else "",
+        # Kept when no unit is suggested too: staff see what was there and did not decide.
+        unit_evidence="、".join(found.unit.evidence),
         unit_source=found.unit.source if found.unit.key in unit_ids else "none",
         unit_reason=found.unit.reason,
         unit_runner_up_id=_runner_up(found.unit, unit_ids),

@@ -90,7 +90,9 @@ def reliability(confidence: list[float], correct: list[bool], bins: int = 10) ->
         inside = [(c, ok) for c, ok in zip(confidence, correct) if lo <= c < hi or (i == bins - 1 and c == 1.0)]
         if inside:
             mean = sum(c for c, _ in inside) / len(inside)
-            rows.append((f"{lo:.1f}–{hi:.1f}", len(inside), round(mean, 3), round(sum(ok for _, ok in inside) / len(inside), 3)))
+            rows.append(
+                (f"{lo:.1f}–{hi:.1f}", len(inside), round(mean, 3), round(sum(ok for _, ok in inside) / len(inside), 3))
+            )
     return rows
 
 

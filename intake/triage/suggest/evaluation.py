@@ -151,8 +151,7 @@ def evaluate_set(
                 category_confidence=found.category.confidence,
                 category_raw=found.category.raw,
                 unit_applied=found.unit.key is not None and found.unit.confidence >= auto_apply["unit"],
-                category_applied=found.category.key is not None
-                and found.category.confidence >= auto_apply["category"],
+                category_applied=found.category.key is not None and found.category.confidence >= auto_apply["category"],
             )
         )
     groups: dict[str, dict[str, list[Outcome]]] = {"script": defaultdict(list), "difficulty": defaultdict(list)}
@@ -193,11 +192,16 @@ def report_lines(result: SetEvaluation) -> list[str]:
         )
     for head, pairs in (("unit", result.unit_confusions), ("category", result.category_confusions)):
         lines.append("")
-        lines.append(f"top {head} confusions (truth → suggested: count): " + (
-            "; ".join(f"{t} → {p}: {n}" for t, p, n in pairs) or "none"
-        ))
+        lines.append(
+            f"top {head} confusions (truth → suggested: count): "
+            + ("; ".join(f"{t} → {p}: {n}" for t, p, n in pairs) or "none")
+        )
     for head, table in (("unit", result.unit_calibration), ("category", result.category_calibration)):
-        lines += ["", f"calibration, {head} (suggested only):", "| confidence | n | mean confidence | accuracy |",
-                  "| --- | --- | --- | --- |"]
+        lines += [
+            "",
+            f"calibration, {head} (suggested only):",
+            "| confidence | n | mean confidence | accuracy |",
+            "| --- | --- | --- | --- |",
+        ]
         lines += [f"| {b} | {n} | {m:.3f} | {a:.3f} |" for b, n, m, a in table]
     return lines

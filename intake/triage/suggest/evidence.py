@@ -238,7 +238,9 @@ class Scorer:
         evidence = tuple(tally.evidence[best])
         if head == "unit" and confidence < self.calibration.abstain:
             reason = "model-only" if evidence == ("model",) else "undecided"
-            return FieldSuggestion(None, confidence, evidence, "none", runner_up=_as_runner_up(best, tally), reason=reason)
+            return FieldSuggestion(
+                None, confidence, evidence, "none", runner_up=_as_runner_up(best, tally), reason=reason
+            )
         return FieldSuggestion(best, confidence, evidence, "evidence", runner_up=runner_up, raw=raw)
 
 

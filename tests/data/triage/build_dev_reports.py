@@ -1,5 +1,5 @@
 """Write dev_reports.jsonl (to tune on) and heldout_reports.jsonl (calibration and final figures
-only) from dev_reports_src.py. Same keys as labelled_reports.jsonl, plus script and difficulty.
+only) from dev_reports_src.tsv (rows marked hant are written out in Traditional). Same keys as labelled_reports.jsonl, plus script and difficulty.
 
     python tests/data/triage/build_dev_reports.py
 """
@@ -13,20 +13,22 @@ HERE = Path(__file__).resolve().parent
 
 
 def rows():
-    import sys
-
-    sys.path.insert(0, str(HERE))
-    from dev_reports_src import ROWS
-
-    for i, (text, unit, category, difficulty, traditional) in enumerate(ROWS):
-        yield i, {
-            "text": convert(text, "zh-tw") if traditional else text,
-            "unit": unit,
-            "category": category,
-            "origin": "dev",
-            "script": "hant" if traditional else "hans",
-            "difficulty": difficulty,
-        }
+    lines = (HERE / "dev_reports_src.tsv").read_text(encoding="utf-8").splitlines()
+    lines = [line for line in lines if line.strip() and not line.startswith("#")]
+    for i, line in enumerate(lines):
+        text, unit, category, difficulty, script = line.split("\t")
+        traditional = script == "hant"
+        yield (
+            i,
+            {
+                "text": convert(text, "zh-tw") if traditional else text,
+                "unit": None if unit == "-" else unit,
+                "category": category,
+                "origin": "dev",
+                "script": "hant" if traditional else "hans",
+                "difficulty": difficulty,
+            },
+        )
 
 
 def main() -> None:
