@@ -37,7 +37,7 @@ class UnitSheetError(ValueError):
     `detail` the column(s) concerned."""
 
     def __init__(self, kind: str, row: int | None = None, detail: str = ""):
-        super().__init__(f"{kind} (row {row}: {detail})")
+        super().__init__("%s (row %s: %s)" % (kind, row, detail))
         self.kind, self.row, self.detail = kind, row, detail
 
 

@@ -31,6 +31,7 @@ MODEL_WEIGHT = {"unit": 0.3, "category": 0.9}
 # Integrity evidence at least this strong decides the category whatever the topic.
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
+TOPIC_AGAINST_INTEGRITY = 0.5
 _DUTY_SPLIT = re.compile(r"[、，,；;（）()和与及\s]+")
 _DUTY_STRIP = ("负责", "管理", "监管", "工作")
 
@@ -219,8 +220,11 @@ class Scorer:
     def _decide(self, head: str, tally: _Tally, integrity: bool = False) -> FieldSuggestion:
         ranked = sorted(tally.scores, key=lambda k: -tally.scores[k])
         if integrity and tally.scores.get(INTEGRITY, 0) >= INTEGRITY_WINS:
+            # An improper demand is the complaint whatever it was about (the wait, the papers):
+            # the topic's words are no rival to it.
             ranked.remove(INTEGRITY)
             ranked.insert(0, INTEGRITY)
+            tally.scores.update({k: v * TOPIC_AGAINST_INTEGRITY for k, v in tally.scores.items() if k != INTEGRITY})
         if not ranked:
             if head == "category":
                 return FieldSuggestion(OTHER, self.calibration.apply(head, 0.0), (), "none", reason="no-words")
