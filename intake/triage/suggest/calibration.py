@@ -72,12 +72,13 @@ def fit_points(raw: list[float], correct: list[bool], method: str = "platt") -> 
 
 def choose_threshold(confidence: list[float], correct: list[bool], target: float = TARGET_PRECISION) -> float:
     """The lowest confidence at which everything at or above it is right at least `target` of
-    the time, counting from the top; above 1 (never) when no such point exists."""
+    the time, counting from the top, as if one more of them had been wrong (a few dozen held-out
+    reports flatter a threshold otherwise); above 1 (never) when no such point exists."""
     order = sorted(zip(confidence, correct), key=lambda p: -p[0])
     threshold, right = 1.01, 0
     for n, (c, ok) in enumerate(order, start=1):
         right += ok
-        if right / n >= target and (n == len(order) or order[n][0] < c):
+        if right / (n + 1) >= target and (n == len(order) or order[n][0] < c):
             threshold = c
     return threshold
 

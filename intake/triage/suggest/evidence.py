@@ -27,7 +27,7 @@ OTHER = "qita"
 KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 0.15, "word": 1.0}
 # The learned model adds at most this much to a candidate's score (its probability times it):
 # it learned the same alias words as the rules, so it must not count as a second witness.
-MODEL_WEIGHT = {"unit": 0.3, "category": 0.9}
+MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
 # Integrity evidence at least this strong decides the category whatever the topic.
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
@@ -143,7 +143,8 @@ class Scorer:
         for key, words in lexicon.BUSINESS.items():
             if key in known:
                 for word in words.split(","):
-                    unit_lex.add(word, "business", _length_weight(word), key)
+                    weight = _length_weight(word) * (lexicon.INSTITUTION_WEIGHT if word in lexicon.INSTITUTIONS else 1)
+                    unit_lex.add(word, "business", weight, key)
         if HALL in known:
             for word in lexicon.HALL.split(","):
                 unit_lex.add(word, "hall", _length_weight(word), HALL)
@@ -199,10 +200,11 @@ class Scorer:
         probabilities = probabilities or {}
         for head, tally in (("unit", units), ("category", categories)):
             for key, p in (probabilities.get(head) or {}).items():
-                # The model strengthens candidates the words put forward; for the unit it
-                # never brings one of its own (it learned where reports came from, not whose
-                # business they were).
-                if p >= 0.05 and (key in tally.scores or (head == "category" and p >= 0.5)):
+                # The model strengthens the candidates the words put forward, and brings
+                # categories of its own (how a report is written says what kind it is); for the
+                # unit it never does (it learned where reports came from, not whose business
+                # they were).
+                if p >= 0.05 and (key in tally.scores or head == "category"):
                     tally.add(key, MODEL_WEIGHT[head] * p, "model")
         return units, categories
 
