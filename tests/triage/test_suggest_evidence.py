@@ -93,7 +93,10 @@ def test_duties_are_split_into_businesses():
 
 
 def test_calibration_helpers():
-    assert choose_threshold([0.99, 0.95, 0.9, 0.6], [True, True, False, True]) == 0.95
+    # Counted as if one more were wrong: 40 right of 40 is taken as 40 of 41 (0.976).
+    confidence = [0.99] * 40 + [0.95, 0.9]
+    assert choose_threshold(confidence, [True] * 40 + [True, False]) == 0.95
+    assert choose_threshold([0.99] * 20, [True] * 20) == 1.01  # too few to vouch for 0.97
     assert choose_threshold([0.9, 0.8], [False, False]) == 1.01  # never
     table = reliability([0.95, 0.92, 0.15], [True, False, False])
     assert table == [("0.1–0.2", 1, 0.15, 0.0), ("0.9–1.0", 2, 0.935, 0.5)]

@@ -116,6 +116,7 @@ class Scorer:
     """Built once from the reference rows; judges many reports."""
 
     def __init__(self, units: _Lexicon, categories: _Lexicon, calibration: Calibration):
+        self.hall_context = [normalize(w) for w in lexicon.HALL_CONTEXT.split(",")]
         self.units = units
         self.categories = categories
         self.calibration = calibration
@@ -193,10 +194,14 @@ class Scorer:
             for term, factor in words.values():
                 for key in term.keys:
                     tally.add(key, term.weight * factor / len(term.keys), term.text)
-        # The place counts for the hall's operator only when no department is named at all.
-        if not units.scores:
+        # The place counts for the hall's operator only when no department is named at all,
+        # and with what is said about the building's running (hours, parking, queues).
+        if not units.scores and places:
             for term, factor in places.values():
                 units.add(HALL, term.weight * factor, term.text)
+            for word in self.hall_context:
+                if word in body_n or word in subject_n:
+                    units.add(HALL, KIND_WEIGHT["hall"] * _length_weight(word), word)
         probabilities = probabilities or {}
         for head, tally in (("unit", units), ("category", categories)):
             for key, p in (probabilities.get(head) or {}).items():
