@@ -98,7 +98,7 @@ def reliability(confidence: list[float], correct: list[bool], bins: int = 10) ->
 
 
 def fit_set(
-    rows: list[dict], judge, fitted_on: str = "", abstain_target: float = 0.4, method: str = "platt"
+    rows: list[dict], judge, fitted_on: str = "", abstain_target: float = 0.3, method: str = "platt"
 ) -> Calibration:
     """Fit on labelled rows: `judge(text)` gives uncalibrated suggestions (raw scores, never
     abstaining). The unit abstains where the calibrated chance of being right is below
