@@ -37,6 +37,11 @@ def upgrade():
             ['category_runner_up_id'],
             ['id'],
         )
+    # The empty defaults were for the rows already there; new rows get theirs from the models.
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.alter_column('duties', server_default=None)
+    with op.batch_alter_table('item_suggestions', schema=None) as batch_op:
+        batch_op.alter_column('unit_reason', server_default=None)
     # Seeded units get the typical county's responsibilities; admins adjust them.
     units = sa.table('units', sa.column('code', sa.String), sa.column('duties', sa.Text))
     for code, duties in DUTIES.items():

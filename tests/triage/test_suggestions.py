@@ -90,6 +90,7 @@ def test_staff_accept_or_correct_with_one_click_and_an_event(app, client, auth, 
     auth.login("staff")
     page = client.get(f"/staff/items/{first_id}").get_data(as_text=True)
     assert "县市场监督管理局" in page and "<mark>营业执照</mark>" in page
+    assert 'id="runner-up-category"' in page and "次选：" in page  # the runner-up, for staff to weigh
     assert (
         post_form(
             client, f"/staff/items/{first_id}/suggestion/accept", {}, get_url=f"/staff/items/{first_id}"

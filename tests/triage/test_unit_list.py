@@ -73,6 +73,20 @@ def test_duties_and_the_unit_list_as_xlsx(app, client, auth, users, ref):
         assert db.session.query(Unit).filter_by(code="zz").one_or_none() is None
 
 
+def test_the_item_page_says_why_no_unit_was_suggested(app, client, auth, users):
+    with app.app_context():
+        item = create_item(subject="请问", body="在政务服务中心窗口办事，工作人员让我等着。")
+        db.session.commit()
+        s = suggestions.apply_suggestions(item.id)
+        db.session.commit()
+        assert s.unit_id is None and s.unit_reason == "undecided" and item.unit_id is None
+        item_id = item.id
+    auth.login("staff")
+    page = client.get(f"/staff/items/{item_id}").get_data(as_text=True)
+    assert "现有依据不足以确定单位" in page and "<mark>政务服务中心</mark>" in page
+    assert 'id="runner-up-unit"' in page and "县政务服务管理局" in page
+
+
 def test_classifier_evaluate_on_a_set(app, runner, ref):
     result = runner.invoke(
         args=[
