@@ -5,14 +5,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from intake.triage import suggestions
+from intake.triage import suggestions, training
 from intake.triage.suggest import classifier
 
 classifier_cli = AppGroup("classifier", help="Train and evaluate the triage classifier.")
 
 
 def _examples(shipped: bool, data: str | None) -> list:
-    examples = suggestions.training_examples(include_shipped=shipped, shipped_path=data)
+    examples = training.training_examples(include_shipped=shipped, shipped_path=data)
     if not examples:
         raise click.ClickException("no confirmed items and no labelled set: nothing to learn from")
     return examples
@@ -72,9 +72,9 @@ def train(shipped: bool, data: str | None, out: str | None) -> None:
     path = out or current_app.config["CLASSIFIER_PATH"]
     if not path:
         raise click.ClickException("CLASSIFIER_PATH is empty; pass --out")
-    confirmed = len(suggestions.confirmed_examples())
+    confirmed = len(training.confirmed_examples())
     examples = _examples(shipped, data)
-    suggestions.train_model(examples, path)
+    training.train_model(examples, path)
     click.echo(f"trained on {len(examples)} examples ({confirmed} confirmed by staff) -> {path}")
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.feedback.models import Event, EventKind, FeedbackItem, Priority
-from intake.triage import suggestions
+from intake.triage import suggestions, training
 from intake.triage.models import Decision, ItemSuggestion
 from tests.factories import create_item
 from tests.helpers import post_form
@@ -113,7 +113,7 @@ def test_staff_accept_or_correct_with_one_click_and_an_event(app, client, auth, 
         assert [e.kind for e in two.events][-1] is EventKind.suggestion_corrected
         assert two.suggestion.unit_decision is Decision.corrected and two.suggestion.category_decision is None
         # Both are now confirmed examples for the next training.
-        examples = suggestions.confirmed_examples()
+        examples = training.confirmed_examples()
         assert sorted(e.unit for e in examples) == ["gk", "sc"]
     # Nothing left to accept on the first one: said, not a crash.
     again = post_form(client, f"/staff/items/{first_id}/suggestion/accept", {}, get_url=f"/staff/items/{first_id}")
