@@ -121,7 +121,10 @@ def calibrate(path: str, out: str | None, method: str, model_option: str) -> Non
     (precision ≥ 0.97) on a held-out labelled set. Never on the set you evaluate on."""
     from intake.triage.suggest import calibration, evaluation
 
-    rows = evaluation.load_set(path)
+    try:
+        rows = evaluation.load_set(path)
+    except (ValueError, KeyError) as e:
+        raise click.ClickException(str(e)) from e
     scorer, judge_text = _set_judge(model_option)
     scorer.calibration = calibration.Calibration(abstain=0.0)  # raw scores, nothing withheld
     fitted = calibration.fit_set(rows, judge_text, fitted_on=path, method=method)

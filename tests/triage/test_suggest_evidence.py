@@ -114,3 +114,4 @@ def test_set_evaluation_counts_abstention_as_right_only_where_no_unit_can_be_tol
     assert set(result.by_script) == {"hans", "hant"} and set(result.by_difficulty) == {"easy", "medium", "hard"}
     assert ("tj", "(none)", 1) in result.unit_confusions
     assert result.overall.applied_precision == 1.0 and 0 < result.overall.coverage < 0.5
+    assert ("(none)", 1, 0.5, 1.0, 0.667) in evaluation.per_class(result.outcomes, "unit")

@@ -87,7 +87,11 @@ def test_the_item_page_says_why_no_unit_was_suggested(app, client, auth, users):
     assert 'id="runner-up-unit"' in page and "县政务服务管理局" in page
 
 
-def test_classifier_evaluate_on_a_set(app, runner, ref):
+def test_classifier_evaluate_on_a_set(app, runner, ref, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"unit": "yb"}\n', encoding="utf-8")
+    result = runner.invoke(args=["intake", "classifier", "evaluate", "--set", str(bad), "--model", "none"])
+    assert result.exit_code == 1 and "needs text, unit and category" in result.output
     result = runner.invoke(
         args=[
             "intake",
@@ -104,3 +108,4 @@ def test_classifier_evaluate_on_a_set(app, runner, ref):
     assert re.search(r"\| all \| 6 \| 0\.833 \| [01]\.\d{3} \| [01]\.\d{3} \| [01]\.\d{3} \| 2 \(1\) \|", out), out
     assert "| script hant | 2 |" in out and "| difficulty hard | 4 |" in out
     assert "tj → (none): 1" in out and "calibration, unit" in out and "| confidence | n |" in out
+    assert "per class, category:" in out and "| (none) | 1 |" in out

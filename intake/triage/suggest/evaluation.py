@@ -122,6 +122,21 @@ def figures(outcomes: list[Outcome]) -> Figures:
     )
 
 
+def per_class(outcomes: list[Outcome], head: str) -> list[tuple[str, int, float, float, float]]:
+    """(class, support, precision, recall, F1) per class of the truth, NONE for "no unit"."""
+    truth = [str(o.row.get(head) or NONE) for o in outcomes]
+    predicted = [str(getattr(o, head) or NONE) for o in outcomes]
+    rows = []
+    for label in sorted(set(truth)):
+        tp = sum(t == p == label for t, p in zip(truth, predicted))
+        n_pred, n_true = predicted.count(label), truth.count(label)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_true
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        rows.append((label, n_true, round(precision, 3), round(recall, 3), round(f1, 3)))
+    return rows
+
+
 def _confusions(outcomes: list[Outcome], head: str, top: int) -> list[tuple[str, str, int]]:
     pairs = Counter(
         (str(o.row.get(head) or NONE), str(getattr(o, head) or NONE))
@@ -196,6 +211,14 @@ def report_lines(result: SetEvaluation) -> list[str]:
             f"top {head} confusions (truth → suggested: count): "
             + ("; ".join(f"{t} → {p}: {n}" for t, p, n in pairs) or "none")
         )
+    for head in ("unit", "category"):
+        lines += [
+            "",
+            f"per class, {head}:",
+            "| class | n | precision | recall | F1 |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        lines += [f"| {c} | {n} | {p:.3f} | {r:.3f} | {f:.3f} |" for c, n, p, r, f in per_class(result.outcomes, head)]
     for head, table in (("unit", result.unit_calibration), ("category", result.category_calibration)):
         lines += [
             "",
