@@ -32,6 +32,9 @@ MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
 TOPIC_AGAINST_INTEGRITY = 0.5
+# Below this, the strongest category's evidence is too weak to beat 其他 (chosen on the
+# development sets: 0.55–0.7 do alike).
+WEAK_CATEGORY = 0.6
 _DUTY_SPLIT = re.compile(r"[、，,；;（）()和与及\s]+")
 _DUTY_STRIP = ("负责", "管理", "监管", "工作")
 
@@ -237,6 +240,11 @@ class Scorer:
                 return FieldSuggestion(OTHER, self.calibration.apply(head, 0.0), (), "none", reason="no-words")
             return FieldSuggestion(None, 0.0, (), "none", reason="no-evidence")
         best = ranked[0]
+        if head == "category" and best != OTHER and tally.scores[best] < WEAK_CATEGORY:
+            # Weak words for any one kind: the report is of another kind (其他) more often.
+            tally.scores[OTHER] = max(tally.scores.get(OTHER, 0.0), WEAK_CATEGORY)
+            ranked = sorted(tally.scores, key=lambda k: -tally.scores[k])
+            best = ranked[0]
         first = tally.scores[best]
         second = tally.scores[ranked[1]] if len(ranked) > 1 else 0.0
         raw = strength(first, second)
