@@ -63,7 +63,7 @@ HALL = (
 # report is set in the hall and names no department's business.
 HALL_CONTEXT = (
     "周末,周六,周日,双休,节假日,开门,关门,下班,上班时间,停车,车位,座位,空调,厕所,保安,排队,人太多,拥挤,"
-    "预约,叫号,号,指示牌,引导,无障碍,轮椅"
+    "预约,叫号,指示牌,引导,无障碍,轮椅"
 )
 
 # Where the reporter stood, not whose business it was: evidence for the hall's operator only
