@@ -83,7 +83,7 @@ def test_traditional_and_simplified_get_the_same_suggestion(scorer):
 
 
 def test_duties_are_split_into_businesses():
-    assert duty_terms("负责社会保险经办（养老、失业保险）、就业创业和技能培训") == [
+    assert duty_terms("负责社会保险经办（养老、失业保险）、就业创业、技能培训") == [
         "社会保险经办",
         "养老",
         "失业保险",
