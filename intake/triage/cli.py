@@ -18,15 +18,16 @@ def _examples(shipped: bool, data: str | None) -> list:
     return examples
 
 
-def _set_judge(model_option: str):
+def _set_judge(model_option: str, never_seen: set[str] = frozenset()):
     """The product's suggestion (evidence from the database, calibration, the model) as a
-    function of a report's text, for `evaluate --set` and `calibrate`."""
+    function of a report's text, for `evaluate --set` and `calibrate`. With `never_seen`, a
+    model trained without those texts, so that they are judged as new reports would be."""
     scorer = suggestions.scorer()
     model = None
-    if model_option == "saved":
+    if model_option == "saved" and not never_seen:
         model = suggestions.load_model()
-    if model_option == "train" or (model_option == "saved" and model is None):
-        model = classifier.train(_examples(True, None))
+    if model_option != "none" and model is None:
+        model = classifier.train([e for e in _examples(True, None) if e.text not in never_seen])
     return scorer, (lambda text: suggestions.judge(scorer, model, "", text))
 
 
@@ -115,19 +116,28 @@ def evaluate(shipped: bool, data: str | None, test_size: float, seed: int, path:
 @click.option("--set", "path", type=click.Path(exists=True, dir_okay=False), required=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: the shipped calibration.json.")
 @click.option("--method", type=click.Choice(["platt", "isotonic"]), default="platt", show_default=True)
+@click.option(
+    "--check-set",
+    "check_paths",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="More labelled reports the auto-apply thresholds must also hold on (the curve is fitted on --set "
+    "only); the model is then trained without them.",
+)
 @_MODEL_OPTION
-def calibrate(path: str, out: str | None, method: str, model_option: str) -> None:
+def calibrate(path: str, out: str | None, method: str, check_paths: tuple[str, ...], model_option: str) -> None:
     """Fit the calibration (Platt or isotonic over the combined score) and the auto-apply thresholds
     (precision ≥ 0.97) on a held-out labelled set. Never on the set you evaluate on."""
     from intake.triage.suggest import calibration, evaluation
 
     try:
         rows = evaluation.load_set(path)
+        check_rows = [row for p in check_paths for row in evaluation.load_set(p)]
     except (ValueError, KeyError) as e:
         raise click.ClickException(str(e)) from e
-    scorer, judge_text = _set_judge(model_option)
+    scorer, judge_text = _set_judge(model_option, {row["text"] for row in check_rows})
     scorer.calibration = calibration.Calibration(abstain=0.0)  # raw scores, nothing withheld
-    fitted = calibration.fit_set(rows, judge_text, fitted_on=path, method=method)
+    fitted = calibration.fit_set(rows, judge_text, fitted_on=path, method=method, check_rows=check_rows)
     fitted.save(out or calibration.SHIPPED)
     click.echo(
         f"calibrated on {len(rows)} reports: abstain below {fitted.abstain:.2f}; auto-apply unit ≥ "

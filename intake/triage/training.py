@@ -18,7 +18,9 @@ _DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "triage"
 SHIPPED_SET = _DATA / "labelled_reports.jsonl"
 # Reports written in other voices for issue 17 (elderly people, business owners, migrant
 # workers, members' notes), trained on too; their held-out part never is (it calibrates).
-DEVELOPMENT_SETS = tuple(_DATA / name for name in ("dev_reports.jsonl", "dev2_reports.jsonl", "dev3_reports.jsonl"))
+DEVELOPMENT_SETS = tuple(
+    _DATA / name for name in ("dev_reports.jsonl", "dev2_reports.jsonl", "dev3_reports.jsonl", "dev4_reports.jsonl")
+)
 
 
 def confirmed_examples() -> list[classifier.Example]:

@@ -98,12 +98,18 @@ def reliability(confidence: list[float], correct: list[bool], bins: int = 10) ->
 
 
 def fit_set(
-    rows: list[dict], judge, fitted_on: str = "", abstain_target: float = 0.3, method: str = "platt"
+    rows: list[dict],
+    judge,
+    fitted_on: str = "",
+    abstain_target: float = 0.3,
+    method: str = "platt",
+    check_rows: list[dict] = (),
 ) -> Calibration:
     """Fit on labelled rows: `judge(text)` gives uncalibrated suggestions (raw scores, never
     abstaining). The unit abstains where the calibrated chance of being right is below
     `abstain_target`; auto-apply thresholds keep precision ≥ 0.97 on these rows."""
     found = [(row, judge(row["text"])) for row in rows]
+    checked = [(row, judge(row["text"])) for row in check_rows]
     points, confidence, correct = {}, {}, {}
     for head in ("unit", "category"):
         # Only what was suggested: a report with no evidence at all is no suggestion to calibrate.
@@ -114,11 +120,18 @@ def fit_set(
         ]
         points[head] = fit_points([p[0] for p in pairs], [p[1] for p in pairs], method)
         x, y = points[head]
+        # The auto-apply threshold also answers for `check_rows` (more reports, other
+        # voices): the curve is fitted on the held-out rows only.
+        pairs += [
+            (getattr(f, head).raw, getattr(f, head).key == row.get(head))
+            for row, f in checked
+            if getattr(f, head).key is not None
+        ]
         confidence[head] = [round(float(np.interp(p[0], x, y)), 3) for p in pairs]
         correct[head] = [p[1] for p in pairs]
     return Calibration(
         points=points,
         abstain=abstain_target,
         auto_apply={h: choose_threshold(confidence[h], correct[h]) for h in points},
-        fitted_on=f"{fitted_on} ({method}, {len(rows)} reports)",
+        fitted_on=f"{fitted_on} ({method}, {len(rows)} reports; thresholds also on {len(checked)})",
     )

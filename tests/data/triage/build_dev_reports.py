@@ -1,5 +1,5 @@
 """Write dev_reports.jsonl (to tune on) and heldout_reports.jsonl (calibration and final figures
-only) from dev_reports_src.tsv, and dev2/dev3_reports.jsonl from their .tsv (rows marked
+only) from dev_reports_src.tsv, and dev2/dev3/dev4_reports.jsonl from their .tsv (rows marked
 hant are written out in Traditional). Same keys as labelled_reports.jsonl, plus script and difficulty.
 
     python tests/data/triage/build_dev_reports.py
@@ -47,6 +47,7 @@ def main() -> None:
     # The second set was looked at whole (a check of how far the first tuning carried): all dev.
     _write("dev2_reports.jsonl", [row for _, row in rows("dev2_reports_src.tsv")])
     _write("dev3_reports.jsonl", [row for _, row in rows("dev3_reports_src.tsv")])
+    _write("dev4_reports.jsonl", [row for _, row in rows("dev4_reports_src.tsv")])
     # Written before the second round of tuning; calibration and final figures only.
     held += [row for _, row in rows("heldout2_reports_src.tsv")]
     _write("heldout_reports.jsonl", held)
