@@ -11,10 +11,12 @@ from openpyxl import Workbook, load_workbook
 from intake.extensions import db
 from intake.reference.models import Unit
 from intake.triage import suggestions
+from intake.triage.suggest.calibration import Calibration
 from tests.factories import create_item
 from tests.helpers import csrf_token_from, post_form
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+FIXTURE = "tests/data/triage/evaluate_fixture.jsonl"
 
 
 def _workbook(rows) -> bytes:
@@ -109,3 +111,11 @@ def test_classifier_evaluate_on_a_set(app, runner, ref, tmp_path):
     assert "| script hant | 2 |" in out and "| difficulty hard | 4 |" in out
     assert "tj → (none): 1" in out and "calibration, unit" in out and "| confidence | n |" in out
     assert "per class, category:" in out and "| (none) | 1 |" in out
+    # Calibrating on the same fixture (for the test only: never on the set you evaluate on).
+    fitted = tmp_path / "calibration.json"
+    args = ["intake", "classifier", "calibrate", "--set", FIXTURE, "--out", str(fitted), "--model", "none"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    calibration = Calibration.load(fitted)
+    assert set(calibration.points) == {"unit", "category"} and calibration.abstain == 0.3
+    assert all(1 / 3 <= t <= 1.01 for t in calibration.auto_apply.values())
