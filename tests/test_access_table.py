@@ -80,6 +80,8 @@ ACCESS = [
     ("GET", "/staff/thread/<int:entry_id>/body", STAFF),
     ("GET", "/staff/admin/rules", ADMIN),
     ("POST", "/staff/admin/rules", ADMIN),
+    ("GET", "/staff/admin/units.xlsx", ADMIN),
+    ("POST", "/staff/admin/units/import", ADMIN),
     ("GET", "/staff/admin/templates", ADMIN),
     ("POST", "/staff/admin/templates", ADMIN),
     # Staff: the mailbox's quarantine.

@@ -42,6 +42,9 @@ class Unit(LocalizedNameMixin, db.Model):
     short_name: Mapped[str | None] = mapped_column(String(50))
     # Comma-separated other names people use (政务大厅, 便民窗口, ...), for matching reports.
     aliases: Mapped[str] = mapped_column(Text, default="")
+    # Responsibilities (职能): a short summary of its 三定 description, businesses separated by
+    # 、 (社会保险经办、养老金…). Evidence of whose business a report is about.
+    duties: Mapped[str] = mapped_column(Text, default="")
     # May be drawn by lot (抽签): the county government's departments. Bodies under vertical
     # management (县税务局) and people's organisations (人民团体) are not; reports still reach them.
     # Which units are supervised in a year is the year's cycle's list (intake.program).

@@ -4,6 +4,8 @@ Traditional names are derived with zhconv when seeding; English names are writte
 
 from zhconv import convert
 
+from intake.reference.unit_duties import DUTIES
+
 
 def _row(code: str, name: str, name_en: str, **extra) -> dict:
     return {"code": code, "name": name, "name_zh_hant": convert(name, "zh-tw"), "name_en": name_en, **extra}
@@ -115,7 +117,7 @@ UNITS = [
         "县综合行政执法局",
         "County Comprehensive Administrative Law Enforcement Bureau",
         short_name="综合执法局",
-        aliases=["城管", "综合执法局", "城管局"],
+        aliases=["城管", "综合执法局", "城管局", "城市管理局", "综合行政执法局", "城管执法局", "执法局"],
     ),
     _row(
         "ym",
@@ -151,6 +153,9 @@ UNITS = [
         "fl", "县妇女联合会", "County Women's Federation", short_name="妇联", aliases=["妇联"], lottery_eligible=False
     ),
 ]
+
+for _unit in UNITS:
+    _unit["duties"] = DUTIES.get(_unit["code"], "")
 
 CATEGORIES = [
     _row(

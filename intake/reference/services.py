@@ -107,6 +107,7 @@ def seed_reference_data() -> tuple[int, int]:
             name_en=row["name_en"],
             short_name=row.get("short_name"),
             aliases=",".join(row.get("aliases", [])),
+            duties=row.get("duties", ""),
             lottery_eligible=row.get("lottery_eligible", True),
             sort_order=order,
         )

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -83,6 +84,10 @@ class RulesForm(FlaskForm):
         places=2,
         validators=[InputRequired(), NumberRange(min=0, max=1.01)],
     )
+
+
+class UnitSheetForm(FlaskForm):
+    sheet = FileField(_l("Unit list (xlsx)"), validators=[FileRequired()])
 
 
 class TemplateForm(FlaskForm):

@@ -78,6 +78,13 @@ class ItemSuggestion(db.Model):
     category_evidence: Mapped[str] = mapped_column(Text, default="")
     category_source: Mapped[str] = mapped_column(String(16), default="none")
     category_decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, "category_decision"))
+    # The next best candidate of each field, and why no unit was suggested when none was
+    # ("no-evidence", "undecided", "model-only"): shown to staff next to the suggestion.
+    unit_reason: Mapped[str] = mapped_column(String(32), default="")
+    unit_runner_up_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    unit_runner_up_confidence: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    category_runner_up_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    category_runner_up_confidence: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     # Priority hint: flags (safety, retaliation, integrity, urgency) and the words that raised them.
     hint_priority: Mapped[str] = mapped_column(String(16), default="normal")
     flags: Mapped[str] = mapped_column(String(100), default="")  # comma-joined
@@ -88,8 +95,10 @@ class ItemSuggestion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[FeedbackItem] = relationship(backref=db.backref("suggestion", uselist=False, passive_deletes=True))
-    unit: Mapped[Unit | None] = relationship()
-    category: Mapped[Category | None] = relationship()
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    category: Mapped[Category | None] = relationship(foreign_keys=[category_id])
+    unit_runner_up: Mapped[Unit | None] = relationship(foreign_keys=[unit_runner_up_id])
+    category_runner_up: Mapped[Category | None] = relationship(foreign_keys=[category_runner_up_id])
 
     @property
     def unit_words(self) -> list[str]:

@@ -39,7 +39,10 @@ def make_items(app, *texts, suggest=True):
 
 def test_accept_a_suggestion_and_assign_to_me_from_the_keyboard(app, live_server, desktop_page, users, ref):
     app.config["SUGGEST_AUTO_APPLY"] = 1.01
-    [(item_id, code)] = make_items(app, ("政务大厅窗口态度差", "在政务大厅三号窗口办事，工作人员态度很差，还吼人。"))
+    # About the hall itself (its numbering machine, its staff): the hall's operator.
+    [(item_id, code)] = make_items(
+        app, ("政务大厅窗口态度差", "在政务大厅取号办事，叫号机旁的大厅工作人员态度很差，还吼人。")
+    )
     page = desktop_page
     sign_in(page, live_server)
     assert "县政务服务管理局" in page.locator(f"tr[data-item-id='{item_id}'] td.suggestion").inner_text()

@@ -6,7 +6,10 @@ and a CLI command can share it; the caller loads reference rows and stores resul
 
     rules.RuleSet.from_rows(units=..., categories=...).suggest(subject, body) -> Suggestions
     classifier.train(examples) -> Model;  Model.predict(text) -> Prediction
-    classifier.combine(suggestions, prediction) -> Suggestions
+    classifier.combine(suggestions, prediction) -> Suggestions   (issue 4; kept for the module CLI)
+    evidence.Scorer.from_rows(units=..., categories=..., duties=...).judge(subject, body, probabilities)
+        -> Suggestions: every kind of evidence in one calibrated score, abstaining (issue 17)
+    evaluation.evaluate_set(rows, judge, auto_apply) -> SetEvaluation
     duplicates.DuplicateIndex().add(item_id, text) / .similar(text, threshold)
     priority.priority_hint(subject, body) -> PriorityHint
 """

@@ -152,6 +152,20 @@ class Model:
             return Prediction(_NO_PREDICTION, _NO_PREDICTION)
         return Prediction(*(self.heads[h].predict(row, self._feature_names, top) for h in HEADS))
 
+    def probabilities(self, text: str) -> dict[str, dict[Hashable, float]]:
+        """Every label's probability per head: evidence for `evidence.Scorer`, never a verdict."""
+        row = self.vectorizer.transform([text or ""])
+        out: dict[str, dict[Hashable, float]] = {}
+        for name in HEADS:
+            head = self.heads[name]
+            if row.nnz == 0 or not head.classes:
+                out[name] = {}
+            elif head.estimator is None:
+                out[name] = {head.classes[0]: 1.0}
+            else:
+                out[name] = {c: float(p) for c, p in zip(head.classes, head._proba(row)[0])}
+        return out
+
     def predict_labels(self, texts: Sequence[str], head: str) -> list[Hashable]:
         """Labels only, for many texts at once (evaluation)."""
         return self.heads[head].predict_many(self.vectorizer.transform(list(texts)))

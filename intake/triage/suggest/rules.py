@@ -45,6 +45,11 @@ class FieldSuggestion:
     confidence: float = 0.0
     evidence: tuple[str, ...] = ()
     source: str = "none"
+    # The next best candidate, why nothing was suggested ("no-evidence", "undecided"), and the
+    # confidence before calibration: set by `evidence.Scorer`, empty for rules alone.
+    runner_up: "FieldSuggestion | None" = None
+    reason: str = ""
+    raw: float = 0.0
 
     @property
     def found(self) -> bool:
