@@ -40,6 +40,23 @@ def init_app(app: Flask) -> None:
             "error.html", code=404, title=_("Not found"), message=_("This page does not exist.")
         ), 404
 
+    @app.errorhandler(405)
+    def wrong_method(error):
+        response = app.make_response(
+            (
+                render_template(
+                    "error.html",
+                    code=405,
+                    title=_("This page cannot be opened by address"),
+                    message=_("It is the answer to a form. Go back to the page with the form and send it again."),
+                    back=True,
+                ),
+                405,
+            )
+        )
+        response.headers["Allow"] = ", ".join(error.valid_methods or [])
+        return response
+
     @app.errorhandler(413)
     def too_large(error):
         mb = app.config["MAX_UPLOAD_MB"]

@@ -152,11 +152,18 @@ def _submission_wait() -> int:
     )
 
 
+@bp.before_app_request
+def forget_receipt():
+    if CONFIRMATION_KEY in session and request.endpoint not in ("feedback.submitted", "static", None):
+        session.pop(CONFIRMATION_KEY)
+
+
 @bp.get("/jiandu/submitted")
 def submitted():
-    # The secret is shown once: the receipt leaves the session as it is shown, and this
-    # session may open the progress page without typing it.
-    receipt = session.pop(CONFIRMATION_KEY, None)
+    # The secret is shown on this page only: reloading it or switching its language shows it
+    # again, and the first other page the session opens forgets it (forget_receipt below).
+    # This session may open the progress page without typing it.
+    receipt = session.get(CONFIRMATION_KEY)
     if not receipt:
         return redirect(url_for("feedback.lookup"))
     item = services.find_by_tracking(receipt["code"], receipt["secret"])

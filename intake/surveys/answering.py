@@ -75,7 +75,10 @@ def _one(question: Question, raw: list[str]):
             number = int(value.replace("，", "").replace(",", ""))
         except ValueError:
             raise ValueError(_l("Please enter a whole number, e.g. 2."))
-        if abs(number) >= NUMBER_LIMIT:
+        if number < 0:
+            # What the questions count (trips, minutes waited, people) is never below zero.
+            raise ValueError(_l("Please enter 0 or more."))
+        if number >= NUMBER_LIMIT:
             raise ValueError(_l("This number is too large."))
         return number
     if len(value) > TEXT_MAX:

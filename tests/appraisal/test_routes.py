@@ -116,6 +116,8 @@ def test_a_session_through_its_pages(app, users, voters):
     assert "<svg" not in results and "data:image/svg+xml" in results
     assert voter.get(f"/member/appraisal/{session_id}/results").status_code == 200
     assert receipt in voter.get(f"/member/appraisal/{session_id}/receipts").get_data(as_text=True)
+    county = staff.get("/staff/appraisal/year/2026/notice.html")
+    assert county.status_code == 200 and 'class="chart"' in county.get_data(as_text=True)
 
     # The notice: the liaison sees nothing before it is issued.
     cu = units[0]

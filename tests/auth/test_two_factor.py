@@ -31,6 +31,10 @@ def _enrol(client) -> tuple[str, list[str]]:
     done = post_form(client, "/auth/two-factor/enable", {"code": pyotp.TOTP(secret).now()}, get_url="/auth/two-factor")
     codes = re.findall(r"<code>(\d{5}-\d{5})</code>", done.get_data(as_text=True))
     assert done.status_code == 200 and len(codes) == 10
+    # Codes shown once, as the answer to the form: no language switch that would lose them.
+    assert "?lang=" not in done.get_data(as_text=True)
+    reopened = client.get("/auth/two-factor/enable")
+    assert reopened.status_code == 405 and "此页面不能通过地址直接打开" in reopened.get_data(as_text=True)
     return secret, codes
 
 

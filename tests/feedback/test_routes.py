@@ -420,6 +420,10 @@ def test_the_secret_never_stands_in_a_url(app, submitted):
 
 def test_the_confirmation_shows_the_secret_once(client, submitted):
     code, secret = submitted  # the fixture opened the confirmation page
+    # Switching its language (or reloading) shows it again, in that language.
+    english = client.get("/jiandu/submitted?lang=en", follow_redirects=True).get_data(as_text=True)
+    assert secret in english and "Lookup secret" in english
+    client.get(f"/jiandu/track/{code}")  # any other page: the receipt is forgotten
     again = client.get("/jiandu/submitted")
     assert again.status_code == 302 and secret not in again.get_data(as_text=True)
 

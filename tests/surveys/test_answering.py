@@ -63,6 +63,13 @@ def test_bad_answers_are_400_and_keep_what_was_typed(app, client, survey):
     assert re.search(r'value="dissatisfied" checked', html) and re.search(r'value="2" checked', html)
     assert "请填写整数" in html and html.count("<li>请回答此题。</li>") == 2  # why_not (now shown) and waited
     assert _responses(app, survey.id) == 0
+    negative = _post(
+        client,
+        survey.token,
+        {"q_satisfaction": "satisfied", "q_trips": "-5", "q_key_problem": "", "q_attitude": "4"},
+    )
+    assert negative.status_code == 400 and "请输入 0 或更大的数。" in negative.get_data(as_text=True)
+    assert _responses(app, survey.id) == 0
 
 
 def test_closed_and_not_yet_open_say_so(app, client):

@@ -76,7 +76,7 @@ def county_notice(cycle: SupervisionCycle) -> dict:
     return {
         "cycle": cycle,
         "contents": contents,
-        "chart": grades_chart(results, _("Ballots per unit")) if results else "",
+        "grades_svg": grades_chart(results, _("Ballots per unit")) if results else "",
     }
 
 
