@@ -93,7 +93,12 @@
       }
       list.appendChild(li);
     });
-    sent.forEach(function (s) {
+    sent.forEach(function (s, i) {
+      if (i === 0) {
+        var heading = document.createElement("li");
+        heading.className = "sent-heading"; heading.textContent = text.sentHeading;
+        list.appendChild(heading);
+      }
       var li = document.createElement("li");
       li.dataset.state = s.state;
       var a = document.createElement("a");
@@ -295,6 +300,11 @@
         draftNote.textContent = form.dataset.saved; draftNote.hidden = false;
         window.scrollTo(0, 0);
         return flush();
+      }).then(function () { return outbox.all(); }).then(function (entries) {
+        // Say what became of it: sent, refused (to be corrected), or still waiting.
+        var mine = entries.filter(function (e) { return e.uuid === entry.uuid; })[0];
+        if (!mine) { draftNote.textContent = form.dataset.sentNote; }
+        else if (mine.state === "invalid") { draftNote.textContent = form.dataset.refusedNote; }
       });
     });
     return drafts.get().then(start);
