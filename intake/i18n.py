@@ -50,8 +50,11 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
+        locale = str(get_locale())
         return {
-            "current_locale": str(get_locale()),
+            "current_locale": locale,
+            # "等次：满意" but "Grade: satisfied": a label's colon as each script writes it.
+            "colon": "：" if locale.startswith("zh") else ": ",
             "language_names": LANGUAGE_NAMES,
             "html_lang": html_lang(),
         }
