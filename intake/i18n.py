@@ -3,7 +3,7 @@
 The choice is made by `?lang=`, then a cookie, then the browser's Accept-Language."""
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 
 LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
@@ -40,7 +40,19 @@ def html_lang() -> str:
     return {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}.get(str(get_locale()), "zh-Hans")
 
 
+# One way to write a moment in both Chinese scripts (Babel's zh_Hant default is "上午9:12:35").
+CHINESE_DATETIME = "y年M月d日 HH:mm"
+
+
+def datetimeformat(value, format: str | None = None) -> str:
+    if format is None and str(get_locale()).startswith("zh"):
+        format = CHINESE_DATETIME
+    return format_datetime(value, format or "medium")
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetimeformat"] = datetimeformat
+
     @app.after_request
     def remember_language(response):
         chosen = request.args.get("lang")

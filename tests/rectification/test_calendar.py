@@ -84,6 +84,7 @@ def test_a_deadline_across_new_year_2027_is_provisional_until_the_schedule_is_en
     assert 'data-missing-year="2027"' not in _page(staff, "/staff/rectification/")[1]  # admins only
     status, html = _page(admin, "/staff/rectification/")
     assert 'data-missing-year="2027"' in html and "/staff/rectification/calendar?year=2027" in html
+    assert 'data-missing-year="2027"' not in _page(admin, "/staff/appraisal/")[1]  # only where deadlines are
 
     token = csrf_token_from(_page(admin, "/staff/rectification/calendar?year=2027")[1])
     response = admin.post(
