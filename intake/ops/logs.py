@@ -82,6 +82,10 @@ def configure(log_format: str, level: str = "INFO") -> None:
     handler.setFormatter(formatter(log_format))
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Libraries that narrate their work at INFO (WeasyPrint logs seven steps per PDF; fontTools
+    # each font it subsets) say only what goes wrong.
+    for noisy in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _begin_request() -> None:
