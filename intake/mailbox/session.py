@@ -109,8 +109,13 @@ class MailboxSession:
             db.session.rollback()  # no transaction held open across network round trips
             stored = 0
             new_uids = self.new_uids(last_uid)
-            if new_uids:
-                stored = self._store(new_uids)
+            while new_uids:
+                stored += self._store(new_uids)
+                if len(new_uids) <= self.batch_messages:
+                    break
+                # Mail that arrived while a large pass was stored is taken now, as live mail,
+                # not after the marking and the wait.
+                new_uids = self.new_uids(max(new_uids))
             self.mark_done()
             sweep_inbound()
             receiving.record_poll(self.mailbox_id)
@@ -123,6 +128,9 @@ class MailboxSession:
         return sorted(uid for uid in found if uid > last_uid)
 
     def _store(self, uids: list[int]) -> int:
+        # A pass of one batch or less is mail as it arrives: its parse job goes before the
+        # batches of a bulk import still waiting (a large pass queues its own at the back).
+        live = len(uids) <= self.batch_messages
         sizes: dict[int, tuple[int, object]] = {}
         for start in range(0, len(uids), SIZE_FETCH_CHUNK):
             chunk = uids[start : start + SIZE_FETCH_CHUNK]
@@ -130,7 +138,7 @@ class MailboxSession:
                 sizes[uid] = (int(data[b"RFC822.SIZE"]), data.get(b"INTERNALDATE"))
         stored = 0
         for batch in self._batches(uids, sizes):
-            stored += self._store_batch(batch, sizes)
+            stored += self._store_batch(batch, sizes, live=live)
         return stored
 
     def _batches(self, uids: list[int], sizes: dict):
@@ -146,7 +154,7 @@ class MailboxSession:
         if batch:
             yield batch
 
-    def _store_batch(self, batch: list[int], sizes: dict) -> int:
+    def _store_batch(self, batch: list[int], sizes: dict, *, live: bool = False) -> int:
         small = [u for u in batch if u in sizes and sizes[u][0] <= self.max_message_bytes]
         large = [u for u in batch if u in sizes and sizes[u][0] > self.max_message_bytes]
         fetched: list[receiving.FetchedMessage] = []
@@ -175,7 +183,7 @@ class MailboxSession:
         ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
         self.confirm_lease()
         db.session.commit()
-        dispatch_inbound(ids)
+        dispatch_inbound(ids, live=live)
         return len(fetched)
 
     def mark_done(self) -> int:
