@@ -56,6 +56,7 @@ class MailboxSession:
         self.uidvalidity: int | None = None
         self.can_idle = False
         self.can_move = False
+        self.live_pass = False  # the pass being stored is live mail (see _store)
         self.settings: services.ImapSettings | None = None
         config = app.config
         self.max_message_bytes = config["MAX_MESSAGE_MB"] * 1024 * 1024
@@ -130,7 +131,7 @@ class MailboxSession:
     def _store(self, uids: list[int]) -> int:
         # A pass of one batch or less is mail as it arrives: its parse job goes before the
         # batches of a bulk import still waiting (a large pass queues its own at the back).
-        live = len(uids) <= self.batch_messages
+        self.live_pass = len(uids) <= self.batch_messages
         sizes: dict[int, tuple[int, object]] = {}
         for start in range(0, len(uids), SIZE_FETCH_CHUNK):
             chunk = uids[start : start + SIZE_FETCH_CHUNK]
@@ -138,7 +139,7 @@ class MailboxSession:
                 sizes[uid] = (int(data[b"RFC822.SIZE"]), data.get(b"INTERNALDATE"))
         stored = 0
         for batch in self._batches(uids, sizes):
-            stored += self._store_batch(batch, sizes, live=live)
+            stored += self._store_batch(batch, sizes)
         return stored
 
     def _batches(self, uids: list[int], sizes: dict):
@@ -154,7 +155,7 @@ class MailboxSession:
         if batch:
             yield batch
 
-    def _store_batch(self, batch: list[int], sizes: dict, *, live: bool = False) -> int:
+    def _store_batch(self, batch: list[int], sizes: dict) -> int:
         small = [u for u in batch if u in sizes and sizes[u][0] <= self.max_message_bytes]
         large = [u for u in batch if u in sizes and sizes[u][0] > self.max_message_bytes]
         fetched: list[receiving.FetchedMessage] = []
@@ -183,7 +184,7 @@ class MailboxSession:
         ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
         self.confirm_lease()
         db.session.commit()
-        dispatch_inbound(ids, live=live)
+        dispatch_inbound(ids, live=self.live_pass)
         return len(fetched)
 
     def mark_done(self) -> int:
