@@ -57,6 +57,7 @@ class MailboxSession:
         self.can_idle = False
         self.can_move = False
         self.live_pass = False  # the pass being stored is live mail (see _store)
+        self.seen_uid: int | None = None  # the highest UID the last pass asked about
         self.settings: services.ImapSettings | None = None
         config = app.config
         self.max_message_bytes = config["MAX_MESSAGE_MB"] * 1024 * 1024
@@ -109,8 +110,10 @@ class MailboxSession:
             last_uid = db.session.get(Mailbox, self.mailbox_id).last_uid
             db.session.rollback()  # no transaction held open across network round trips
             stored = 0
+            self.seen_uid = last_uid
             new_uids = self.new_uids(last_uid)
             while new_uids:
+                self.seen_uid = max(new_uids)
                 stored += self._store(new_uids)
                 if len(new_uids) <= self.batch_messages:
                     break
@@ -226,6 +229,10 @@ class MailboxSession:
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Wait for new mail: IDLE when the server has it (EXISTS only wakes us; the next poll
         asks for UIDs itself), otherwise sleep. Returns early when there is work to do."""
+        # Mail that arrived while the last pass ran was announced (EXISTS) in the answer to one of
+        # its commands, not in the IDLE that follows: ask once (one UID SEARCH) before waiting.
+        if self.seen_uid is not None and self.new_uids(self.seen_uid):
+            return
         deadline = time.monotonic() + min(seconds, IDLE_RENEW_SECONDS)
         if not self.can_idle:
             while not stop.is_set() and time.monotonic() < deadline:
