@@ -4,7 +4,7 @@ In one process on a fresh SQLite file (migrated, with the reference data): the g
 mailbox of `bench/mail_limit.py` parsed with `parse_message` (timed), written as items with
 `submit_many`, then their suggestions made as the follow-up jobs make them
 (`apply_suggestions_many`, 100 items per call and one commit each; timed). --profile prints
-where the suggestion time goes (cProfile, by own time).
+where the suggestion time goes (cProfile, by cumulative time).
 
     .venv/bin/python bench/suggest_vs_parse.py --messages 2000 [--profile]
 """
@@ -75,7 +75,7 @@ def main() -> int:
     )
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
         print(out.getvalue())
     return 0
 
