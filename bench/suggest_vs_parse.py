@@ -17,6 +17,7 @@ import io
 import os
 import pstats
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -35,18 +36,26 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="intake-bench-suggest-"))
     os.environ.setdefault("INTAKE_CONFIG", "test")
+    from intake import create_app
+
+    app = create_app(
+        "test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'bench.sqlite3'}", UPLOAD_DIR=str(workdir / "up")
+    )
+    try:
+        return _run(app, args)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(app, args) -> int:
     from flask_migrate import upgrade
 
-    from intake import create_app
     from intake.extensions import db
     from intake.feedback.services import submit_many
     from intake.mailbox.decoding.parsing import parse_message
     from intake.mailbox.items import submission_from
     from intake.triage.suggestions import apply_suggestions_many
 
-    app = create_app(
-        "test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / 'bench.sqlite3'}", UPLOAD_DIR=str(workdir / "up")
-    )
     rnd = random.Random(19)
     raws = [make_mixed(n, rnd) for n in range(args.messages)]
     with app.app_context():
