@@ -16,6 +16,9 @@ each round):
   start     time from process start to the first IMAP command (`poll --once` and `intake watch`
             on a mailbox with nothing new, through a TCP relay that notes when the client first
             speaks) and of `worker --burst` from start to its first job (rq's started_at, cold)
+  procfile  (--procfile) one `intake watch` and two `intake worker`s running, the messages
+            APPENDed one by one: from the last APPEND to the last item committed; ratio
+            baseline / that; target ≥ 1.5
   during    with `intake watch` and one `intake worker` running: the 2,000 messages delivered
             into the Maildir at once, then one message APPENDed once the watcher has started
             storing them: APPEND → its item committed, p95 over --during tries; target ≤ 1 s
@@ -158,7 +161,7 @@ class Rig:
         users.write_text(
             "".join(
                 f"{u}:{{PLAIN}}{PASSWORD}:8:8::{self.workdir / 'dovecot' / 'mail' / u}::\n"
-                for u in ("bench", "empty", "during")
+                for u in ("bench", "empty", "during", "procfile")
             )
         )
         self.dovecot = servers.start_dovecot(self.workdir / "dovecot")
@@ -402,6 +405,26 @@ class Rig:
             "during_p95_s": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 3),
         }
 
+    def procfile(self, raws: list[bytes]) -> dict:
+        """The Procfile's way: `intake watch` and two `intake worker`s running; the messages
+        APPENDed one by one; from the last APPEND to the last item committed."""
+        from imapclient import IMAPClient
+
+        self.fresh()
+        watcher = self.start("procfile", "watch")
+        workers = [self.idle_worker(), self.idle_worker()]
+        client = IMAPClient("127.0.0.1", port=self.dovecot.port, ssl=False)
+        client.login("procfile", PASSWORD)
+        started = time.time()
+        for raw in raws:
+            client.append("INBOX", raw)
+        appended = time.time()
+        client.logout()
+        last = self.wait_parsed(len(raws), workers[0])
+        for proc in (*workers, watcher):
+            self.stop(proc)
+        return {"procfile_append_s": appended - started, "procfile_after_last_append_s": max(0.0, last - appended)}
+
     def close(self) -> None:
         for proc in list(self.procs):
             proc.kill()
@@ -420,6 +443,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--during", type=int, default=0, help="tries of the single message during a batch (0: skip)")
+    parser.add_argument("--procfile", action="store_true", help="also: one watcher and two workers running, APPENDs")
     parser.add_argument("--keep-temp", action="store_true")
     args = parser.parse_args()
     rnd = random.Random(19)
@@ -444,6 +468,12 @@ def main() -> int:
             )
         results = summarize(args, rounds)
         print(json.dumps(results, indent=2, ensure_ascii=False), flush=True)
+        if args.procfile:
+            results.update(rig.procfile(raws))
+            results["procfile_ratio"] = round(
+                results["baseline_s"] / max(results["procfile_after_last_append_s"], 1e-3), 1
+            )
+            print(json.dumps({k: v for k, v in results.items() if k.startswith("procfile")}), flush=True)
         if args.during:
             results.update(rig.during(args.during))
     finally:
