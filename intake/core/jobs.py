@@ -83,15 +83,18 @@ def worker_queues() -> list[Queue]:
     return [queue(MAIN), queue(TRIAGE)]
 
 
-def enqueue(func, *args, job_id: str | None = None, unique: bool = False, pipeline=None) -> Job | None:
+def enqueue(
+    func, *args, job_id: str | None = None, unique: bool = False, pipeline=None, at_front: bool = False
+) -> Job | None:
     """Enqueue a job function (declared with @job) with its queue and retries. With `unique`, a
     job of the same id still queued, running or kept in a registry is not queued again (None).
-    Redis errors propagate: the caller decides what waits for the sweep."""
+    With `at_front`, the job goes before those already waiting in its queue. Redis errors
+    propagate: the caller decides what waits for the sweep."""
     policy: JobPolicy = func.job_policy
     retry = policy.retry() if callable(policy.retry) else policy.retry
     try:
         return queue(policy.queue).enqueue_call(
-            func, args=args, job_id=job_id, retry=retry, unique=unique, pipeline=pipeline
+            func, args=args, job_id=job_id, retry=retry, unique=unique, pipeline=pipeline, at_front=at_front
         )
     except DuplicateJobError:
         return None

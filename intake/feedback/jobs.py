@@ -19,7 +19,9 @@ from intake.mailbox import outgoing
 from intake.mailbox import threads as mail_threads
 from intake.mailbox.acks import receipt_blocker, take_acknowledgement_slot
 from intake.redis_client import redis_connection
-from intake.triage.suggestions import apply_suggestions, apply_suggestions_many
+
+# The suggestion code (NumPy for duplicates, the classifier) is imported by the jobs that
+# suggest, not here: the web app, the watcher and a worker's first parse jobs start without it.
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,8 @@ def follow_up_batch(item_ids: list[int]) -> str:
 @job(retry=Retry(max=5, interval=[30, 120, 600, 1800, 3600]))
 def suggest_item(item_id: int) -> str:
     """Suggestions alone, for an item whose follow-up job could not make them."""
+    from intake.triage.suggestions import apply_suggestions
+
     if apply_suggestions(item_id) is None:
         return "missing"
     db.session.commit()
@@ -123,6 +127,8 @@ def _suggest_or_hand_over(item_ids: list[int]) -> bool:
     """Suggestions for new items (idempotent), committed on their own. A failing suggestion (a
     broken model file, say) must not hold back what follows (receipts): each item's is handed to
     a job of its own, which raises so rq retries it and staff see it failed. False then."""
+    from intake.triage.suggestions import apply_suggestions_many
+
     try:
         apply_suggestions_many(item_ids)
         db.session.commit()

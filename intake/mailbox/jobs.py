@@ -139,10 +139,11 @@ def refetch_oversize(inbound_id: int) -> str:
 # --- handing stored mail to the workers -------------------------------------------------------
 
 
-def dispatch_inbound(inbound_ids: list[int]) -> bool:
+def dispatch_inbound(inbound_ids: list[int], *, live: bool = False) -> bool:
     """Enqueue the parse jobs of stored inbound mail, one job per IMAP_BATCH_MESSAGES messages,
-    and mark the rows enqueued. Returns False when Redis is unreachable; the rows wait for the
-    sweeper."""
+    and mark the rows enqueued. `live`: mail as it arrives (a pass that found one batch or
+    less), queued before the batches of a bulk import still waiting, so that it does not wait
+    behind them. Returns False when Redis is unreachable; the rows wait for the sweeper."""
     if not inbound_ids:
         return True
     size = max(1, current_app.config["IMAP_BATCH_MESSAGES"])
@@ -157,6 +158,7 @@ def dispatch_inbound(inbound_ids: list[int]) -> bool:
                     batch,
                     pipeline=pipe,
                     job_id=f"{PARSE_JOB_PREFIX}{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}",
+                    at_front=live,
                 )
             pipe.execute()
     except RedisError as exc:

@@ -56,6 +56,8 @@ class MailboxSession:
         self.uidvalidity: int | None = None
         self.can_idle = False
         self.can_move = False
+        self.live_pass = False  # the pass being stored is live mail (see _store)
+        self.seen_uid: int | None = None  # the highest UID the last pass asked about
         self.settings: services.ImapSettings | None = None
         config = app.config
         self.max_message_bytes = config["MAX_MESSAGE_MB"] * 1024 * 1024
@@ -108,9 +110,16 @@ class MailboxSession:
             last_uid = db.session.get(Mailbox, self.mailbox_id).last_uid
             db.session.rollback()  # no transaction held open across network round trips
             stored = 0
+            self.seen_uid = last_uid
             new_uids = self.new_uids(last_uid)
-            if new_uids:
-                stored = self._store(new_uids)
+            while new_uids:
+                self.seen_uid = max(new_uids)
+                stored += self._store(new_uids)
+                if len(new_uids) <= self.batch_messages:
+                    break
+                # Mail that arrived while a large pass was stored is taken now, as live mail,
+                # not after the marking and the wait.
+                new_uids = self.new_uids(max(new_uids))
             self.mark_done()
             sweep_inbound()
             receiving.record_poll(self.mailbox_id)
@@ -123,6 +132,9 @@ class MailboxSession:
         return sorted(uid for uid in found if uid > last_uid)
 
     def _store(self, uids: list[int]) -> int:
+        # A pass of one batch or less is mail as it arrives: its parse job goes before the
+        # batches of a bulk import still waiting (a large pass queues its own at the back).
+        self.live_pass = len(uids) <= self.batch_messages
         sizes: dict[int, tuple[int, object]] = {}
         for start in range(0, len(uids), SIZE_FETCH_CHUNK):
             chunk = uids[start : start + SIZE_FETCH_CHUNK]
@@ -175,7 +187,7 @@ class MailboxSession:
         ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
         self.confirm_lease()
         db.session.commit()
-        dispatch_inbound(ids)
+        dispatch_inbound(ids, live=self.live_pass)
         return len(fetched)
 
     def mark_done(self) -> int:
@@ -217,6 +229,10 @@ class MailboxSession:
     def wait(self, seconds: float, stop: threading.Event) -> None:
         """Wait for new mail: IDLE when the server has it (EXISTS only wakes us; the next poll
         asks for UIDs itself), otherwise sleep. Returns early when there is work to do."""
+        # Mail that arrived while the last pass ran was announced (EXISTS) in the answer to one of
+        # its commands, not in the IDLE that follows: ask once (one UID SEARCH) before waiting.
+        if self.seen_uid is not None and self.new_uids(self.seen_uid):
+            return
         deadline = time.monotonic() + min(seconds, IDLE_RENEW_SECONDS)
         if not self.can_idle:
             while not stop.is_set() and time.monotonic() < deadline:

@@ -1,14 +1,10 @@
 """The ledger (整改台账) as an Excel workbook in the columns county offices use.
 
 Written with openpyxl: real dates in date cells, text as inline strings, a frozen header and
-widths that fit Chinese text, so it opens cleanly in Excel and WPS."""
+widths that fit Chinese text, so it opens cleanly in Excel and WPS. openpyxl (about 0.08 s to
+import) is imported when a workbook is written, not when the app starts."""
 
 import io
-
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from intake.rectification.models.ratings import Satisfaction
 from intake.rectification.models.tasks import RectificationTask
@@ -106,6 +102,11 @@ def ledger_rows(tasks: list[RectificationTask], masked: bool) -> list[list]:
 
 def workbook_bytes(tasks: list[RectificationTask], masked: bool) -> bytes:
     """The ledger as .xlsx bytes. `masked`: the unit's copy, with every reporter identity masked."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = "整改台账"

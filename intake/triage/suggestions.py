@@ -6,12 +6,13 @@ automatically above the admin-set confidence, accepted or corrected by staff wit
 batch of mail) are the entry points for jobs; both are idempotent. Services flush; the job or
 request commits."""
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
@@ -20,9 +21,14 @@ from intake.feedback.models import Event, EventKind, FeedbackItem, ItemStatus, P
 from intake.reference.models import Category, Unit
 from intake.triage.models import Decision, ItemSuggestion, TriageSetting
 from intake.triage.suggest import classifier
-from intake.triage.suggest.duplicates import DuplicateIndex
 from intake.triage.suggest.evidence import Scorer
 from intake.triage.suggest.priority import priority_hint
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# NumPy (the duplicate signatures) is imported when a signature is made or compared: the web
+# app, the watcher and a worker's parse jobs start without it.
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +40,6 @@ _PRIORITY_RANK = {p: i for i, p in enumerate(Priority)}
 # Statuses in which staff have looked at an item: its unit and category count as confirmed.
 CONFIRMED_STATUSES = (ItemStatus.accepted, ItemStatus.routed, ItemStatus.rectifying, ItemStatus.closed)
 
-_duplicate_index = DuplicateIndex()  # only its hash functions: the signatures live in the rows
 _model_cache: dict[str, tuple[float, classifier.Model]] = {}
 
 
@@ -152,13 +157,25 @@ def item_text(item: FeedbackItem) -> str:
     return f"{item.subject}\n{item.body}"
 
 
+@functools.cache
+def _hash_functions():
+    """An empty index, for its hash functions only: the signatures live in the rows."""
+    from intake.triage.suggest.duplicates import DuplicateIndex
+
+    return DuplicateIndex()
+
+
 def signature_bytes(text: str) -> bytes | None:
-    signature = _duplicate_index.signature(text)
+    import numpy as np
+
+    signature = _hash_functions().signature(text)
     # Values are below 2**32 (the index masks them): four bytes each are enough.
     return None if signature is None else signature.astype(np.uint32).tobytes()
 
 
-def _signature(data: bytes | None) -> np.ndarray | None:
+def _signature(data: bytes | None) -> "np.ndarray | None":
+    import numpy as np
+
     return None if not data else np.frombuffer(data, dtype=np.uint32).astype(np.uint64)
 
 
@@ -373,6 +390,8 @@ def related_items(item: FeedbackItem, threshold: float = DUPLICATE_THRESHOLD, li
         .order_by(FeedbackItem.received_at.desc())
         .limit(DUPLICATE_SCAN_LIMIT)
     ).all()
+    from intake.triage.suggest.duplicates import DuplicateIndex
+
     index = DuplicateIndex()
     for item_id, data in rows:
         index.add_signature(item_id, _signature(data))

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 import click
 from flask.cli import with_appcontext
-from PIL import Image, ImageDraw
 
 from intake.auth.services import find_user
 from intake.extensions import db
@@ -27,6 +26,8 @@ NOTES = (
 
 def _photo() -> bytes:
     """A drawn stand-in for a photo of the queue (the demo has no camera)."""
+    from PIL import Image, ImageDraw  # the `intake` commands are registered in every process
+
     image = Image.new("RGB", (960, 640), (236, 239, 242))
     draw = ImageDraw.Draw(image)
     for n in range(6):

@@ -4,8 +4,6 @@ but the pixels is kept (EXIF carries the place and the phone, 权益保障)."""
 import io
 import warnings
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 # The phone already shrinks a photo to this; a browser without canvas may send it whole.
 MAX_SIDE = 2048
 JPEG_QUALITY = 85
@@ -18,6 +16,9 @@ class PhotoError(ValueError):
 def clean_photo(data: bytes) -> bytes:
     """The photo as a JPEG without any metadata, turned the way its EXIF said and at most
     MAX_SIDE pixels on its longer side."""
+    # Pillow when a photo comes, not at every process start (the watcher and workers never need it).
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-import joblib
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-# scikit-learn (and SciPy behind it) is imported where a model is trained, evaluated or saved,
-# never at import time: the web app, the watcher and `poll --once` start without it, and a
-# saved model brings it in when joblib loads it.
+# scikit-learn (and SciPy behind it), NumPy and joblib are imported where a model is trained,
+# evaluated, saved or used, never at import time: the web app, the watcher, `poll --once` and a
+# worker with no model trained start without them (about 0.1 s of NumPy and joblib alone), and
+# a saved model brings them in when joblib loads it.
 
 from intake.triage.suggest.normalize import normalize
 from intake.triage.suggest.rules import NOTHING, FieldSuggestion, Suggestions
@@ -60,6 +59,7 @@ _NO_PREDICTION = HeadPrediction(None, 0.0, ())
 
 
 def _vectorizer() -> "TfidfVectorizer":
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     # Characters, not words: no segmenter to ship, and typos, dialect and both scripts
@@ -98,7 +98,9 @@ class _Head:
             self.estimator = self.linear = svm.fit(features, list(labels))
         self.classes = [c.item() if hasattr(c, "item") else c for c in self.estimator.classes_]
 
-    def _proba(self, rows) -> np.ndarray:
+    def _proba(self, rows) -> "np.ndarray":
+        import numpy as np
+
         if hasattr(self.estimator, "predict_proba"):
             return self.estimator.predict_proba(rows)
         scores = self.estimator.decision_function(rows)
@@ -112,7 +114,9 @@ class _Head:
             return [self.classes[0] if self.classes else None] * rows.shape[0]
         return [self.classes[i] for i in self._proba(rows).argmax(axis=1)]
 
-    def predict(self, row, feature_names: np.ndarray, top: int) -> HeadPrediction:
+    def predict(self, row, feature_names: "np.ndarray", top: int) -> HeadPrediction:
+        import numpy as np
+
         if not self.classes:
             return _NO_PREDICTION
         if self.estimator is None:
@@ -176,12 +180,14 @@ class Model:
     def save(self, path: str | Path) -> None:
         """Write the model to `path` (joblib). Load only files this code wrote: unpickling
         runs code."""
+        import joblib
         import sklearn
 
         joblib.dump({"format": FORMAT, "sklearn": sklearn.__version__, "model": self}, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "Model":
+        import joblib
         import sklearn
 
         payload = joblib.load(path)

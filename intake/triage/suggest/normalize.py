@@ -3,6 +3,7 @@
 Traditional → Simplified, full-width → half-width, lowercase, whitespace collapsed, invisible
 characters dropped, so 政務大廳 and 政务大厅, ＡＢＣ and abc, compare equal."""
 
+import functools
 import re
 import unicodedata
 
@@ -43,10 +44,27 @@ NEGATORS = (
 )
 
 
+# Texts up to this long are remembered: the lexicons' words, unit names and aliases, subjects.
+# They are normalized again for every report (the priority scan, each batch's scorer), and were
+# most of the time of suggesting a batch of mail. A report's body is not kept (long, seen once).
+CACHED_LENGTH = 64
+
+
 def normalize(text: str | None) -> str:
     """The matching form of `text`: Simplified, half-width, lowercase, single spaces."""
     if not text:
         return ""
+    if len(text) <= CACHED_LENGTH:
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+@functools.lru_cache(maxsize=16384)
+def _normalize_short(text: str) -> str:
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     # NFKC folds full-width ASCII and the ideographic space to their half-width forms.
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = convert(text, "zh-cn").translate(_FOLD)

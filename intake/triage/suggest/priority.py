@@ -6,6 +6,7 @@ negator ("从不收红包", "没有索要") does not count but is reported as ne
 a fear ("怕被穿小鞋") is reported as feared: the reporter wants protection (权益保障), which
 staff must see, but nothing has happened yet."""
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -146,15 +147,26 @@ def _max(a: str, b: str) -> str:
     return a if _RANK[a] >= _RANK[b] else b
 
 
+def _terms(lexicon: Mapping[str, tuple[str, Sequence[str]]]) -> list[tuple[str, str]]:
+    """The lexicon's words normalized, with their flag, longest first."""
+    return sorted(
+        ((normalize(w), flag) for flag, (_, words) in lexicon.items() for w in words), key=lambda t: -len(t[0])
+    )
+
+
+@functools.cache
+def _shipped_terms() -> list[tuple[str, str]]:
+    # Sorted once per process, not once per report (a batch of mail is thousands of reports).
+    return _terms(LEXICON)
+
+
 def priority_hint(
     subject: str | None, body: str | None = None, lexicon: Mapping[str, tuple[str, Sequence[str]]] = LEXICON
 ) -> PriorityHint:
     """Scan a report and suggest a priority. Two different flags together (integrity and
     retaliation, say) make it urgent: the reporter is likely already paying for speaking up."""
     text = normalize(" ".join(p for p in (subject, body) if p))
-    terms = sorted(
-        ((normalize(w), flag) for flag, (_, words) in lexicon.items() for w in words), key=lambda t: -len(t[0])
-    )
+    terms = _shipped_terms() if lexicon is LEXICON else _terms(lexicon)
     taken: list[tuple[int, int]] = []
     words: dict[str, list[str]] = {}
     negated: list[str] = []
