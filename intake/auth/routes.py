@@ -83,6 +83,19 @@ def home_for(user: User) -> str:
     return url_for("feedback.submit")
 
 
+def sign_in_refused(account: str, client: str) -> bool:
+    """Too many wrong passwords or codes lately, for this account or from this client."""
+    config = current_app.config
+    return ratelimit.too_many_failures(
+        ACCOUNT_SCOPE, account, config["LOGIN_ACCOUNT_FAILURES"]
+    ) or ratelimit.too_many_failures(CLIENT_SCOPE, client, config["LOGIN_CLIENT_FAILURES"])
+
+
+def record_sign_in_failure(account: str, client: str) -> None:
+    ratelimit.record_failure(ACCOUNT_SCOPE, account, LOGIN_WINDOW_SECONDS)
+    ratelimit.record_failure(CLIENT_SCOPE, client, LOGIN_WINDOW_SECONDS)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -91,10 +104,7 @@ def login():
     if form.validate_on_submit():
         account = form.username.data.strip().lower()
         client = ratelimit.client_key(request.remote_addr)
-        config = current_app.config
-        if ratelimit.too_many_failures(
-            ACCOUNT_SCOPE, account, config["LOGIN_ACCOUNT_FAILURES"]
-        ) or ratelimit.too_many_failures(CLIENT_SCOPE, client, config["LOGIN_CLIENT_FAILURES"]):
+        if sign_in_refused(account, client):
             form.password.errors.append(_("Too many failed attempts. Please try again in 15 minutes."))
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(form.username.data, form.password.data)
@@ -108,8 +118,7 @@ def login():
                 session[PENDING_NEXT_KEY] = target
                 return redirect(url_for("auth.second_factor"), code=303)
             return complete_login(user, remember, target)
-        ratelimit.record_failure(ACCOUNT_SCOPE, account, LOGIN_WINDOW_SECONDS)
-        ratelimit.record_failure(CLIENT_SCOPE, client, LOGIN_WINDOW_SECONDS)
+        record_sign_in_failure(account, client)
         # The client as its HMAC (no address in logs); the name as typed, quoted and cut short.
         log.warning("sign-in failed: account %r, client %s", account[:64], client[:12])
         form.password.errors.append(_("Wrong username or password."))

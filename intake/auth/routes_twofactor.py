@@ -11,13 +11,12 @@ from intake.auth import bp, twofactor
 from intake.auth.forms import SecondFactorForm, TwoFactorDisableForm, TwoFactorEnableForm
 from intake.auth.models import User
 from intake.auth.routes import (
-    ACCOUNT_SCOPE,
-    CLIENT_SCOPE,
-    LOGIN_WINDOW_SECONDS,
     PENDING_KEY,
     PENDING_NEXT_KEY,
     complete_login,
     load_user,
+    record_sign_in_failure,
+    sign_in_refused,
 )
 from intake.extensions import db
 from intake.printing.charts import data_uri
@@ -45,10 +44,7 @@ def second_factor():
     form = SecondFactorForm()
     if form.validate_on_submit():
         account, client = user.username, ratelimit.client_key(request.remote_addr)
-        config = current_app.config
-        if ratelimit.too_many_failures(
-            ACCOUNT_SCOPE, account, config["LOGIN_ACCOUNT_FAILURES"]
-        ) or ratelimit.too_many_failures(CLIENT_SCOPE, client, config["LOGIN_CLIENT_FAILURES"]):
+        if sign_in_refused(account, client):
             form.code.errors.append(_("Too many failed attempts. Please try again in 15 minutes."))
             return render_template("auth/second_factor.html", form=form), 429
         if twofactor.verify(user, form.code.data):
@@ -56,8 +52,7 @@ def second_factor():
             session.pop(PENDING_KEY, None)
             return complete_login(user, pending.get("remember", False), session.pop(PENDING_NEXT_KEY, None))
         db.session.rollback()
-        ratelimit.record_failure(ACCOUNT_SCOPE, account, LOGIN_WINDOW_SECONDS)
-        ratelimit.record_failure(CLIENT_SCOPE, client, LOGIN_WINDOW_SECONDS)
+        record_sign_in_failure(account, client)
         form.code.errors.append(_("The code is wrong or was used already. Enter the current code from the app."))
     return render_template("auth/second_factor.html", form=form), 400 if form.errors else 200
 
