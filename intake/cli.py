@@ -6,7 +6,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from intake.auth.models import Role
 from intake.extensions import db
 from intake.timeutil import utcnow
 
@@ -27,111 +26,6 @@ def seed(year: int | None) -> None:
         seed_listed_units(year or utcnow().year)
     db.session.commit()
     click.echo(f"seeded {units} unit(s), {categories} categor(ies)")
-
-
-@intake_cli.command("create-user")
-@click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.staff.value)
-@click.option("--password", default=None, help="Shows in `ps` and the shell history: prefer --password-stdin.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-@click.option("--name", "display_name", default=None)
-@click.option("--email", default=None)
-@click.option("--unit", "unit_code", default=None, help="Unit code, for a liaison.")
-@click.option("--if-missing", is_flag=True, help="Do nothing when the user exists.")
-def create_user(username, role, password, password_stdin, display_name, email, unit_code, if_missing) -> None:
-    """Create a staff, member, liaison or admin account. Without --password or
-    --password-stdin a password is made up and printed once; it must be changed at the first
-    sign-in."""
-    from sqlalchemy import select
-
-    from intake.auth import services
-    from intake.reference.models import Unit
-
-    if if_missing and services.find_user(username) is not None:
-        click.echo(f"user {username} exists")
-        return
-    unit_id = None
-    if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise click.BadParameter(f"no unit with code {unit_code}", param_hint="--unit")
-        unit_id = unit.id
-    generated = password is None and not password_stdin
-    if password_stdin:
-        import sys
-
-        password = sys.stdin.readline().rstrip("\r\n")
-    elif generated:
-        password = services.generate_password()
-    try:
-        user = services.create_user(
-            username, password, Role(role), display_name=display_name, email=email, unit_id=unit_id
-        )
-    except services.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    user.must_change_password = generated
-    db.session.commit()
-    click.echo(f"created {role} {username}")
-    if generated:
-        click.echo(f"temporary password: {password}  (shown once; to be changed at the first sign-in)")
-
-
-@intake_cli.command("set-password")
-@click.argument("username")
-@click.option(
-    "--password-stdin",
-    is_flag=True,
-    help="Read the new password from the first line of standard input instead of prompting.",
-)
-def set_password(username: str, password_stdin: bool) -> None:
-    """Give an account a new password; every session of that account ends."""
-    from intake.auth import services
-
-    user = services.find_user(username)
-    if user is None:
-        raise click.ClickException(f"no user {username}")
-    if password_stdin:
-        import sys
-
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    try:
-        services.set_password(user.id, password)
-    except services.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo(f"password of {user.username} changed; all its sessions ended")
-
-
-@intake_cli.command("sign-out-everywhere")
-@click.argument("username")
-def sign_out_everywhere(username: str) -> None:
-    """End every session and remember-me cookie of an account (a lost phone, a shared PC)."""
-    from intake.auth import services
-
-    user = services.find_user(username)
-    if user is None:
-        raise click.ClickException(f"no user {username}")
-    services.revoke_sessions(user.id)
-    db.session.commit()
-    click.echo(f"all sessions of {user.username} ended")
-
-
-@intake_cli.command("reset-two-factor")
-@click.argument("username")
-def reset_two_factor(username: str) -> None:
-    """Turn off an account's two-step sign-in (phone and recovery codes lost); the person signs
-    in with the password and sets it up again. Every session of the account ends."""
-    from intake.auth import services, twofactor
-
-    user = services.find_user(username)
-    if user is None:
-        raise click.ClickException(f"no user {username}")
-    twofactor.disable(user)
-    services.revoke_sessions(user.id)
-    db.session.commit()
-    click.echo(f"two-step sign-in of {user.username} turned off; all sessions ended")
 
 
 @intake_cli.command("demo-mail")
@@ -383,6 +277,7 @@ def export_items(fmt: str, out_path: str | None, since) -> None:
 def init_app(app: Flask) -> None:
     from intake.appraisal.cli import report_command
     from intake.appraisal.demo import demo_appraisal_command
+    from intake.auth.cli import ACCOUNT_COMMANDS
     from intake.ops.cli import backup_cli
     from intake.program.cli import program_cli
     from intake.program.plan_demo import demo_program_command
@@ -393,6 +288,7 @@ def init_app(app: Flask) -> None:
 
     program_cli.add_command(report_command)
     for command in (
+        *ACCOUNT_COMMANDS,
         program_cli,
         demo_program_command,
         demo_visits_command,
