@@ -28,13 +28,20 @@ def too_many_failures(scope: str, who: str, limit: int) -> bool:
     return count is not None and int(count) >= limit
 
 
-def record_failure(scope: str, who: str, window_seconds: int) -> None:
+def _count(scope: str, who: str, window_seconds: int) -> tuple[int, int]:
+    """One more in the window (which starts with the first): the count and the seconds left."""
     key = _key(scope, who)
+    with redis_connection().pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, window_seconds, nx=True)
+        pipe.ttl(key)
+        count, _expiry_set, ttl = pipe.execute()
+    return count, ttl
+
+
+def record_failure(scope: str, who: str, window_seconds: int) -> None:
     try:
-        with redis_connection().pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_seconds, nx=True)
-            pipe.execute()
+        _count(scope, who, window_seconds)
     except RedisError as exc:
         log.warning("rate limit not recorded (%s): %s", scope, exc)
 
@@ -42,13 +49,8 @@ def record_failure(scope: str, who: str, window_seconds: int) -> None:
 def take(scope: str, who: str, limit: int, window_seconds: int) -> int:
     """Count one hit. 0 when it is within the limit; otherwise the seconds until the window
     ends (the hit is still counted, so a client that keeps trying stays refused)."""
-    key = _key(scope, who)
     try:
-        with redis_connection().pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_seconds, nx=True)
-            pipe.ttl(key)
-            count, _expiry_set, ttl = pipe.execute()
+        count, ttl = _count(scope, who, window_seconds)
     except RedisError as exc:
         log.warning("rate limit not checked (%s): %s", scope, exc)
         return 0

@@ -3,9 +3,6 @@ browser, old phones); one answer per device asked for politely with a cookie; bu
 client limited through the app's rate limiter, keyed on an HMAC of the address so the limiter
 never holds the address itself."""
 
-import hashlib
-import hmac
-
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -18,12 +15,6 @@ from intake.surveys.models import Questionnaire
 from intake.timeutil import local_today, utcnow
 
 ANSWERED_COOKIE_DAYS = 180
-
-
-def _client_key() -> str:
-    secret = current_app.config["SECRET_KEY"].encode("utf-8")
-    address = (request.remote_addr or "unknown").encode("utf-8")
-    return hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
 
 
 def _cookie_name(q: Questionnaire) -> str:
@@ -54,15 +45,13 @@ def answer(token: str):
         if request.cookies.get(_cookie_name(q)) and not request.args.get("again"):
             return render_template("surveys/thanks.html", q=q, already=True)
         return _page(q, form, Submission())
-    client = _client_key()
     limit, window = current_app.config["SURVEY_BURST_LIMIT"], current_app.config["SURVEY_BURST_SECONDS"]
     submission = read_submission(q, request.form.getlist)
-    if ratelimit.too_many_failures("survey", client, limit):
+    # Every submission counts, accepted or not: what is limited is a burst, not a mistake.
+    if ratelimit.take("survey", ratelimit.client_key(request.remote_addr), limit, window):
         return _page(
             q, form, submission, 429, _("Too many answers from this connection. Please try again in a few minutes.")
         )
-    # Every submission counts, accepted or not: what is limited is a burst, not a mistake.
-    ratelimit.record_failure("survey", client, window)
     if not form.validate_on_submit():
         return _page(q, form, submission, 400)
     if q.requires_code and not (form.code.data or "").strip():
