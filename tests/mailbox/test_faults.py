@@ -157,12 +157,12 @@ def test_dovecot_restarted_in_the_middle_of_a_poll(mail_app, mailbox_id, imap, d
     class RestartDuringThirdBatch(MailboxSession):
         batches = 0
 
-        def _store_batch(self, batch, sizes):
+        def _store_batch(self, batch, sizes, **kwargs):
             self.batches += 1
             if self.batches == 3:
                 dovecot.stop()
                 dovecot.start()
-            return super()._store_batch(batch, sizes)
+            return super()._store_batch(batch, sizes, **kwargs)
 
     session = RestartDuringThirdBatch(mail_app, mailbox_id)
     session.connect()
