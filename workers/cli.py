@@ -75,7 +75,6 @@ def poll(once: bool, mailbox_name: str | None, parse: bool) -> None:
     stop = threading.Event()
     while True:
         failed = False
-        stored = 0
         for mailbox_id, name in mailboxes:
             # A watcher (or another poll) holding the mailbox is left to it.
             lease = MailboxLease(redis_connection(), mailbox_id, app.config["WATCHER_LEASE_SECONDS"])
@@ -89,8 +88,7 @@ def poll(once: bool, mailbox_name: str | None, parse: bool) -> None:
                 click.echo(f"{name}: held by another watcher ({lease.holder()}); skipped")
                 continue
             click.echo(f"{name}: stored {count} message(s)")
-            stored += count
-        if once and parse and stored:
+        if once and parse:
             from workers.worker import work_main_queue
 
             done = work_main_queue(app)
