@@ -27,7 +27,7 @@ def _set_judge(model_option: str, never_seen: set[str] = frozenset()):
     if model_option == "saved" and not never_seen:
         model = suggestions.load_model()
     if model_option != "none" and model is None:
-        model = classifier.train([e for e in _examples(True, None) if e.text not in never_seen])
+        model = classifier.train([e for e in _examples(True, None) if e.text not in never_seen], scorer.category_words)
     return scorer, (lambda text: suggestions.judge(scorer, model, "", text))
 
 

@@ -68,14 +68,14 @@ def _accuracy(truth: Sequence, predicted: Sequence) -> float:
 def run_fold(
     writer: Writer,
     scorer,
-    train: Callable[[list], object] = classifier.train,
+    train: Callable[..., object] = classifier.train,
     writers: Sequence[Writer] = WRITERS,
     data: Path = DATA,
 ) -> Fold:
     """Train on every other writer's reports, judge this writer's three ways."""
     train_rows = [row for other in writers if other.name != writer.name for row in other.rows(data, False)]
     examples = [classifier.Example(r["text"], r.get("unit"), r.get("category")) for r in train_rows]
-    model = train(examples)
+    model = train(examples, scorer.category_words)
     test_rows = writer.rows(data)
     truth = [r["category"] for r in test_rows]
     predicted: dict[str, list] = {way: [] for way in WAYS}
@@ -100,7 +100,7 @@ def run_fold(
     )
 
 
-def crossval(scorer, train: Callable[[list], object] = classifier.train, data: Path = DATA) -> list[Fold]:
+def crossval(scorer, train: Callable[..., object] = classifier.train, data: Path = DATA) -> list[Fold]:
     return [run_fold(writer, scorer, train, WRITERS, data) for writer in WRITERS]
 
 
