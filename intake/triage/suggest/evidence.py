@@ -25,20 +25,22 @@ INTEGRITY = "lianjie"
 OTHER = "qita"
 # Weight of each kind of evidence, before the subject factor and the term's own specificity.
 KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 0.15, "word": 1.0}
-# The learned model adds at most this much to a candidate's score (its probability times it).
-# Unit: it learned the same alias words as the rules, so it must not count as a second witness.
-# Category: the model has the category words among its features (`CategoryWords.scores`) and
-# learned from other writers' reports how much each kind weighs, so the words on top add a
-# fifth of its weight: evidence, never a veto (leave-one-writer-out validation, crossval.py:
-# 1.2 let a generic word overrule a model that was right).
-MODEL_WEIGHT = {"unit": 0.3, "category": 5.0}
+# The learned model adds at most this much to a candidate's score (its probability times it):
+# for the unit it learned the same alias words as the rules, so it must not count as a second
+# witness.
+MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
+# With the model's probabilities, the category words count this much of their weight: the
+# model has them among its features (`CategoryWords.scores`) and learned from other writers'
+# reports how much each kind weighs, so on top they are evidence, never a veto (leave-one-writer-
+# out validation, crossval.py: at full weight a generic word overruled a model that was right).
+WORDS_WITH_MODEL = 0.24
 # Integrity words at least this strong decide the category whatever the topic (the words alone:
 # the model's share of 廉洁 is no integrity wording).
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
 TOPIC_AGAINST_INTEGRITY = 0.5
 # Below this, the strongest category's evidence is too weak to beat 其他 (chosen on the
-# development sets: 0.55–0.7 do alike).
+# development sets: 0.55–0.7 do alike; with the model, 0.6 did best of 0–0.6 across writers).
 WEAK_CATEGORY = 0.6
 # Only punctuation separates businesses: 和 inside one (退役军人安置和就业) would leave 就业, the
 # labour bureau's word, to the veterans' bureau.
@@ -229,6 +231,9 @@ class Scorer:
                 units.add(key, term.weight * factor / len(term.keys), term.text)
         categories = self.category_words.tally(subject_n, body_n)
         categories.integrity_words = categories.scores.get(INTEGRITY, 0.0)
+        if probabilities and probabilities.get("category"):
+            for key in categories.scores:
+                categories.scores[key] *= WORDS_WITH_MODEL
         # The place counts for the hall's operator only when no department is named at all,
         # and with what is said about the building's running (hours, parking, queues).
         if not units.scores and places:
