@@ -26,14 +26,21 @@ OTHER = "qita"
 # Weight of each kind of evidence, before the subject factor and the term's own specificity.
 KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 0.15, "word": 1.0}
 # The learned model adds at most this much to a candidate's score (its probability times it):
-# it learned the same alias words as the rules, so it must not count as a second witness.
+# for the unit it learned the same alias words as the rules, so it must not count as a second
+# witness.
 MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
-# Integrity evidence at least this strong decides the category whatever the topic.
+# With the model's probabilities, the category words count this much of their weight: the
+# model has them among its features (`CategoryWords.scores`) and learned from other writers'
+# reports how much each kind weighs, so on top they are evidence, never a veto (leave-one-writer-
+# out validation, crossval.py: at full weight a generic word overruled a model that was right).
+WORDS_WITH_MODEL = 0.24
+# Integrity words at least this strong decide the category whatever the topic (the words alone:
+# the model's share of 廉洁 is no integrity wording).
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
 TOPIC_AGAINST_INTEGRITY = 0.5
 # Below this, the strongest category's evidence is too weak to beat 其他 (chosen on the
-# development sets: 0.55–0.7 do alike).
+# development sets: 0.55–0.7 do alike; with the model, 0.6 did best of 0–0.6 across writers).
 WEAK_CATEGORY = 0.6
 # Only punctuation separates businesses: 和 inside one (退役军人安置和就业) would leave 就业, the
 # labour bureau's word, to the veterans' bureau.
@@ -106,6 +113,7 @@ class _Lexicon:
 class _Tally:
     scores: dict
     evidence: dict
+    integrity_words: float = 0.0  # the integrity words' own score, before the model's share
 
     @classmethod
     def empty(cls) -> "_Tally":
@@ -117,13 +125,44 @@ class _Tally:
             self.evidence[key].append(word)
 
 
+class CategoryWords:
+    """The category words (admins' keywords, cue words, integrity wording) scored on a text:
+    evidence for the scorer and, frozen with it, features of the learned model (pickled with
+    it, so a model keeps the words it was trained with until it is trained again)."""
+
+    def __init__(self, words: _Lexicon):
+        self.words = words
+        self.keys = sorted({k for term in words.terms.values() for k in term.keys}, key=str)
+
+    def tally(self, subject_n: str, body_n: str) -> _Tally:
+        """Scores per category from normalized subject and body; a word counts once however
+        often it is repeated, a denied integrity word counts as praise."""
+        found: dict[str, tuple[_Term, float]] = {}
+        for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
+            for start, term in self.words.hits(text):
+                if is_negated(text, start):
+                    if INTEGRITY in term.keys:
+                        # "从不收红包" is praise more often than a complaint.
+                        _keep(found, _Term(term.text, "word", 0.3, ("biaoyang",)), 1.0)
+                    continue
+                _keep(found, term, factor)
+        tally = _Tally.empty()
+        for term, factor in found.values():
+            for key in term.keys:
+                tally.add(key, term.weight * factor / len(term.keys), term.text)
+        return tally
+
+    def scores(self, text: str) -> dict[Hashable, float]:
+        return dict(self.tally("", normalize(text)).scores)
+
+
 class Scorer:
     """Built once from the reference rows; judges many reports."""
 
     def __init__(self, units: _Lexicon, categories: _Lexicon, calibration: Calibration):
         self.hall_context = [normalize(w) for w in lexicon.HALL_CONTEXT.split(",")]
         self.units = units
-        self.categories = categories
+        self.category_words = CategoryWords(categories)
         self.calibration = calibration
 
     @classmethod
@@ -179,26 +218,22 @@ class Scorer:
         """Scores per candidate (unit, category) with their evidence, before calibration."""
         subject_n, body_n = normalize(subject), normalize(body)
         unit_words: dict[str, tuple[_Term, float]] = {}
-        category_words: dict[str, tuple[_Term, float]] = {}
         places: dict[str, tuple[_Term, float]] = {}
         for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
             for start, term in self.units.hits(text):
                 # "城管说归市场监管" — the body named after 归 is the one whose business it is.
                 boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于")) else 1.0
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
-            for start, term in self.categories.hits(text):
-                if is_negated(text, start):
-                    if INTEGRITY in term.keys:
-                        # "从不收红包" is praise more often than a complaint.
-                        _keep(category_words, _Term(term.text, "word", 0.3, ("biaoyang",)), 1.0)
-                    continue
-                _keep(category_words, term, factor)
         # A word counts once however often it is repeated: one witness, not five.
-        units, categories = _Tally.empty(), _Tally.empty()
-        for words, tally in ((unit_words, units), (category_words, categories)):
-            for term, factor in words.values():
-                for key in term.keys:
-                    tally.add(key, term.weight * factor / len(term.keys), term.text)
+        units = _Tally.empty()
+        for term, factor in unit_words.values():
+            for key in term.keys:
+                units.add(key, term.weight * factor / len(term.keys), term.text)
+        categories = self.category_words.tally(subject_n, body_n)
+        categories.integrity_words = categories.scores.get(INTEGRITY, 0.0)
+        if probabilities and probabilities.get("category"):
+            for key in categories.scores:
+                categories.scores[key] *= WORDS_WITH_MODEL
         # The place counts for the hall's operator only when no department is named at all,
         # and with what is said about the building's running (hours, parking, queues).
         if not units.scores and places:
@@ -231,7 +266,7 @@ class Scorer:
 
     def _decide(self, head: str, tally: _Tally, integrity: bool = False) -> FieldSuggestion:
         ranked = sorted(tally.scores, key=lambda k: -tally.scores[k])
-        if integrity and tally.scores.get(INTEGRITY, 0) >= INTEGRITY_WINS:
+        if integrity and tally.integrity_words >= INTEGRITY_WINS:
             # An improper demand is the complaint whatever it was about (the wait, the papers):
             # the topic's words are no rival to it.
             ranked.remove(INTEGRITY)
