@@ -212,6 +212,76 @@ async def run_rounds(stack: loadkit.Stack, ports: dict[str, int], setup: dict, a
     return rounds
 
 
+def profile_casts(stack: loadkit.Stack, setup: dict, session_id: int) -> dict:
+    """The same casts one after the other in this process (Flask's test client, the production
+    config, the same database): a cast's own time without the burst's queue, the database
+    statements and connection checkouts each makes, and where its time goes (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event
+
+    from intake import create_app
+    from intake.extensions import db
+
+    e = stack.env
+    app = create_app(
+        "production",
+        **{k: e[k] for k in ("SECRET_KEY", "PUBLIC_BASE_URL", "SMTP_HOST", "MAIL_FROM", "UPLOAD_DIR")},
+        SQLALCHEMY_DATABASE_URI=stack.database_url,
+        REDIS_URL=stack.redis_url,
+        LOG_LEVEL="WARNING",
+    )
+    vote_path = f"/member/appraisal/{session_id}/vote"
+    ready = []
+    for username in setup["usernames"]:
+        client = app.test_client()
+        page = client.get("/auth/login").get_data(as_text=True)
+        fields = hidden_fields(page.split('<form method="post" class="stack"', 1)[-1])
+        client.post("/auth/login", data={**fields, "username": username, "password": PASSWORD})
+        page = client.get(vote_path).get_data(as_text=True)
+        radios = set(RADIO_RE.findall(page))
+        fields = hidden_fields(page.split('id="ballot"', 1)[-1].split("</form>", 1)[0])
+        ready.append((client, {**fields, **dict.fromkeys(radios, "satisfied")}))
+    with app.app_context():
+        engine = db.engine
+    seen = {"statements": 0, "checkouts": 0, "commits": 0}
+
+    def count(name):
+        def listener(*_args):
+            seen[name] += 1
+
+        return listener
+
+    listeners = [count("statements"), count("commits"), count("checkouts")]
+    event.listen(engine, "before_cursor_execute", listeners[0])
+    event.listen(engine, "commit", listeners[1])
+    event.listen(engine.pool, "checkout", listeners[2])
+    half = len(ready) // 2
+    times = []
+    for client, form in ready[:half]:
+        start = time.perf_counter()
+        response = client.post(vote_path, data=form)
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise loadkit.SetupError(f"profiled cast answered {response.status_code}")
+    event.remove(engine, "before_cursor_execute", listeners[0])
+    event.remove(engine, "commit", listeners[1])
+    event.remove(engine.pool, "checkout", listeners[2])
+    profiler = cProfile.Profile()
+    for client, form in ready[half:]:
+        profiler.runcall(client.post, vote_path, data=form)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    return {
+        "cast_p50_ms": percentile(times, 0.5),
+        "cast_p95_ms": percentile(times, 0.95),
+        **{f"{k}_per_cast": v / half for k, v in seen.items()},
+        "profile": out.getvalue(),
+    }
+
+
 def server_cast_times(stack: loadkit.Stack) -> list[float]:
     """The app's own duration of each accepted cast, from its request log."""
     text = (stack.tmp / "gunicorn-intake.log").read_text(errors="replace")
@@ -222,6 +292,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", loadkit.DEFAULT_PG_ADMIN_URL))
     parser.add_argument("--rounds", type=int, default=3, help="bursts, each in its own session (default 3)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also cast 50 ballots one by one in this process, counted and profiled"
+    )
     parser.add_argument("--keep-temp", action="store_true", help="keep the temp dir (gunicorn logs)")
     parser.add_argument("--json", metavar="FILE", help="also write the rounds as JSON")
     args = parser.parse_args(argv)
@@ -233,12 +306,14 @@ def main(argv=None) -> int:
     try:
         try:
             stack.start()
-            setup = prepare(stack, args.rounds)
+            setup = prepare(stack, args.rounds + (1 if args.profile else 0))
+            profile_session = setup["sessions"].pop() if args.profile else None
             ports = {
                 "intake": stack.gunicorn("wsgi:app", "intake", "/auth/login"),
                 "bare": stack.gunicorn(loadkit.BARE_APP, "bare", "/"),
             }
             rounds = asyncio.run(run_rounds(stack, ports, setup, args))
+            profiled = profile_casts(stack, setup, profile_session) if args.profile else None
         except loadkit.SetupError as exc:
             print(f"\nSETUP FAILED: {exc}", file=sys.stderr)
             return 2
@@ -274,6 +349,14 @@ def main(argv=None) -> int:
     print(f"errors: {len(errors)}; load average at the end {loadkit.load_average()}")
     for sample in errors[:10]:
         print(f"  error: {sample}", file=sys.stderr)
+    if profiled:
+        print()
+        print(
+            f"one cast at a time, in process (--profile; {MEMBERS // 2} casts): p50 {profiled['cast_p50_ms']:.1f} ms, "
+            f"p95 {profiled['cast_p95_ms']:.1f} ms; per cast {profiled['statements_per_cast']:.1f} SQL statements, "
+            f"{profiled['commits_per_cast']:.1f} commit(s), {profiled['checkouts_per_cast']:.1f} connection checkout(s)"
+        )
+        print(profiled["profile"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"rounds": rounds, "server_cast_ms": server_ms}, indent=2) + "\n")
