@@ -10,7 +10,8 @@ the same run and under the same 50-thread burst: a bare one-row INSERT and COMMI
 same connection pool, so the ratio says what the ballot itself costs over the database's floor.
 Targets (issue 19): cast p95 ≤ 50 ms and exactly one ballot per member; the notification for 28
 units ≤ 60 s in all; the draw and draw.json ≤ 100 ms. Prints one JSON object per round and a
-summary (medians)."""
+summary (medians). The ballot burst as deployed (gunicorn, one HTTP request per member):
+bench/ballot_http.py."""
 
 from __future__ import annotations
 

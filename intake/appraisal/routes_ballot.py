@@ -282,8 +282,12 @@ def vote_cast(session_id: int):
     except AppraisalError as exc:
         db.session.rollback()
         return _ballot_page(session, {}, str(exc), 400)
+    # The page is made before the commit, while the member and the session are loaded: after it
+    # they would be read again, a second transaction for every vote of the burst. A failed commit
+    # raises, and the page is never sent.
+    page = render_template("appraisal/voted.html", session=session, receipt=receipt)
     db.session.commit()
-    return no_store(render_template("appraisal/voted.html", session=session, receipt=receipt))
+    return no_store(page)
 
 
 @member_bp.get("/<int:session_id>/receipts")

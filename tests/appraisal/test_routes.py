@@ -154,3 +154,37 @@ def test_a_session_through_its_pages(app, users, voters):
     for lang in ("zh_Hans", "zh_Hant", "en"):
         assert voter.get(f"/member/appraisal/units/{zwfw_cu}?lang={lang}").status_code == 200
         assert staff.get(f"/staff/appraisal/units/{zwfw_cu}?lang={lang}").status_code == 200
+
+
+def test_a_cast_reads_the_roll_once_and_nothing_after_its_commit(app, voters, voting_session):
+    """50 members vote within the same second (issue 19): each cast is one short transaction,
+    with no second look at the roll and no second transaction to reload what the page shows."""
+    from sqlalchemy import event
+
+    session_id, _key = voting_session
+    vote_url = f"/member/appraisal/{session_id}/vote"
+    voter = _client(app, "voter1")
+    token = csrf_token_from(voter.get(vote_url).get_data(as_text=True))
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def committed(conn):
+        statements.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", seen)
+    event.listen(engine, "commit", committed)
+    try:
+        cast = voter.post(vote_url, data={"csrf_token": token, "unit-1": "satisfied", "unit-2": "basic"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+        event.remove(engine, "commit", committed)
+    assert cast.status_code == 200 and 'id="receipt"' in cast.get_data(as_text=True)
+    assert statements[-1] == "COMMIT", statements[statements.index("COMMIT") :]
+    roll_reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM appraisal_roll" in s]
+    assert len(roll_reads) == 1
+    again = voter.post(vote_url, data={"csrf_token": token, "unit-1": "satisfied", "unit-2": "basic"})
+    assert again.status_code == 400

@@ -184,9 +184,11 @@ def cast_vote(session: AppraisalSession, user_id: int, marks: list[Grade | None]
         raise AppraisalError(_l("Voting is not open in this session."))
     if len(marks) != len(session.units):
         raise AppraisalError(_l("Mark every unit on the ballot (abstaining is a mark)."))
-    if roll_entry(session, user_id) is None:
-        raise AppraisalError(_l("You are not on the voter roll of this session."))
+    # The flag flips only for a member on the roll who has not voted: one statement decides, and
+    # the roll is read only to say which of the two it was (50 members vote within a second).
     if _flip_roll(session.id, [user_id]) != 1:
+        if roll_entry(session, user_id) is None:
+            raise AppraisalError(_l("You are not on the voter roll of this session."))
         raise AppraisalError(_l("You have already voted in this session."))
     db.session.add(SealedBallot(session_id=session.id, sealed=ballot.seal(session.public_key, marks)))
     code = new_receipt_code()
