@@ -10,12 +10,11 @@ below the abstention threshold nothing is suggested and the reason is said.
 """
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from intake.triage.suggest import lexicon
+from intake.triage.suggest import lexicon, unit_context
 from intake.triage.suggest.calibration import Calibration
 from intake.triage.suggest.normalize import is_negated, normalize
 from intake.triage.suggest.rules import NAME_WEIGHT, SHORT_NAME_WEIGHT, SUBJECT_FACTOR, FieldSuggestion, Suggestions
@@ -28,6 +27,16 @@ KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 
 # The learned model adds at most this much to a candidate's score (its probability times it):
 # it learned the same alias words as the rules, so it must not count as a second witness.
 MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
+# A unit the model names with at least this probability is a candidate of its own even without
+# words (the report told its business in words no table lists, or the words point elsewhere and
+# the model disagrees: then it is the runner-up that keeps the leader from auto-applying).
+MODEL_CANDIDATE = 0.3
+# The candidate meaning "no single department" (各部门, 所有窗口): it lowers the lead of any one
+# unit, and when it leads nothing is suggested.
+NOBODY = ""
+# Below this, a department's evidence is too weak to take the place away from the hall's operator
+# (one part of a duty phrase, 残疾人 in 大厅门口的残疾人坡道).
+WEAK_UNIT = 0.4
 # Integrity evidence at least this strong decides the category whatever the topic.
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
@@ -35,10 +44,6 @@ TOPIC_AGAINST_INTEGRITY = 0.5
 # Below this, the strongest category's evidence is too weak to beat 其他 (chosen on the
 # development sets: 0.55–0.7 do alike).
 WEAK_CATEGORY = 0.6
-# Only punctuation separates businesses: 和 inside one (退役军人安置和就业) would leave 就业, the
-# labour bureau's word, to the veterans' bureau.
-_DUTY_SPLIT = re.compile(r"[、，,；;（）()/\s]+")
-_DUTY_STRIP = ("负责", "管理", "监管", "工作")
 
 
 @dataclass(frozen=True)
@@ -53,15 +58,7 @@ def _length_weight(term: str) -> float:
     return {1: 0.35, 2: 0.75, 3: 0.85}.get(len(term), 0.95)
 
 
-def duty_terms(duties: str) -> list[str]:
-    """The businesses listed in a unit's responsibilities ('社会保险经办、养老金…')."""
-    terms = []
-    for part in _DUTY_SPLIT.split(normalize(duties)):
-        for prefix in _DUTY_STRIP:
-            part = part.removeprefix(prefix)
-        if len(part) >= 2 and part not in terms:
-            terms.append(part)
-    return terms
+duty_terms = unit_context.duty_terms
 
 
 class _Lexicon:
@@ -75,6 +72,9 @@ class _Lexicon:
         text = normalize(raw)
         if not text:
             return
+        if kind in ("business", "duty") and text.endswith(lexicon.INSTITUTION_ENDINGS):
+            # 乡镇卫生院 in the health bureau's duties is still the place, not the business.
+            weight = min(weight, _length_weight(text) * lexicon.INSTITUTION_WEIGHT)
         if text in lexicon.PLACES:
             kind, weight = "place", 1.0
         old = self.terms.get(text)
@@ -149,15 +149,19 @@ class Scorer:
         for key, words in lexicon.BUSINESS.items():
             if key in known:
                 for word in words.split(","):
-                    weight = _length_weight(word) * (lexicon.INSTITUTION_WEIGHT if word in lexicon.INSTITUTIONS else 1)
-                    unit_lex.add(word, "business", weight, key)
+                    unit_lex.add(word, "business", _length_weight(word), key)
         if HALL in known:
             for word in lexicon.HALL.split(","):
                 unit_lex.add(word, "hall", _length_weight(word), HALL)
-        for key, text in (duties or {}).items():
-            if key in known:
-                for word in duty_terms(text):
-                    unit_lex.add(word, "duty", _length_weight(word), key)
+        duties = {k: v for k, v in (duties or {}).items() if k in known}
+        for key, text in duties.items():
+            for word in duty_terms(text):
+                unit_lex.add(word, "duty", _length_weight(word), key)
+        # A part never hides a stronger word inside it (医保报销 the 医保).
+        words = list(unit_lex.terms)
+        for part, (key, _term) in unit_context.duty_parts(duties).items():
+            if not any(word in part for word in words):
+                unit_lex.add(part, "duty", _length_weight(part) * unit_context.DUTY_PART_FACTOR, key)
 
         leaves = set()
         for key, parent, name, keywords in categories:
@@ -182,9 +186,16 @@ class Scorer:
         category_words: dict[str, tuple[_Term, float]] = {}
         places: dict[str, tuple[_Term, float]] = {}
         for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
+            focus = unit_context.focus_start(text)
             for start, term in self.units.hits(text):
                 # "城管说归市场监管" — the body named after 归 is the one whose business it is.
-                boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于")) else 1.0
+                boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于", "找")) else 1.0
+                if unit_context.disowned(text, start + len(term.text)):
+                    boost *= unit_context.DISOWNED
+                if start < focus:
+                    boost *= unit_context.BEFORE_FOCUS
+                if unit_context.is_paper(text, start + len(term.text)):
+                    boost *= unit_context.PAPER
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
             for start, term in self.categories.hits(text):
                 if is_negated(text, start):
@@ -201,20 +212,28 @@ class Scorer:
                     tally.add(key, term.weight * factor / len(term.keys), term.text)
         # The place counts for the hall's operator only when no department is named at all,
         # and with what is said about the building's running (hours, parking, queues).
-        if not units.scores and places:
+        if places and max(units.scores.values(), default=0.0) < WEAK_UNIT:
             for term, factor in places.values():
                 units.add(HALL, term.weight * factor, term.text)
             for word in self.hall_context:
                 if word in body_n or word in subject_n:
                     units.add(HALL, KIND_WEIGHT["hall"] * _length_weight(word), word)
+        text = f"{subject_n}\n{body_n}"
+        for words, weight in (
+            (unit_context.no_single_unit(text), lexicon.NO_SINGLE_UNIT_WEIGHT),
+            (unit_context.unknown_owner(text), lexicon.UNKNOWN_OWNER_WEIGHT),
+        ):
+            for word in words[: unit_context.NO_SINGLE_UNIT_CUES]:
+                units.add(NOBODY, weight, word)
         probabilities = probabilities or {}
         for head, tally in (("unit", units), ("category", categories)):
             for key, p in (probabilities.get(head) or {}).items():
                 # The model strengthens the candidates the words put forward, and brings
-                # categories of its own (how a report is written says what kind it is); for the
-                # unit it never does (it learned where reports came from, not whose business
-                # they were).
-                if p >= 0.05 and (key in tally.scores or head == "category"):
+                # categories of its own (how a report is written says what kind it is); a unit
+                # only when it is fairly sure (it learned where reports came from as much as
+                # whose business they were), weakly.
+                brings = p >= MODEL_CANDIDATE and key != HALL
+                if p >= 0.05 and (key in tally.scores or head == "category" or brings):
                     tally.add(key, MODEL_WEIGHT[head] * p, "model")
         return units, categories
 
@@ -225,7 +244,7 @@ class Scorer:
         others = tuple(
             FieldSuggestion(k, 0.0, tuple(units.evidence[k]), "evidence")
             for k in sorted(units.scores, key=lambda k: -units.scores[k])
-            if k != unit.key
+            if k not in (unit.key, NOBODY)
         )
         return Suggestions(unit=unit, category=category, other_units=others)
 
@@ -257,6 +276,8 @@ class Scorer:
                 ranked[1], self.calibration.apply(head, strength(second, first)), tuple(tally.evidence[ranked[1]])
             )
         evidence = tuple(tally.evidence[best])
+        if head == "unit" and best == NOBODY:
+            return FieldSuggestion(None, 0.0, evidence, "none", runner_up=runner_up, reason="no-single-unit")
         if head == "unit" and confidence < self.calibration.abstain:
             reason = "model-only" if evidence == ("model",) else "undecided"
             return FieldSuggestion(
