@@ -86,6 +86,16 @@ class _Lexicon:
         elif weight * KIND_WEIGHT[kind] > old.weight:
             self.terms[text] = _Term(text, kind, weight * KIND_WEIGHT[kind], old.keys)
 
+    def keep_inner_weight(self) -> None:
+        """A duty phrase matched whole (驻村工作队) weighs at least what a stronger word of the same
+        unit inside it (驻村) would have: the longest match must not lose evidence."""
+        for text, term in list(self.terms.items()):
+            if term.kind != "duty":
+                continue
+            inner = [t.weight for w, t in self.terms.items() if w != text and w in text and t.keys == term.keys]
+            if inner and max(inner) > term.weight:
+                self.terms[text] = _Term(text, term.kind, max(inner), term.keys)
+
     def hits(self, text: str) -> list[tuple[int, _Term]]:
         found = []
         for term in self.terms.values():
@@ -174,6 +184,7 @@ class Scorer:
                 category_lex.add(word, "word", _category_weight(word), key)
         for word in lexicon.INTEGRITY.split(","):
             category_lex.add(word, "word", _length_weight(word) * lexicon.INTEGRITY_WEIGHT, INTEGRITY)
+        unit_lex.keep_inner_weight()
         category_lex.terms = {t: v for t, v in category_lex.terms.items() if set(v.keys) <= leaves}
         return cls(unit_lex, category_lex, calibration or Calibration.shipped())
 
@@ -187,14 +198,18 @@ class Scorer:
         places: dict[str, tuple[_Term, float]] = {}
         for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
             focus = unit_context.focus_start(text)
+            conceded = unit_context.conceded(text)
             for start, term in self.units.hits(text):
+                end = start + len(term.text)
                 # "城管说归市场监管" — the body named after 归 is the one whose business it is.
                 boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于", "找")) else 1.0
-                if unit_context.disowned(text, start + len(term.text)):
+                if unit_context.disowned(text, end):
                     boost *= unit_context.DISOWNED
-                if start < focus:
+                if unit_context.settled(text, end):
+                    boost *= unit_context.SETTLED
+                if start < focus or any(a <= start < b for a, b in conceded):
                     boost *= unit_context.BEFORE_FOCUS
-                if unit_context.is_paper(text, start + len(term.text)):
+                if unit_context.is_paper(text, start, end):
                     boost *= unit_context.PAPER
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
             for start, term in self.categories.hits(text):

@@ -29,7 +29,7 @@ BUSINESS = {
     "sl": "自来水,供水,停水,水费,河道,水库,灌溉,水渠,防汛,取水许可,饮水,水管,水务,水利,采砂,河砂",
     "ny": "种粮补贴,地力保护补贴,耕地地力,农机补贴,农机,农资,种子,化肥,农药,兽医,防疫,养殖,土地承包,承包地,"
     "农业保险,高标准农田,合作社,生猪",
-    "ly": "林业,采伐证,砍树,伐木,林权,退耕还林,公益林,护林员,草原,野生动物,森林防火,木材,林草,野猪,保护动物,山火,山林,林地",
+    "ly": "林业,木头,拉木头,采伐证,砍树,伐木,林权,退耕还林,公益林,护林员,草原,野生动物,森林防火,木材,林草,野猪,保护动物,山火,山林,林地",
     "wl": "文化馆,图书馆,旅游,景区,游客,演出,网吧,文物,非遗,农家书屋,导游,旅行社,文旅,文化执法,出版物,娱乐场所,KTV,歌厅",
     "hb": "污染,排污,废气,废水,臭味,环评,粉尘,污水,黑烟,噪音扰民,异味,偷排,环保,生态环境,烟尘,噪声,扬尘,黄烟,废机油",
     "yj": "安全生产,危化品,烟花爆竹,救灾,灾害,应急,安全隐患,矿山,安监,安全检查,放炮,爆破,石料厂,采石场",
@@ -62,7 +62,7 @@ UNKNOWN_OWNER_WEIGHT = 0.35
 INSTITUTIONS = frozenset("医院,卫生院,学校,银行,诊所,药店,幼儿园,工地,景区,园区,市场".split(","))
 INSTITUTION_WEIGHT = 0.6
 # Any name ending in one of these is an institution too (乡镇卫生院, 县医院, 村卫生室, 实验小学).
-INSTITUTION_ENDINGS = tuple(INSTITUTIONS | {"卫生室"})
+INSTITUTION_ENDINGS = tuple(INSTITUTIONS | {"卫生室", "小学", "中学"})
 
 # The county service hall's own business: the hall's operator answers for these, not for the
 # businesses handled at its windows.

@@ -20,10 +20,23 @@ FOCUS_MARKERS = (
 ).split(",")
 BEFORE_FOCUS = 0.4
 # "农业局说粪污直排不归他们": the body named answered that it is not its business.
-_DISOWNED = re.compile(r"^[^。;!?]{0,6}说[^。;!?]{0,16}?(不归|不是他们|不是我们|不属于|不管|管不了|不负责|不是自己)")
+_DISOWNED = re.compile(
+    r"^[^。;!?]{0,6}说[^。;!?]{0,16}?(不归|不是他们|不是我们|不属于|不管|只管|管不了|不负责|不是自己)"
+)
 DISOWNED = 0.5
-# "交身份证、户口本复印件": a paper handed in at any window says little about whose business it is.
-_PAPER = ("复印件", "原件", "影印")
+# "规划许可也拿到了", "社保窗口其实挺快,没话说": a step already done or a body the writer has no
+# complaint about is the setting of a report that names several, not its subject.
+_SETTLED = re.compile(
+    r"^[^。;!?]{0,14}?(拿到了|已经做完|已经过了|都弄好了|办好了|没问题|没有问题|不是问题|没话说|没意见|"
+    r"其实很快|其实挺快|办得挺快|挺快的|说可以)"
+)
+SETTLED = 0.4
+# "虽然办的是公安的业务,但…": what is conceded is not the point.
+_CONCESSION = re.compile(r"虽然([^。;!?]*?)(但|可是|不过)")
+# "交身份证、户口本复印件", "要提供产权证明", "身份证忘带": a paper handed in at any window says
+# little about whose business it is.
+_PAPER = ("复印件", "原件", "影印", "忘带", "没带", "忘了带")
+_PAPER_BEFORE = re.compile(r"(提供|要交|要带|需要带|出示|带上)[^。;!?]{0,14}$")
 PAPER = 0.4
 # At most this many words saying "no single department" count (each is a witness).
 NO_SINGLE_UNIT_CUES = 2
@@ -53,7 +66,7 @@ GENERIC_PARTS = frozenset(
         "运输,道路,水路,农田,水利,水土,保持,防汛,抗旱,木材,草原,公益,电视,广播,遗产,物质,文化,公共文化,时间,人员,"
         "小区,公司,交通,个人,人口,社区,农民,人民,政府,补偿,控制,预防,生育,奖励,消费,设备,生产,地产,资产,工作人员,"
         "厅的,技术,流通,迁移,求助,行证,组织,福利,事业,证书,评价,固体,维修,商品,出租,纠纷,保健,产权,特种,知识,"
-        "排队,大厅的,务大厅的,施工,援助,购置,工作队,营业,巩固,乡村,务局,维权,帮扶,职工,鉴定,卡通,小额,作队,作社,学品,书馆,城乡居,基本医,疾病预,经济运"
+        "不动,排队,大厅的,务大厅的,施工,援助,购置,工作队,营业,巩固,乡村,务局,维权,帮扶,职工,鉴定,卡通,小额,作队,作社,学品,书馆,城乡居,基本医,疾病预,经济运"
     ).split(",")
 )
 DUTY_PART_FACTOR = 0.5
@@ -121,9 +134,19 @@ def disowned(text: str, end: int) -> bool:
     return bool(_DISOWNED.match(text[end:]))
 
 
-def is_paper(text: str, end: int) -> bool:
-    """Whether the word ending at `end` names a paper handed in (身份证复印件, 户口本原件)."""
-    return any(p in text[end : end + 4] for p in _PAPER)
+def is_paper(text: str, start: int, end: int) -> bool:
+    """Whether the word at start:end names a paper handed in (身份证复印件, 要提供产权证明)."""
+    return any(p in text[end : end + 4] for p in _PAPER) or bool(_PAPER_BEFORE.search(text[max(0, start - 16) : start]))
+
+
+def settled(text: str, end: int) -> bool:
+    """Whether the body named just before `end` is said to be done with or no problem."""
+    return bool(_SETTLED.match(text[end:]))
+
+
+def conceded(text: str) -> list[tuple[int, int]]:
+    """The spans conceded before the point (虽然 … 但)."""
+    return [m.span(1) for m in _CONCESSION.finditer(text)]
 
 
 def no_single_unit(text: str) -> list[str]:
