@@ -25,12 +25,12 @@ BASE = ["labelled_reports.jsonl", "category_reports.jsonl"]
 DEVS = [f"{n}_reports.jsonl" for n in ("dev", "dev2", "dev3", "dev4", "dev5")]
 
 
-def model_without(left_out: str, cache: Path) -> classifier.Model:
+def model_without(left_out: str, cache: Path, category_words) -> classifier.Model:
     names = BASE + [d for d in DEVS if d != left_out]
     path = cache / f"model-without-{left_out.split('_')[0]}.joblib"
     if path.exists():
         return classifier.Model.load(path)
-    model = classifier.train([e for n in names for e in classifier.load_jsonl(DATA / n)])
+    model = classifier.train([e for n in names for e in classifier.load_jsonl(DATA / n)], category_words)
     model.save(path)
     return model
 
@@ -38,7 +38,7 @@ def model_without(left_out: str, cache: Path) -> classifier.Model:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calibration", default=None)
-    parser.add_argument("--cache", default="/tmp/triage-unit-sets")
+    parser.add_argument("--cache", default="/tmp/triage-unit-sets-v2")
     args = parser.parse_args()
     cache = Path(args.cache)
     os.makedirs(cache, exist_ok=True)
@@ -51,7 +51,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     runs = [("dev5", "dev5_reports.jsonl"), ("heldout", "none")] + [(d.split("_")[0], d) for d in DEVS[:4]]
     for name, left_out in runs:
-        model = model_without(left_out, cache)
+        model = model_without(left_out, cache, scorer.category_words)
         rows = evaluation.load_set(DATA / f"{name}_reports.jsonl")
         result = evaluation.evaluate_set(
             rows, lambda text, m=model: scorer.judge("", text, m.probabilities("\n" + text)), auto

@@ -47,8 +47,19 @@ def watch(mailbox_name: str | None) -> None:
 @with_appcontext
 @click.option("--once", is_flag=True, help="One pass over each mailbox, then exit (for cron and tests).")
 @click.option("--mailbox", "mailbox_name", default=None, help="Only this mailbox (by name).")
-def poll(once: bool, mailbox_name: str | None) -> None:
-    """Fetch new mail from the mailboxes by polling (no IDLE); `watch` is the long-running form."""
+@click.option(
+    "--parse/--no-parse",
+    default=True,
+    help="With --once: work through the queued parse jobs before exiting, beside any running worker "
+    "(default), or leave them to the workers.",
+)
+def poll(once: bool, mailbox_name: str | None, parse: bool) -> None:
+    """Fetch new mail from the mailboxes by polling (no IDLE); `watch` is the long-running form.
+
+    `--once` stores what is new, then takes the queued parse jobs itself until the queue is
+    empty, sharing them with any worker already running: its mail is items when it exits (the
+    suggestions and receipts stay with the workers), and a cron poll needs no worker started
+    for it. A job it dies in is retried by a worker like any other."""
     from intake.mailbox import services as mailbox_services
     from intake.mailbox.lease import MailboxLease
     from intake.redis_client import redis_connection
@@ -77,6 +88,11 @@ def poll(once: bool, mailbox_name: str | None) -> None:
                 click.echo(f"{name}: held by another watcher ({lease.holder()}); skipped")
                 continue
             click.echo(f"{name}: stored {count} message(s)")
+        if once and parse:
+            from workers.worker import work_main_queue
+
+            done = work_main_queue(app)
+            click.echo(f"parsed here: {done} job(s); the rest by the workers")
         if once:
             if failed:
                 raise SystemExit(1)

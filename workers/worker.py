@@ -20,8 +20,10 @@ class AppWorker(SimpleWorker):
     session is fresh for every job and removed after it."""
 
     app: Flask
+    jobs_run = 0
 
     def perform_job(self, job, queue: Queue, *args, **kwargs) -> bool:
+        self.jobs_run += 1
         with self.app.app_context():
             started = time.perf_counter()
             ok = super().perform_job(job, queue, *args, **kwargs)
@@ -38,6 +40,19 @@ def build_worker(app: Flask) -> AppWorker:
         worker = AppWorker(worker_queues(), connection=redis_connection(), job_class=IntakeJob)
     worker.app = app
     return worker
+
+
+def work_main_queue(app: Flask) -> int:
+    """Run the main queue's jobs in this process until it is empty (`poll --once`): the parse
+    jobs the poll queued, shared with any running worker. No scheduler: retries wait for a
+    worker's. Returns how many jobs ran here."""
+    from intake.core.jobs import MAIN, queue
+
+    with app.app_context():
+        worker = AppWorker([queue(MAIN)], connection=redis_connection(), job_class=IntakeJob)
+    worker.app = app
+    worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+    return worker.jobs_run
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:

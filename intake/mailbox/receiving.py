@@ -70,9 +70,10 @@ def _header_block(raw: bytes) -> bytes:
     return raw
 
 
-def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage], last_uid: int) -> list[int]:
-    """Store a fetched batch and advance the checkpoint to `last_uid`, in the caller's
-    transaction: either both happen or neither. Returns the ids of rows that need a parse job.
+def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage], last_uid: int | None) -> list[int]:
+    """Store a fetched batch and advance the checkpoint to `last_uid` (None: leave it), in the
+    caller's transaction: either both happen or neither. Returns the ids of rows that need a
+    parse job.
 
     A message byte-identical to one already stored keeps no second copy of its bytes. The rows
     go in one statement (a second one for copies of messages earlier in the same batch)."""
@@ -125,9 +126,10 @@ def store_fetched(mailbox_id: int, uidvalidity: int, batch: list[FetchedMessage]
     for copy in copies:
         copy["duplicate_of_id"] = id_of[first_in_batch[copy["sha256"]]["uid"]]
     ids += _insert_inbound(copies)
-    db.session.execute(
-        update(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid).values(last_uid=last_uid)
-    )
+    if last_uid is not None:
+        db.session.execute(
+            update(Mailbox).where(Mailbox.id == mailbox_id, Mailbox.last_uid < last_uid).values(last_uid=last_uid)
+        )
     return sorted(row_id for row, row_id in zip(rows + copies, ids) if row["state"] is InboundState.stored)
 
 
@@ -150,6 +152,23 @@ _INBOUND_COLUMNS = (
     "from_addr",
     "message_id",
 )
+
+
+def stored_uids(mailbox_id: int, uidvalidity: int, uids: list[int]) -> set[int]:
+    """Which of these UIDs already have a row: mail stored ahead of the checkpoint (see
+    `MailboxSession._store_arrivals`), by this session or by one that died before the
+    checkpoint passed it."""
+    if not uids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(InboundMessage.uid).where(
+                InboundMessage.mailbox_id == mailbox_id,
+                InboundMessage.uidvalidity == uidvalidity,
+                InboundMessage.uid.in_(uids),
+            )
+        )
+    )
 
 
 def first_copies(digests: set[str]) -> dict[str, int]:

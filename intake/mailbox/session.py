@@ -56,7 +56,6 @@ class MailboxSession:
         self.uidvalidity: int | None = None
         self.can_idle = False
         self.can_move = False
-        self.live_pass = False  # the pass being stored is live mail (see _store)
         self.seen_uid: int | None = None  # the highest UID the last pass asked about
         self.settings: services.ImapSettings | None = None
         config = app.config
@@ -134,16 +133,34 @@ class MailboxSession:
     def _store(self, uids: list[int]) -> int:
         # A pass of one batch or less is mail as it arrives: its parse job goes before the
         # batches of a bulk import still waiting (a large pass queues its own at the back).
-        self.live_pass = len(uids) <= self.batch_messages
+        live = len(uids) <= self.batch_messages
+        sizes = self._sizes(uids)
+        stored = 0
+        for batch in self._batches(uids, sizes):
+            stored += self._store_batch(batch, sizes, live=live)
+            if not live:
+                stored += self._store_arrivals()
+        return stored
+
+    def _store_arrivals(self) -> int:
+        """Between the batches of a large pass, mail that has just arrived (one batch or less) is
+        stored at once as live mail, its parse job first in the queue: it does not wait for the
+        rest of a bulk delivery to be stored. The checkpoint does not move (it stays below every
+        UID not stored yet); the pass's later batches, and any session after a crash, find these
+        UIDs stored and only move the checkpoint past them. One UID SEARCH per batch."""
+        arrived = self.new_uids(self.seen_uid)
+        if not arrived or len(arrived) > self.batch_messages:
+            return 0  # nothing, or a bulk of its own: the pass takes it in its turn
+        self.seen_uid = max(arrived)
+        return self._store_batch(arrived, self._sizes(arrived), live=True, advance=False)
+
+    def _sizes(self, uids: list[int]) -> dict[int, tuple[int, object]]:
         sizes: dict[int, tuple[int, object]] = {}
         for start in range(0, len(uids), SIZE_FETCH_CHUNK):
             chunk = uids[start : start + SIZE_FETCH_CHUNK]
             for uid, data in self.client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"]).items():
                 sizes[uid] = (int(data[b"RFC822.SIZE"]), data.get(b"INTERNALDATE"))
-        stored = 0
-        for batch in self._batches(uids, sizes):
-            stored += self._store_batch(batch, sizes)
-        return stored
+        return sizes
 
     def _batches(self, uids: list[int], sizes: dict):
         batch, batch_bytes = [], 0
@@ -158,9 +175,10 @@ class MailboxSession:
         if batch:
             yield batch
 
-    def _store_batch(self, batch: list[int], sizes: dict) -> int:
-        small = [u for u in batch if u in sizes and sizes[u][0] <= self.max_message_bytes]
-        large = [u for u in batch if u in sizes and sizes[u][0] > self.max_message_bytes]
+    def _store_batch(self, batch: list[int], sizes: dict, *, live: bool, advance: bool = True) -> int:
+        done = receiving.stored_uids(self.mailbox_id, self.uidvalidity, batch)
+        small = [u for u in batch if u in sizes and u not in done and sizes[u][0] <= self.max_message_bytes]
+        large = [u for u in batch if u in sizes and u not in done and sizes[u][0] > self.max_message_bytes]
         fetched: list[receiving.FetchedMessage] = []
         if small:
             for uid, data in self.client.fetch(small, ["BODY.PEEK[]"]).items():
@@ -184,10 +202,11 @@ class MailboxSession:
                     )
                 )
         # Messages expunged since the search are simply absent; the checkpoint passes them.
-        ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=max(batch))
+        last_uid = max(batch) if advance else None
+        ids = receiving.store_fetched(self.mailbox_id, self.uidvalidity, fetched, last_uid=last_uid)
         self.confirm_lease()
         db.session.commit()
-        dispatch_inbound(ids, live=self.live_pass)
+        dispatch_inbound(ids, live=live)
         return len(fetched)
 
     def mark_done(self) -> int:

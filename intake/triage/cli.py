@@ -1,4 +1,4 @@
-"""`flask --app wsgi intake classifier train|evaluate`: the learned model of triage suggestions,
+"""`flask --app wsgi intake classifier train|evaluate|calibrate|crossval`: the learned model of triage suggestions,
 trained on what staff confirmed (and the shipped labelled set), saved at CLASSIFIER_PATH."""
 
 import click
@@ -27,7 +27,7 @@ def _set_judge(model_option: str, never_seen: set[str] = frozenset()):
     if model_option == "saved" and not never_seen:
         model = suggestions.load_model()
     if model_option != "none" and model is None:
-        model = classifier.train([e for e in _examples(True, None) if e.text not in never_seen])
+        model = classifier.train([e for e in _examples(True, None) if e.text not in never_seen], scorer.category_words)
     return scorer, (lambda text: suggestions.judge(scorer, model, "", text))
 
 
@@ -110,6 +110,16 @@ def evaluate(shipped: bool, data: str | None, test_size: float, seed: int, path:
         click.echo(f"  {'class':<10} precision recall  F1     support")
         for label, s in e.per_class.items():
             click.echo(f"  {str(label):<10} {s.precision:9.3f} {s.recall:6.3f} {s.f1:6.3f} {s.support:7d}")
+
+
+@classifier_cli.command("crossval")
+def crossval() -> None:
+    """Leave-one-writer-out: the category (and unit) suggestion on each writer's labelled reports
+    by a model trained on the other writers', with the database's rules; full, model alone and
+    evidence alone."""
+    from intake.triage.suggest import crossval as validation
+
+    click.echo("\n".join(validation.report_lines(validation.crossval(suggestions.scorer()))))
 
 
 @classifier_cli.command("calibrate")

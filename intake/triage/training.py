@@ -12,7 +12,7 @@ from intake.feedback.models import FeedbackItem
 from intake.reference.models import Category, Unit
 from intake.triage.models import Decision, ItemSuggestion
 from intake.triage.suggest import classifier
-from intake.triage.suggestions import CONFIRMED_STATUSES, forget_model
+from intake.triage.suggestions import CONFIRMED_STATUSES, forget_model, scorer
 
 _DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "triage"
 SHIPPED_SET = _DATA / "labelled_reports.jsonl"
@@ -71,7 +71,9 @@ def training_examples(include_shipped: bool = True, shipped_path: str | Path | N
 
 
 def train_model(examples: list[classifier.Example], path: str) -> classifier.Model:
-    model = classifier.train(examples)
+    """Train with the category words as admins left them (features of the category head) and
+    save the model where workers will load it."""
+    model = classifier.train(examples, scorer().category_words)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tmp = f"{path}.tmp"
     model.save(tmp)

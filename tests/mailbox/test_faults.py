@@ -103,6 +103,41 @@ def process_env(app, **extra) -> dict:
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+def test_kill_9_poll_once_while_it_parses_then_poll_again(mail_app, mailbox_id, imap, tmp_path):
+    """`poll --once` runs the parse jobs it queued: killed in the middle of them, the next
+    `poll --once` finishes the rest (the dead one's batch included) with no message lost or
+    doubled."""
+    n_messages = 400
+    for n in range(n_messages):
+        imap.append("INBOX", marked_message(n))
+    # The dead poll's lease on the mailbox lapses after 2 s; its batch is requeued at once.
+    env = process_env(mail_app, MAIL_REQUEUE_SECONDS=0, WATCHER_LEASE_SECONDS=2)
+
+    def parsed() -> int:
+        with mail_app.app_context():
+            n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed))
+            db.session.remove()
+            return n
+
+    first = Managed("poll", ["poll", "--once"], env, tmp_path)
+    first.start()
+    deadline = time.monotonic() + 120
+    while parsed() == 0:
+        assert first.proc.poll() is None, "poll --once ended before it parsed anything"
+        assert time.monotonic() < deadline, "poll --once parsed nothing in 120 s"
+        time.sleep(0.01)
+    first.kill9()
+    assert 0 < parsed() < n_messages, "killed too late: every message was parsed already"
+    deadline = time.monotonic() + 120
+    while parsed() < n_messages:
+        assert time.monotonic() < deadline, f"{parsed()} of {n_messages} parsed after 120 s"
+        again = Managed("poll-again", ["poll", "--once"], env, tmp_path)
+        again.start()
+        again.proc.wait(120)
+    assert_exactly_once(mail_app, n_messages)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
 def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap, tmp_path):
     n_messages = 1000
     rnd = random.Random(int(os.environ.get("FAULT_SEED", time.time())))
@@ -157,12 +192,12 @@ def test_dovecot_restarted_in_the_middle_of_a_poll(mail_app, mailbox_id, imap, d
     class RestartDuringThirdBatch(MailboxSession):
         batches = 0
 
-        def _store_batch(self, batch, sizes):
+        def _store_batch(self, batch, sizes, **kwargs):
             self.batches += 1
             if self.batches == 3:
                 dovecot.stop()
                 dovecot.start()
-            return super()._store_batch(batch, sizes)
+            return super()._store_batch(batch, sizes, **kwargs)
 
     session = RestartDuringThirdBatch(mail_app, mailbox_id)
     session.connect()

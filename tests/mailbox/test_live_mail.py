@@ -53,3 +53,97 @@ def test_mail_arriving_during_a_large_pass_is_taken_in_the_same_poll(mail_app, m
     assert poll(mail_app, mailbox_id) == 5
     jobs = _parse_jobs(mail_app)
     assert [len(ids) for ids in jobs] == [1, 2, 2]  # the one that arrived runs first
+
+
+def _rows(app) -> dict[int, int]:
+    """uid → row id of the stored mail, and the mailbox's checkpoint under key 0."""
+    from sqlalchemy import select
+
+    from intake.extensions import db
+    from intake.mailbox.models import InboundMessage, Mailbox
+
+    with app.app_context():
+        rows = dict(db.session.execute(select(InboundMessage.uid, InboundMessage.id)).all())
+        rows[0] = db.session.scalar(select(Mailbox.last_uid).where(Mailbox.id == app.config["TEST_MAILBOX_ID"]))
+        db.session.remove()
+    return rows
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_mail_arriving_during_a_large_pass_is_stored_before_the_rest_of_it(
+    mail_app, mailbox_id, imap_append, monkeypatch
+):
+    """It is stored right after the batch being stored when it came, not after the whole bulk;
+    the checkpoint stays below what is not stored yet; a session that dies in between leaves a
+    next one to finish with every message exactly once."""
+    mail_app.config["IMAP_BATCH_MESSAGES"] = 2
+    for n in range(6):
+        imap_append(mail(f"批量 {n}", f"批量导入的第 {n} 封"))
+    store_batch = MailboxSession._store_batch
+    seen = []
+
+    class Died(Exception):
+        pass
+
+    def store_and_receive(self, batch, sizes, **kwargs):
+        seen.append((list(batch), _rows(mail_app)))
+        if len(seen) == 1:  # a citizen's mail lands while the first batch is stored
+            imap_append(mail("刚到", "大批导入途中到达"))
+        if len(seen) == 4:  # the watcher dies before its third bulk batch
+            raise Died
+        return store_batch(self, batch, sizes, **kwargs)
+
+    monkeypatch.setattr(MailboxSession, "_store_batch", store_and_receive)
+    with pytest.raises(Died):
+        poll(mail_app, mailbox_id)
+    batches = [batch for batch, _ in seen]
+    arrived = batches[1]  # stored right after the first batch, before the second
+    assert batches[0] == [1, 2] and batches[2:] == [[3, 4], [5, 6]] and arrived == [7]
+    rows = _rows(mail_app)
+    assert arrived[0] in rows and rows[0] < arrived[0]  # stored, the checkpoint below it
+    [first_job, *_] = _parse_jobs(mail_app)
+    assert first_job == [rows[arrived[0]]]  # its parse job first
+
+    monkeypatch.setattr(MailboxSession, "_store_batch", store_batch)
+    assert poll(mail_app, mailbox_id) == 2  # the two bulk messages left; the arrival not again
+    drain(mail_app)
+    from sqlalchemy import func, select
+
+    from intake.extensions import db
+    from intake.feedback.models import FeedbackItem
+
+    with mail_app.app_context():
+        subjects = db.session.scalars(select(FeedbackItem.subject)).all()
+        assert sorted(subjects) == sorted([f"批量 {n}" for n in range(6)] + ["刚到"])
+        assert db.session.scalar(select(func.count()).select_from(FeedbackItem)) == 7
+    assert _rows(mail_app)[0] == arrived[0]  # the checkpoint passed everything at last
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_poll_once_parses_what_it_stored_before_it_exits(mail_app, imap_append, runner):
+    """No worker running: `poll --once` turns its mail into items itself (the suggestions stay
+    queued for a worker); `--no-parse` leaves the parse jobs to the workers."""
+    from sqlalchemy import func, select
+
+    from intake.core.jobs import TRIAGE, queue
+    from intake.extensions import db
+    from intake.feedback.models import FeedbackItem
+
+    def items() -> int:
+        with mail_app.app_context():
+            n = db.session.scalar(select(func.count()).select_from(FeedbackItem))
+            db.session.remove()
+            return n
+
+    imap_append(mail("一次", "轮询一次就成为事项"))
+    result = runner.invoke(args=["intake", "poll", "--once", "--no-parse"])
+    assert result.exit_code == 0 and "stored 1 message(s)" in result.output, result.output
+    assert items() == 0 and len(_parse_jobs(mail_app)) == 1
+
+    imap_append(mail("两次", "第二封"))
+    result = runner.invoke(args=["intake", "poll", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "parsed here: 2 job(s)" in result.output, result.output
+    assert items() == 2 and _parse_jobs(mail_app) == []
+    with mail_app.app_context():
+        assert queue(TRIAGE).count >= 1  # the follow-up (suggestions) waits for a worker

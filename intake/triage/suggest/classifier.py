@@ -1,5 +1,7 @@
 """The learned model on top of the rules: character n-grams (1–3) TF-IDF and a calibrated
-linear SVM per head (unit, category), trained on what staff confirmed or corrected.
+linear SVM per head (unit, category), trained on what staff confirmed or corrected. The
+category head also sees the category words' scores (`evidence.CategoryWords`), so that how much
+each kind of word weighs is learned from reports rather than set by hand.
 
 No model is downloaded: it learns from the examples given and is saved where the caller says.
 
@@ -7,13 +9,11 @@ No model is downloaded: it learns from the examples given and is saved where the
     python -m intake.triage.suggest.classifier train FILE.jsonl --out model.joblib
 """
 
-import argparse
 import json
 import sys
 import warnings
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,6 +34,10 @@ HEADS = ("unit", "category")
 # Rules win when they match at least this confidently: a name or a specific alias.
 RULES_TRUST = 0.7
 TOP_FEATURES = 5
+# The category words' score per category enters the category head as sqrt(score) times this
+# (a few TF-IDF n-grams' worth; diminishing returns for a pile of words). Chosen by
+# leave-one-writer-out validation (crossval.py): 0.05–0.2 do alike, 0 and 0.3 worse.
+EVIDENCE_SCALE = 0.1
 
 
 class Example(NamedTuple):
@@ -141,38 +145,68 @@ class _Head:
         return HeadPrediction(self.classes[best], round(float(proba[best]), 3), tuple(chosen))
 
 
-class Model:
-    """Both heads over one vectorizer. Build with `train`, keep with `save` / `load`."""
+def _with_words(features, texts: Sequence[str], category_words):
+    """The n-gram features with the category words' scores appended (one column per category)."""
+    if category_words is None:
+        return features
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
 
-    def __init__(self, vectorizer: "TfidfVectorizer", heads: dict[str, _Head], trained_on: int):
+    keys = category_words.keys
+    scores = np.zeros((len(texts), len(keys)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for key, score in category_words.scores(text or "").items():
+            scores[i, keys.index(key)] = EVIDENCE_SCALE * score**0.5
+    return hstack([features, csr_matrix(scores)], format="csr")
+
+
+class Model:
+    """Both heads over one vectorizer (the category head with the category words it was trained
+    with). Build with `train`, keep with `save` / `load`."""
+
+    def __init__(self, vectorizer: "TfidfVectorizer", heads: dict[str, _Head], trained_on: int, category_words=None):
+        import numpy as np
+
         self.vectorizer = vectorizer
         self.heads = heads
         self.trained_on = trained_on
-        self._feature_names = vectorizer.get_feature_names_out()
+        self.category_words = category_words
+        names = vectorizer.get_feature_names_out()
+        self._feature_names = {"unit": names, "category": names}
+        if category_words is not None:
+            self._feature_names["category"] = np.concatenate([names, [f"[{k}]" for k in category_words.keys]])
+
+    def _rows(self, texts: Sequence[str]) -> dict:
+        rows = self.vectorizer.transform(list(texts))
+        # Models saved before the category words were features have no such attribute.
+        return {"unit": rows, "category": _with_words(rows, texts, getattr(self, "category_words", None))}
 
     def predict(self, text: str, top: int = TOP_FEATURES) -> Prediction:
-        row = self.vectorizer.transform([text or ""])
-        if row.nnz == 0:
+        rows = self._rows([text or ""])
+        if rows["unit"].nnz == 0:
             return Prediction(_NO_PREDICTION, _NO_PREDICTION)
-        return Prediction(*(self.heads[h].predict(row, self._feature_names, top) for h in HEADS))
+        names = self._feature_names
+        if not isinstance(names, dict):  # a model saved before the category words were features
+            names = {h: names for h in HEADS}
+        return Prediction(*(self.heads[h].predict(rows[h], names[h], top) for h in HEADS))
 
     def probabilities(self, text: str) -> dict[str, dict[Hashable, float]]:
         """Every label's probability per head: evidence for `evidence.Scorer`, never a verdict."""
-        row = self.vectorizer.transform([text or ""])
+        rows = self._rows([text or ""])
         out: dict[str, dict[Hashable, float]] = {}
         for name in HEADS:
             head = self.heads[name]
-            if row.nnz == 0 or not head.classes:
+            if rows["unit"].nnz == 0 or not head.classes:
                 out[name] = {}
             elif head.estimator is None:
                 out[name] = {head.classes[0]: 1.0}
             else:
-                out[name] = {c: float(p) for c, p in zip(head.classes, head._proba(row)[0])}
+                out[name] = {c: float(p) for c, p in zip(head.classes, head._proba(rows[name])[0])}
         return out
 
     def predict_labels(self, texts: Sequence[str], head: str) -> list[Hashable]:
         """Labels only, for many texts at once (evaluation)."""
-        return self.heads[head].predict_many(self.vectorizer.transform(list(texts)))
+        return self.heads[head].predict_many(self._rows(texts)[head])
 
     def labels(self, head: str) -> list[Hashable]:
         return list(self.heads[head].classes)
@@ -206,104 +240,23 @@ def _as_examples(examples: Iterable) -> list[Example]:
     return [e if isinstance(e, Example) else Example(*e) for e in examples]
 
 
-def train(examples: Iterable[tuple[str, Hashable | None, Hashable | None]]) -> Model:
+def train(examples: Iterable[tuple[str, Hashable | None, Hashable | None]], category_words=None) -> Model:
     """Train both heads on (text, unit, category); a None label leaves the example out of
-    that head only (staff may confirm a category before they know the unit)."""
+    that head only (staff may confirm a category before they know the unit). With
+    `category_words` (`evidence.Scorer.category_words`), their scores are features of the
+    category head."""
     examples = _as_examples(examples)
     if not examples:
         raise ValueError("no examples to train on")
     vectorizer = _vectorizer()
-    features = vectorizer.fit_transform([e.text for e in examples])
+    texts = [e.text for e in examples]
+    ngrams = vectorizer.fit_transform(texts)
+    features = {"unit": ngrams, "category": _with_words(ngrams, texts, category_words)}
     heads = {}
     for head in HEADS:
         rows = [i for i, e in enumerate(examples) if getattr(e, head) is not None]
-        heads[head] = _Head([getattr(examples[i], head) for i in rows], features[rows])
-    return Model(vectorizer, heads, len(examples))
-
-
-# --- evaluation -----------------------------------------------------------------------------
-
-
-@dataclass
-class ClassScore:
-    precision: float
-    recall: float
-    f1: float
-    support: int
-
-
-@dataclass
-class HeadEvaluation:
-    accuracy: float
-    macro_f1: float
-    baseline_accuracy: float  # always answering the most frequent training label
-    baseline_macro_f1: float
-    per_class: dict[Hashable, ClassScore] = field(default_factory=dict)
-    n_train: int = 0
-    n_test: int = 0
-
-
-@dataclass
-class Evaluation:
-    seed: int
-    test_size: float
-    heads: dict[str, HeadEvaluation]
-
-
-def _split(examples: list[Example], head: str, test_size: float, seed: int):
-    """A split stratified on this head's labels. Labels seen once cannot be in both halves:
-    they stay in training."""
-    from sklearn.model_selection import train_test_split
-
-    labelled = [e for e in examples if getattr(e, head) is not None]
-    counts = Counter(getattr(e, head) for e in labelled)
-    rare = [e for e in labelled if counts[getattr(e, head)] < 2]
-    common = [e for e in labelled if counts[getattr(e, head)] >= 2]
-    train_part, test_part = train_test_split(
-        common, test_size=test_size, random_state=seed, stratify=[getattr(e, head) for e in common]
-    )
-    return train_part + rare, test_part
-
-
-def _scores(truth: list, predicted: list, majority) -> HeadEvaluation:
-    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-
-    labels = sorted(set(truth), key=str)
-    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
-    baseline = [majority] * len(truth)
-    return HeadEvaluation(
-        accuracy=round(accuracy_score(truth, predicted), 4),
-        macro_f1=round(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0), 4),
-        baseline_accuracy=round(accuracy_score(truth, baseline), 4),
-        baseline_macro_f1=round(f1_score(truth, baseline, labels=labels, average="macro", zero_division=0), 4),
-        per_class={
-            label: ClassScore(round(p, 3), round(r, 3), round(f, 3), int(s))
-            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
-        },
-    )
-
-
-def evaluate(examples: Iterable, test_size: float = 0.25, seed: int = 4) -> Evaluation:
-    """Accuracy and macro-F1 overall and per class on a held-out stratified split, per head,
-    with the majority-class baseline of the same split."""
-    examples = _as_examples(examples)
-    return Evaluation(
-        seed, test_size, {head: evaluate_head(*_split(examples, head, test_size, seed), head) for head in HEADS}
-    )
-
-
-def evaluate_head(train_part: Sequence, test_part: Sequence, head: str) -> HeadEvaluation:
-    """Train on one part, score one head on the other (e.g. composed reports against the
-    hand-written ones)."""
-    train_part = [e for e in _as_examples(train_part) if getattr(e, head) is not None]
-    test_part = [e for e in _as_examples(test_part) if getattr(e, head) is not None]
-    model = train(train_part)
-    truth = [getattr(e, head) for e in test_part]
-    predicted = model.predict_labels([e.text for e in test_part], head)
-    majority = Counter(getattr(e, head) for e in train_part).most_common(1)[0][0]
-    result = _scores(truth, predicted, majority)
-    result.n_train, result.n_test = len(train_part), len(test_part)
-    return result
+        heads[head] = _Head([getattr(examples[i], head) for i in rows], features[head][rows])
+    return Model(vectorizer, heads, len(examples), category_words)
 
 
 # --- rules and model together ---------------------------------------------------------------
@@ -355,103 +308,20 @@ def load_jsonl(path: str | Path, origin: str | None = None, exclude_origin: str 
     return [Example(r["text"], r.get("unit"), r.get("category")) for r in rows]
 
 
-def _rules_accuracy(
-    train_part: list[Example], test_part: list[Example], heads: Sequence[str] = HEADS
-) -> dict[str, dict[str, float]]:
-    """The seed-data rules alone and rules+model on the same test rows, for comparison."""
-    from intake.triage.suggest.rules import seed_rule_set
-
-    rules = seed_rule_set()
-    model = train(train_part)
-    out = {}
-    for head in heads:
-        rows = [e for e in test_part if getattr(e, head) is not None]
-        hits_rules = hits_combined = answered = 0
-        for e in rows:
-            suggestion = rules.suggest("", e.text)
-            rule_field = getattr(suggestion, head)
-            answered += rule_field.found
-            hits_rules += rule_field.key == getattr(e, head)
-            merged = getattr(combine(suggestion, model.predict(e.text)), head)
-            hits_combined += merged.key == getattr(e, head)
-        n = len(rows)
-        out[head] = {
-            "rules_accuracy": round(hits_rules / n, 4),
-            "rules_coverage": round(answered / n, 4),
-            "combined_accuracy": round(hits_combined / n, 4),
-        }
-    return out
+# --- evaluation and command line (split_evaluation.py) ---------------------------------------
 
 
-def _print_evaluation(evaluation: Evaluation, extra: dict, path: str) -> None:
-    split = (
-        f"held-out stratified split test_size={evaluation.test_size} seed={evaluation.seed}"
-        if evaluation.test_size
-        else "fixed split"
-    )
-    print(f"data: {path}; {split}")
-    for head, result in evaluation.heads.items():
-        print(
-            f"\n{head}: train {result.n_train}, test {result.n_test}; "
-            f"accuracy {result.accuracy:.3f}, macro-F1 {result.macro_f1:.3f} "
-            f"(majority baseline: accuracy {result.baseline_accuracy:.3f}, macro-F1 {result.baseline_macro_f1:.3f})"
-        )
-        if head in extra:
-            e = extra[head]
-            print(
-                f"  rules alone: accuracy {e['rules_accuracy']:.3f} (answers {e['rules_coverage']:.0%}); "
-                f"rules+model: accuracy {e['combined_accuracy']:.3f}"
-            )
-        print(f"  | {'class':<10} | precision | recall | F1    | support |")
-        print(f"  | {'-' * 10} | --------- | ------ | ----- | ------- |")
-        for label, s in result.per_class.items():
-            print(f"  | {str(label):<10} | {s.precision:9.3f} | {s.recall:6.3f} | {s.f1:5.3f} | {s.support:7d} |")
+def evaluate(examples: Iterable, test_size: float = 0.25, seed: int = 4):
+    """Accuracy and macro-F1 per head on a held-out stratified split (`split_evaluation`)."""
+    from intake.triage.suggest.split_evaluation import evaluate as evaluate_split
+
+    return evaluate_split(examples, test_size, seed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m intake.triage.suggest.classifier", description=__doc__.split("\n\n")[0]
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    ev = sub.add_parser("evaluate", help="accuracy and macro-F1 on a held-out split, per class")
-    ev.add_argument("data")
-    ev.add_argument("--seed", type=int, default=4)
-    ev.add_argument("--test-size", type=float, default=0.25)
-    ev.add_argument("--json", action="store_true", help="machine-readable output")
-    ev.add_argument(
-        "--holdout-origin",
-        metavar="ORIGIN",
-        help="instead of a random split, test on the rows of this origin (e.g. handwritten) "
-        "and train on all the others",
-    )
-    tr = sub.add_parser("train", help="train on every example and save the model")
-    tr.add_argument("data")
-    tr.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
+    from intake.triage.suggest.split_evaluation import main as split_main
 
-    examples = load_jsonl(args.data)
-    if args.command == "train":
-        train(examples).save(args.out)
-        print(f"trained on {len(examples)} examples → {args.out}")
-        return 0
-    if args.holdout_origin:
-        train_part = load_jsonl(args.data, exclude_origin=args.holdout_origin)
-        test_part = load_jsonl(args.data, origin=args.holdout_origin)
-        evaluation = Evaluation(0, 0.0, {h: evaluate_head(train_part, test_part, h) for h in HEADS})
-        extra = _rules_accuracy(train_part, test_part)
-        args.data += f" (train: origin != {args.holdout_origin}; test: origin = {args.holdout_origin})"
-    else:
-        evaluation = evaluate(examples, args.test_size, args.seed)
-        extra = {}
-        for head in HEADS:
-            extra[head] = _rules_accuracy(*_split(examples, head, args.test_size, args.seed), heads=(head,))[head]
-    if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps({"evaluation": asdict(evaluation), "rules": extra}, ensure_ascii=False, indent=1, default=str))
-    else:
-        _print_evaluation(evaluation, extra, args.data)
-    return 0
+    return split_main(argv)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ OTHER = "qita"
 # Weight of each kind of evidence, before the subject factor and the term's own specificity.
 KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 0.15, "word": 1.0}
 # The learned model adds at most this much to a candidate's score (its probability times it):
-# it learned the same alias words as the rules, so it must not count as a second witness.
+# for the unit it learned the same alias words as the rules, so it must not count as a second
+# witness.
 MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
 # A unit the model names with at least this probability is a candidate of its own even without
 # words (the report told its business in words no table lists, or the words point elsewhere and
@@ -37,12 +38,18 @@ NOBODY = ""
 # Below this, a department's evidence is too weak to take the place away from the hall's operator
 # (one part of a duty phrase, 残疾人 in 大厅门口的残疾人坡道).
 WEAK_UNIT = 0.4
-# Integrity evidence at least this strong decides the category whatever the topic.
+# With the model's probabilities, the category words count this much of their weight: the
+# model has them among its features (`CategoryWords.scores`) and learned from other writers'
+# reports how much each kind weighs, so on top they are evidence, never a veto (leave-one-writer-
+# out validation, crossval.py: at full weight a generic word overruled a model that was right).
+WORDS_WITH_MODEL = 0.24
+# Integrity words at least this strong decide the category whatever the topic (the words alone:
+# the model's share of 廉洁 is no integrity wording).
 INTEGRITY_WINS = 0.6
 DEFLECTION = 1.5
 TOPIC_AGAINST_INTEGRITY = 0.5
 # Below this, the strongest category's evidence is too weak to beat 其他 (chosen on the
-# development sets: 0.55–0.7 do alike).
+# development sets: 0.55–0.7 do alike; with the model, 0.6 did best of 0–0.6 across writers).
 WEAK_CATEGORY = 0.6
 
 
@@ -116,6 +123,7 @@ class _Lexicon:
 class _Tally:
     scores: dict
     evidence: dict
+    integrity_words: float = 0.0  # the integrity words' own score, before the model's share
 
     @classmethod
     def empty(cls) -> "_Tally":
@@ -127,13 +135,44 @@ class _Tally:
             self.evidence[key].append(word)
 
 
+class CategoryWords:
+    """The category words (admins' keywords, cue words, integrity wording) scored on a text:
+    evidence for the scorer and, frozen with it, features of the learned model (pickled with
+    it, so a model keeps the words it was trained with until it is trained again)."""
+
+    def __init__(self, words: _Lexicon):
+        self.words = words
+        self.keys = sorted({k for term in words.terms.values() for k in term.keys}, key=str)
+
+    def tally(self, subject_n: str, body_n: str) -> _Tally:
+        """Scores per category from normalized subject and body; a word counts once however
+        often it is repeated, a denied integrity word counts as praise."""
+        found: dict[str, tuple[_Term, float]] = {}
+        for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
+            for start, term in self.words.hits(text):
+                if is_negated(text, start):
+                    if INTEGRITY in term.keys:
+                        # "从不收红包" is praise more often than a complaint.
+                        _keep(found, _Term(term.text, "word", 0.3, ("biaoyang",)), 1.0)
+                    continue
+                _keep(found, term, factor)
+        tally = _Tally.empty()
+        for term, factor in found.values():
+            for key in term.keys:
+                tally.add(key, term.weight * factor / len(term.keys), term.text)
+        return tally
+
+    def scores(self, text: str) -> dict[Hashable, float]:
+        return dict(self.tally("", normalize(text)).scores)
+
+
 class Scorer:
     """Built once from the reference rows; judges many reports."""
 
     def __init__(self, units: _Lexicon, categories: _Lexicon, calibration: Calibration):
         self.hall_context = [normalize(w) for w in lexicon.HALL_CONTEXT.split(",")]
         self.units = units
-        self.categories = categories
+        self.category_words = CategoryWords(categories)
         self.calibration = calibration
 
     @classmethod
@@ -194,7 +233,6 @@ class Scorer:
         """Scores per candidate (unit, category) with their evidence, before calibration."""
         subject_n, body_n = normalize(subject), normalize(body)
         unit_words: dict[str, tuple[_Term, float]] = {}
-        category_words: dict[str, tuple[_Term, float]] = {}
         places: dict[str, tuple[_Term, float]] = {}
         for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
             focus = unit_context.focus_start(text)
@@ -212,19 +250,16 @@ class Scorer:
                 if unit_context.is_paper(text, start, end):
                     boost *= unit_context.PAPER
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
-            for start, term in self.categories.hits(text):
-                if is_negated(text, start):
-                    if INTEGRITY in term.keys:
-                        # "从不收红包" is praise more often than a complaint.
-                        _keep(category_words, _Term(term.text, "word", 0.3, ("biaoyang",)), 1.0)
-                    continue
-                _keep(category_words, term, factor)
         # A word counts once however often it is repeated: one witness, not five.
-        units, categories = _Tally.empty(), _Tally.empty()
-        for words, tally in ((unit_words, units), (category_words, categories)):
-            for term, factor in words.values():
-                for key in term.keys:
-                    tally.add(key, term.weight * factor / len(term.keys), term.text)
+        units = _Tally.empty()
+        for term, factor in unit_words.values():
+            for key in term.keys:
+                units.add(key, term.weight * factor / len(term.keys), term.text)
+        categories = self.category_words.tally(subject_n, body_n)
+        categories.integrity_words = categories.scores.get(INTEGRITY, 0.0)
+        if probabilities and probabilities.get("category"):
+            for key in categories.scores:
+                categories.scores[key] *= WORDS_WITH_MODEL
         # The place counts for the hall's operator only when no department is named at all,
         # and with what is said about the building's running (hours, parking, queues).
         if places and max(units.scores.values(), default=0.0) < WEAK_UNIT:
@@ -265,7 +300,7 @@ class Scorer:
 
     def _decide(self, head: str, tally: _Tally, integrity: bool = False) -> FieldSuggestion:
         ranked = sorted(tally.scores, key=lambda k: -tally.scores[k])
-        if integrity and tally.scores.get(INTEGRITY, 0) >= INTEGRITY_WINS:
+        if integrity and tally.integrity_words >= INTEGRITY_WINS:
             # An improper demand is the complaint whatever it was about (the wait, the papers):
             # the topic's words are no rival to it.
             ranked.remove(INTEGRITY)
