@@ -124,9 +124,10 @@ def test_reports_for_no_single_department_get_no_unit(scorer):
     assert found.unit.key is None and found.unit.reason == "no-single-unit"
 
 
-def test_the_model_brings_a_unit_but_never_the_hall(scorer):
+def test_the_model_alone_names_no_unit_but_disputes_a_lone_word(scorer):
     text = "村东头那条河最近老有人半夜往里倒东西，鸭子都不下水了。"
-    assert scorer.judge("", text, {"unit": {"hb": 0.9}}).unit.key == "hb"
+    found = scorer.judge("", text, {"unit": {"hb": 0.9}})
+    assert found.unit.key is None and found.unit.reason == "model-only"
     assert scorer.judge("", text, {"unit": {"zwfw": 0.9}}).unit.key is None
     # A model that disagrees with one weak word keeps it from looking certain.
     word_only = scorer.judge("", "孩子户口的事")

@@ -29,8 +29,8 @@ KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 
 # witness.
 MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
 # A unit the model names with at least this probability is a candidate of its own even without
-# words (the report told its business in words no table lists, or the words point elsewhere and
-# the model disagrees: then it is the runner-up that keeps the leader from auto-applying).
+# words: when the words point elsewhere, the runner-up that keeps the leader from looking sure (it
+# is never suggested on the model's word alone).
 MODEL_CANDIDATE = 0.3
 # The candidate meaning "no single department" (各部门, 所有窗口): it lowers the lead of any one
 # unit, and when it leads nothing is suggested.
@@ -280,8 +280,8 @@ class Scorer:
             for key, p in (probabilities.get(head) or {}).items():
                 # The model strengthens the candidates the words put forward, and brings
                 # categories of its own (how a report is written says what kind it is); a unit
-                # only when it is fairly sure (it learned where reports came from as much as
-                # whose business they were), weakly.
+                # only as a rival when it is fairly sure (it learned where reports came from as
+                # much as whose business they were), and never the hall's operator.
                 brings = p >= MODEL_CANDIDATE and key != HALL
                 if p >= 0.05 and (key in tally.scores or head == "category" or brings):
                     tally.add(key, MODEL_WEIGHT[head] * p, "model")
@@ -328,7 +328,10 @@ class Scorer:
         evidence = tuple(tally.evidence[best])
         if head == "unit" and best == NOBODY:
             return FieldSuggestion(None, 0.0, evidence, "none", runner_up=runner_up, reason="no-single-unit")
-        if head == "unit" and confidence < self.calibration.abstain:
+        # The model alone never names the unit: on the development sets its lone suggestions were
+        # wrong three times in four (it knows how reports of a unit read, not whose business
+        # this one is); it only disputes the words' candidate.
+        if head == "unit" and (confidence < self.calibration.abstain or evidence == ("model",)):
             reason = "model-only" if evidence == ("model",) else "undecided"
             return FieldSuggestion(
                 None, confidence, evidence, "none", runner_up=_as_runner_up(best, tally), reason=reason
