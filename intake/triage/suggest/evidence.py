@@ -249,6 +249,8 @@ class Scorer:
                     boost *= unit_context.BEFORE_FOCUS
                 if unit_context.is_paper(text, start, end):
                     boost *= unit_context.PAPER
+                if unit_context.travelled(text, start, end):
+                    boost *= unit_context.TRAVEL
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
         # A word counts once however often it is repeated: one witness, not five.
         units = _Tally.empty()

@@ -38,6 +38,12 @@ _CONCESSION = re.compile(r"虽然([^。;!?]*?)(但|可是|不过)")
 _PAPER = ("复印件", "原件", "影印", "忘带", "没带", "忘了带")
 _PAPER_BEFORE = re.compile(r"(提供|要交|要带|需要带|出示|带上)[^。;!?]{0,14}$")
 PAPER = 0.4
+# "坐班车来一趟": how the writer came, not what the report is about.
+_TRAVEL_BEFORE = ("坐", "乘", "搭")
+_TRAVEL_AFTER = re.compile(r"^[^。;!?,]{0,3}(来|去|到|跑|进城)")
+TRAVEL = 0.4
+# "消防、卫生、环保轮着来": a list of the bodies that inspect or send people is about them all.
+_LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,4}、){2,}[\u4e00-\u9fff]{2,4}")
 # At most this many words saying "no single department" count (each is a witness).
 NO_SINGLE_UNIT_CUES = 2
 
@@ -139,6 +145,21 @@ def is_paper(text: str, start: int, end: int) -> bool:
     return any(p in text[end : end + 4] for p in _PAPER) or bool(_PAPER_BEFORE.search(text[max(0, start - 16) : start]))
 
 
+def travelled(text: str, start: int, end: int) -> bool:
+    """Whether the word at start:end is how the writer came (坐班车来)."""
+    return text[max(0, start - 1) : start] in _TRAVEL_BEFORE and bool(_TRAVEL_AFTER.match(text[end:]))
+
+
+def bodies_listed(text: str) -> list[str]:
+    """Lists (、) of three or more bodies, at least two of them departments (消防、卫生、环保)."""
+    found = []
+    for m in _LIST.finditer(text):
+        items = m.group(0).split("、")
+        if sum(item in lexicon.BODIES for item in items) >= 2:
+            found.append(m.group(0))
+    return found
+
+
 def settled(text: str, end: int) -> bool:
     """Whether the body named just before `end` is said to be done with or no problem."""
     return bool(_SETTLED.match(text[end:]))
@@ -150,8 +171,9 @@ def conceded(text: str) -> list[tuple[int, int]]:
 
 
 def no_single_unit(text: str) -> list[str]:
-    """Words that say the report is meant for no one department (各部门, 所有窗口)."""
-    return [w for w in lexicon.NO_SINGLE_UNIT.split(",") if w and w in text]
+    """Words that say the report is meant for no one department (各部门, 所有窗口, a list of
+    bodies)."""
+    return [w for w in lexicon.NO_SINGLE_UNIT.split(",") if w and w in text] + bodies_listed(text)
 
 
 def unknown_owner(text: str) -> list[str]:
