@@ -23,7 +23,15 @@ HALL = "zwfw"  # the county service hall's operator (县政务服务管理局)
 INTEGRITY = "lianjie"
 OTHER = "qita"
 # Weight of each kind of evidence, before the subject factor and the term's own specificity.
-KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 0.15, "word": 1.0}
+KIND_WEIGHT = {
+    "name": 1.0,
+    "business": 1.0,
+    "duty": 0.6,
+    "institution": 1.0,  # already weighed down by INSTITUTION_WEIGHT
+    "hall": 0.7,
+    "place": 0.15,
+    "word": 1.0,
+}
 # The learned model adds at most this much to a candidate's score (its probability times it):
 # for the unit it learned the same alias words as the rules, so it must not count as a second
 # witness.
@@ -81,7 +89,8 @@ class _Lexicon:
             return
         if kind in ("business", "duty") and text.endswith(lexicon.INSTITUTION_ENDINGS):
             # 乡镇卫生院 in the health bureau's duties is still the place, not the business.
-            weight = min(weight, _length_weight(text) * lexicon.INSTITUTION_WEIGHT)
+            weight = min(weight * KIND_WEIGHT[kind], _length_weight(text) * lexicon.INSTITUTION_WEIGHT)
+            kind = "institution"
         if text in lexicon.PLACES:
             kind, weight = "place", 1.0
         old = self.terms.get(text)
@@ -251,12 +260,20 @@ class Scorer:
                     boost *= unit_context.PAPER
                 if unit_context.travelled(text, start, end):
                     boost *= unit_context.TRAVEL
+                if unit_context.identity(text, start):
+                    boost *= unit_context.IDENTITY
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
         # A word counts once however often it is repeated: one witness, not five.
         units = _Tally.empty()
+        institutions: dict[Hashable, float] = {}
         for term, factor in unit_words.values():
             for key in term.keys:
-                units.add(key, term.weight * factor / len(term.keys), term.text)
+                weight = term.weight * factor / len(term.keys)
+                if term.kind == "institution":
+                    # 卫生院 and 县医院 in one report are one place: the strongest counts.
+                    weight = max(0.0, weight - institutions.get(key, 0.0))
+                    institutions[key] = institutions.get(key, 0.0) + weight
+                units.add(key, weight, term.text)
         categories = self.category_words.tally(subject_n, body_n)
         categories.integrity_words = categories.scores.get(INTEGRITY, 0.0)
         if probabilities and probabilities.get("category"):

@@ -67,7 +67,7 @@ UNKNOWN_OWNER_WEIGHT = 0.35
 INSTITUTIONS = frozenset("医院,卫生院,学校,银行,诊所,药店,幼儿园,工地,景区,园区,市场".split(","))
 INSTITUTION_WEIGHT = 0.6
 # Any name ending in one of these is an institution too (乡镇卫生院, 县医院, 村卫生室, 实验小学).
-INSTITUTION_ENDINGS = tuple(INSTITUTIONS | {"卫生室", "小学", "中学"})
+INSTITUTION_ENDINGS = tuple(INSTITUTIONS | {"卫生室", "小学", "中学", "敬老院", "养老院", "福利院"})
 
 # The county service hall's own business: the hall's operator answers for these, not for the
 # businesses handled at its windows.

@@ -42,6 +42,9 @@ PAPER = 0.4
 _TRAVEL_BEFORE = ("坐", "乘", "搭")
 _TRAVEL_AFTER = re.compile(r"^[^。;!?,]{0,3}(来|去|到|跑|进城)")
 TRAVEL = 0.4
+# "我是低保户", "你一个低保户": who the writer is, not what the report is about.
+_IDENTITY_BEFORE = ("我是", "我们是", "一个", "我家是", "俺是", "作为")
+IDENTITY = 0.5
 # "消防、卫生、环保轮着来": a list of the bodies that inspect or send people is about them all.
 _LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,4}、){2,}[\u4e00-\u9fff]{2,4}")
 # At most this many words saying "no single department" count (each is a witness).
@@ -148,6 +151,11 @@ def is_paper(text: str, start: int, end: int) -> bool:
 def travelled(text: str, start: int, end: int) -> bool:
     """Whether the word at start:end is how the writer came (坐班车来)."""
     return text[max(0, start - 1) : start] in _TRAVEL_BEFORE and bool(_TRAVEL_AFTER.match(text[end:]))
+
+
+def identity(text: str, start: int) -> bool:
+    """Whether the word at `start` says who the writer is (我是低保户, 一个退役士兵)."""
+    return text[max(0, start - 3) : start].endswith(_IDENTITY_BEFORE)
 
 
 def bodies_listed(text: str) -> list[str]:
