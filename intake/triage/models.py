@@ -79,7 +79,7 @@ class ItemSuggestion(db.Model):
     category_source: Mapped[str] = mapped_column(String(16), default="none")
     category_decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, "category_decision"))
     # The next best candidate of each field, and why no unit was suggested when none was
-    # ("no-evidence", "undecided", "model-only"): shown to staff next to the suggestion.
+    # ("no-evidence", "undecided", "model-only", "no-single-unit"): shown to staff next to the suggestion.
     unit_reason: Mapped[str] = mapped_column(String(32), default="")
     unit_runner_up_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     unit_runner_up_confidence: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")

@@ -28,6 +28,9 @@ DEVELOPMENT_SETS = tuple(
         # 369 reports by another writer, given only the category definitions (issue 17's weak
         # categories); never the frozen set.
         "category_reports.jsonl",
+        # 400 reports by a fifth writer who saw only the unit list with responsibilities and the
+        # category definitions; judged as new once (bench/README.md), then trained on.
+        "dev5_reports.jsonl",
     )
 )
 

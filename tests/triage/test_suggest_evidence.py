@@ -85,11 +85,54 @@ def test_traditional_and_simplified_get_the_same_suggestion(scorer):
 def test_duties_are_split_into_businesses():
     assert duty_terms("负责社会保险经办（养老、失业保险）、就业创业、技能培训") == [
         "社会保险经办",
+        "社会保险",  # the business without the work done on it (经办)
         "养老",
         "失业保险",
         "就业创业",
         "技能培训",
     ]
+
+
+def test_duty_parts_are_words_of_one_unit_only():
+    from intake.reference.unit_duties import DUTIES
+    from intake.triage.suggest.unit_context import duty_parts
+
+    parts = duty_parts(DUTIES)
+    assert parts["返贫"][0] == "ym" and parts["娱乐场所"][0] == "wl"
+    # Words of the work (管理, 窗口) and everyday words (小区, 公司) are no evidence.
+    assert not {"管理", "窗口", "小区", "公司", "12345"} & set(parts)
+
+
+def test_business_told_through_the_responsibilities(scorer):
+    found = scorer.judge("", "听说有防止返贫的监测，村里报了两次，说我们家以前不是贫困户所以不算。")
+    assert found.unit.key == "ym"
+
+
+def test_the_point_after_the_turn_decides(scorer):
+    text = "我是去大厅办养老保险转移的，社保窗口办得挺快。我要说的是门口那个引导员，问她话头都不回。大厅的人都这样吗？"
+    assert scorer.judge("", text).unit.key == "zwfw"
+
+
+def test_a_body_that_disowns_the_matter_counts_less(scorer):
+    text = "养猪场的粪水直接排到河里。农业局说粪污直排是污染问题不归他们。"
+    assert scorer.judge("", text).unit.key == "hb"
+
+
+def test_reports_for_no_single_department_get_no_unit(scorer):
+    text = "每次去不同单位办事都要交身份证复印件，我不是要投诉哪一个，能不能让各部门内部调数据？"
+    found = scorer.judge("", text, {"unit": {"ga": 0.3, "zj": 0.4}})
+    assert found.unit.key is None and found.unit.reason == "no-single-unit"
+
+
+def test_the_model_alone_names_no_unit_but_disputes_a_lone_word(scorer):
+    text = "村东头那条河最近老有人半夜往里倒东西，鸭子都不下水了。"
+    found = scorer.judge("", text, {"unit": {"hb": 0.9}})
+    assert found.unit.key is None and found.unit.reason == "model-only"
+    assert scorer.judge("", text, {"unit": {"zwfw": 0.9}}).unit.key is None
+    # A model that disagrees with one weak word keeps it from looking certain.
+    word_only = scorer.judge("", "孩子户口的事")
+    disputed = scorer.judge("", "孩子户口的事", {"unit": {"jy": 0.6}})
+    assert disputed.unit.confidence < word_only.unit.confidence
 
 
 def test_calibration_helpers():

@@ -10,12 +10,11 @@ below the abstention threshold nothing is suggested and the reason is said.
 """
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from intake.triage.suggest import lexicon
+from intake.triage.suggest import lexicon, unit_context
 from intake.triage.suggest.calibration import Calibration
 from intake.triage.suggest.normalize import is_negated, normalize
 from intake.triage.suggest.rules import NAME_WEIGHT, SHORT_NAME_WEIGHT, SUBJECT_FACTOR, FieldSuggestion, Suggestions
@@ -24,11 +23,29 @@ HALL = "zwfw"  # the county service hall's operator (县政务服务管理局)
 INTEGRITY = "lianjie"
 OTHER = "qita"
 # Weight of each kind of evidence, before the subject factor and the term's own specificity.
-KIND_WEIGHT = {"name": 1.0, "business": 1.0, "duty": 0.6, "hall": 0.7, "place": 0.15, "word": 1.0}
+KIND_WEIGHT = {
+    "name": 1.0,
+    "business": 1.0,
+    "duty": 0.6,
+    "institution": 1.0,  # already weighed down by INSTITUTION_WEIGHT
+    "hall": 0.7,
+    "place": 0.15,
+    "word": 1.0,
+}
 # The learned model adds at most this much to a candidate's score (its probability times it):
 # for the unit it learned the same alias words as the rules, so it must not count as a second
 # witness.
 MODEL_WEIGHT = {"unit": 0.3, "category": 1.2}
+# A unit the model names with at least this probability is a candidate of its own even without
+# words: when the words point elsewhere, the runner-up that keeps the leader from looking sure (it
+# is never suggested on the model's word alone).
+MODEL_CANDIDATE = 0.3
+# The candidate meaning "no single department" (各部门, 所有窗口): it lowers the lead of any one
+# unit, and when it leads nothing is suggested.
+NOBODY = ""
+# Below this, a department's evidence is too weak to take the place away from the hall's operator
+# (one part of a duty phrase, 残疾人 in 大厅门口的残疾人坡道).
+WEAK_UNIT = 0.4
 # With the model's probabilities, the category words count this much of their weight: the
 # model has them among its features (`CategoryWords.scores`) and learned from other writers'
 # reports how much each kind weighs, so on top they are evidence, never a veto (leave-one-writer-
@@ -42,10 +59,6 @@ TOPIC_AGAINST_INTEGRITY = 0.5
 # Below this, the strongest category's evidence is too weak to beat 其他 (chosen on the
 # development sets: 0.55–0.7 do alike; with the model, 0.6 did best of 0–0.6 across writers).
 WEAK_CATEGORY = 0.6
-# Only punctuation separates businesses: 和 inside one (退役军人安置和就业) would leave 就业, the
-# labour bureau's word, to the veterans' bureau.
-_DUTY_SPLIT = re.compile(r"[、，,；;（）()/\s]+")
-_DUTY_STRIP = ("负责", "管理", "监管", "工作")
 
 
 @dataclass(frozen=True)
@@ -60,15 +73,7 @@ def _length_weight(term: str) -> float:
     return {1: 0.35, 2: 0.75, 3: 0.85}.get(len(term), 0.95)
 
 
-def duty_terms(duties: str) -> list[str]:
-    """The businesses listed in a unit's responsibilities ('社会保险经办、养老金…')."""
-    terms = []
-    for part in _DUTY_SPLIT.split(normalize(duties)):
-        for prefix in _DUTY_STRIP:
-            part = part.removeprefix(prefix)
-        if len(part) >= 2 and part not in terms:
-            terms.append(part)
-    return terms
+duty_terms = unit_context.duty_terms
 
 
 class _Lexicon:
@@ -82,6 +87,10 @@ class _Lexicon:
         text = normalize(raw)
         if not text:
             return
+        if kind in ("business", "duty") and text.endswith(lexicon.INSTITUTION_ENDINGS):
+            # 乡镇卫生院 in the health bureau's duties is still the place, not the business.
+            weight = min(weight * KIND_WEIGHT[kind], _length_weight(text) * lexicon.INSTITUTION_WEIGHT)
+            kind = "institution"
         if text in lexicon.PLACES:
             kind, weight = "place", 1.0
         old = self.terms.get(text)
@@ -92,6 +101,16 @@ class _Lexicon:
             self.terms[text] = _Term(text, old.kind, old.weight, old.keys + (key,))
         elif weight * KIND_WEIGHT[kind] > old.weight:
             self.terms[text] = _Term(text, kind, weight * KIND_WEIGHT[kind], old.keys)
+
+    def keep_inner_weight(self) -> None:
+        """A duty phrase matched whole (驻村工作队) weighs at least what a stronger word of the same
+        unit inside it (驻村) would have: the longest match must not lose evidence."""
+        for text, term in list(self.terms.items()):
+            if term.kind != "duty":
+                continue
+            inner = [t.weight for w, t in self.terms.items() if w != text and w in text and t.keys == term.keys]
+            if inner and max(inner) > term.weight:
+                self.terms[text] = _Term(text, term.kind, max(inner), term.keys)
 
     def hits(self, text: str) -> list[tuple[int, _Term]]:
         found = []
@@ -188,15 +207,19 @@ class Scorer:
         for key, words in lexicon.BUSINESS.items():
             if key in known:
                 for word in words.split(","):
-                    weight = _length_weight(word) * (lexicon.INSTITUTION_WEIGHT if word in lexicon.INSTITUTIONS else 1)
-                    unit_lex.add(word, "business", weight, key)
+                    unit_lex.add(word, "business", _length_weight(word), key)
         if HALL in known:
             for word in lexicon.HALL.split(","):
                 unit_lex.add(word, "hall", _length_weight(word), HALL)
-        for key, text in (duties or {}).items():
-            if key in known:
-                for word in duty_terms(text):
-                    unit_lex.add(word, "duty", _length_weight(word), key)
+        duties = {k: v for k, v in (duties or {}).items() if k in known}
+        for key, text in duties.items():
+            for word in duty_terms(text):
+                unit_lex.add(word, "duty", _length_weight(word), key)
+        # A part never hides a stronger word inside it (医保报销 the 医保).
+        words = list(unit_lex.terms)
+        for part, (key, _term) in unit_context.duty_parts(duties).items():
+            if not any(word in part for word in words):
+                unit_lex.add(part, "duty", _length_weight(part) * unit_context.DUTY_PART_FACTOR, key)
 
         leaves = set()
         for key, parent, name, keywords in categories:
@@ -209,6 +232,7 @@ class Scorer:
                 category_lex.add(word, "word", _category_weight(word), key)
         for word in lexicon.INTEGRITY.split(","):
             category_lex.add(word, "word", _length_weight(word) * lexicon.INTEGRITY_WEIGHT, INTEGRITY)
+        unit_lex.keep_inner_weight()
         category_lex.terms = {t: v for t, v in category_lex.terms.items() if set(v.keys) <= leaves}
         return cls(unit_lex, category_lex, calibration or Calibration.shipped())
 
@@ -220,15 +244,36 @@ class Scorer:
         unit_words: dict[str, tuple[_Term, float]] = {}
         places: dict[str, tuple[_Term, float]] = {}
         for text, factor in ((subject_n, SUBJECT_FACTOR), (body_n, 1.0)):
+            focus = unit_context.focus_start(text)
+            conceded = unit_context.conceded(text)
             for start, term in self.units.hits(text):
+                end = start + len(term.text)
                 # "城管说归市场监管" — the body named after 归 is the one whose business it is.
-                boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于")) else 1.0
+                boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于", "找")) else 1.0
+                if unit_context.disowned(text, end):
+                    boost *= unit_context.DISOWNED
+                if unit_context.settled(text, end):
+                    boost *= unit_context.SETTLED
+                if start < focus or any(a <= start < b for a, b in conceded):
+                    boost *= unit_context.BEFORE_FOCUS
+                if unit_context.is_paper(text, start, end):
+                    boost *= unit_context.PAPER
+                if unit_context.travelled(text, start, end):
+                    boost *= unit_context.TRAVEL
+                if unit_context.identity(text, start):
+                    boost *= unit_context.IDENTITY
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
         # A word counts once however often it is repeated: one witness, not five.
         units = _Tally.empty()
+        institutions: dict[Hashable, float] = {}
         for term, factor in unit_words.values():
             for key in term.keys:
-                units.add(key, term.weight * factor / len(term.keys), term.text)
+                weight = term.weight * factor / len(term.keys)
+                if term.kind == "institution":
+                    # 卫生院 and 县医院 in one report are one place: the strongest counts.
+                    weight = max(0.0, weight - institutions.get(key, 0.0))
+                    institutions[key] = institutions.get(key, 0.0) + weight
+                units.add(key, weight, term.text)
         categories = self.category_words.tally(subject_n, body_n)
         categories.integrity_words = categories.scores.get(INTEGRITY, 0.0)
         if probabilities and probabilities.get("category"):
@@ -236,20 +281,28 @@ class Scorer:
                 categories.scores[key] *= WORDS_WITH_MODEL
         # The place counts for the hall's operator only when no department is named at all,
         # and with what is said about the building's running (hours, parking, queues).
-        if not units.scores and places:
+        if places and max(units.scores.values(), default=0.0) < WEAK_UNIT:
             for term, factor in places.values():
                 units.add(HALL, term.weight * factor, term.text)
             for word in self.hall_context:
                 if word in body_n or word in subject_n:
                     units.add(HALL, KIND_WEIGHT["hall"] * _length_weight(word), word)
+        text = f"{subject_n}\n{body_n}"
+        for words, weight in (
+            (unit_context.no_single_unit(text), lexicon.NO_SINGLE_UNIT_WEIGHT),
+            (unit_context.unknown_owner(text), lexicon.UNKNOWN_OWNER_WEIGHT),
+        ):
+            for word in words[: unit_context.NO_SINGLE_UNIT_CUES]:
+                units.add(NOBODY, weight, word)
         probabilities = probabilities or {}
         for head, tally in (("unit", units), ("category", categories)):
             for key, p in (probabilities.get(head) or {}).items():
                 # The model strengthens the candidates the words put forward, and brings
-                # categories of its own (how a report is written says what kind it is); for the
-                # unit it never does (it learned where reports came from, not whose business
-                # they were).
-                if p >= 0.05 and (key in tally.scores or head == "category"):
+                # categories of its own (how a report is written says what kind it is); a unit
+                # only as a rival when it is fairly sure (it learned where reports came from as
+                # much as whose business they were), and never the hall's operator.
+                brings = p >= MODEL_CANDIDATE and key != HALL
+                if p >= 0.05 and (key in tally.scores or head == "category" or brings):
                     tally.add(key, MODEL_WEIGHT[head] * p, "model")
         return units, categories
 
@@ -260,7 +313,7 @@ class Scorer:
         others = tuple(
             FieldSuggestion(k, 0.0, tuple(units.evidence[k]), "evidence")
             for k in sorted(units.scores, key=lambda k: -units.scores[k])
-            if k != unit.key
+            if k not in (unit.key, NOBODY)
         )
         return Suggestions(unit=unit, category=category, other_units=others)
 
@@ -292,7 +345,12 @@ class Scorer:
                 ranked[1], self.calibration.apply(head, strength(second, first)), tuple(tally.evidence[ranked[1]])
             )
         evidence = tuple(tally.evidence[best])
-        if head == "unit" and confidence < self.calibration.abstain:
+        if head == "unit" and best == NOBODY:
+            return FieldSuggestion(None, 0.0, evidence, "none", runner_up=runner_up, reason="no-single-unit")
+        # The model alone never names the unit: on the development sets its lone suggestions were
+        # wrong three times in four (it knows how reports of a unit read, not whose business
+        # this one is); it only disputes the words' candidate.
+        if head == "unit" and (confidence < self.calibration.abstain or evidence == ("model",)):
             reason = "model-only" if evidence == ("model",) else "undecided"
             return FieldSuggestion(
                 None, confidence, evidence, "none", runner_up=_as_runner_up(best, tally), reason=reason
