@@ -270,11 +270,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.messages < FIRST:
         parser.error(f"--messages must be at least {FIRST}")
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     bench = Bench(args)
     try:
         results = bench.run()
     finally:
         bench.rig.close()
+    results["load_before"] = load_before
     results["load_after"] = Path("/proc/loadavg").read_text().split()[:3]
     print(json.dumps({k: v for k, v in results.items() if k != "samples"}, indent=2, ensure_ascii=False))
     ok = results["items"] == results["items_linked"] == results["messages"] == results["inbound_states"].get("parsed")
