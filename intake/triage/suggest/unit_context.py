@@ -55,8 +55,8 @@ LANDMARK = 0.4
 # called in to help.
 _THANKED_BEFORE = re.compile(r"(谢谢|感谢|表扬|点赞|致敬)[县乡镇里的一下]{0,3}$")
 THANKED = 1.5
-# "我是低保户", "你一个低保户": who the writer is, not what the report is about.
-_IDENTITY_BEFORE = ("我是", "我们是", "一个", "我家是", "俺是", "作为")
+# "我是低保户", "家里是低保户", "我不是低保户": who the writer is (or is not), not what the report is about.
+_IDENTITY_BEFORE = ("我是", "我们是", "一个", "我家是", "家里是", "俺是", "作为", "不是")
 IDENTITY = 0.5
 # "消防、卫生、环保轮着来": a list of the bodies that inspect or send people is about them all.
 _LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,4}、){2,}[\u4e00-\u9fff]{2,4}")
