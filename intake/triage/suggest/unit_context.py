@@ -55,6 +55,10 @@ LANDMARK = 0.4
 # called in to help.
 _THANKED_BEFORE = re.compile(r"(谢谢|感谢|表扬|点赞|致敬)[县乡镇里的一下]{0,3}$")
 THANKED = 1.5
+# "请求做个专项审计", "审计局能不能抽查": the body asked to act on the matter.
+_ASKED_BEFORE = re.compile(r"(请求|恳请|(?<!被)要求|希望|建议|(?<![申邀])请(?![客吃假]))[^。;!?,]{0,14}$")
+_ASKED_AFTER = re.compile(r"^[^。;!?,]{0,2}(能不能|能否|可否|可不可以|来查|来管|查一查|管一管|出面)")
+ASKED = 1.5
 # "我是低保户", "家里是低保户", "我不是低保户": who the writer is (or is not), not what the report is about.
 _IDENTITY_BEFORE = ("我是", "我们是", "一个", "我家是", "家里是", "俺是", "作为", "不是")
 IDENTITY = 0.5
@@ -171,6 +175,11 @@ def is_paper(text: str, start: int, end: int) -> bool:
 def pointed_to(text: str, start: int) -> bool:
     """Whether the body at `start` is the one another points to (城管说归市场监管, 应急说找民政)."""
     return text[max(0, start - 2) : start].endswith(("归", "属于", "找"))
+
+
+def asked(text: str, start: int, end: int) -> bool:
+    """Whether the body at start:end is the one asked to act (请求…审计, 审计局能不能)."""
+    return bool(_ASKED_BEFORE.search(text[max(0, start - 20) : start]) or _ASKED_AFTER.match(text[end:]))
 
 
 def landmark(text: str, end: int) -> bool:
