@@ -266,7 +266,7 @@ class Scorer:
                     boost *= unit_context.LANDMARK
                 if unit_context.thanked(text, start):
                     boost *= unit_context.THANKED
-                if unit_context.asked(text, start, end):
+                if term.kind not in ("hall", "place") and unit_context.asked(text, start, end):
                     boost *= unit_context.ASKED
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
         # A word counts once however often it is repeated: one witness, not five.

@@ -39,7 +39,7 @@ _PAPER = ("复印件", "原件", "影印", "忘带", "没带", "忘了带")
 _PAPER_BEFORE = re.compile(r"(提供|要交|要带|需要带|出示|带上)[^。;!?]{0,14}$")
 # "交了户口本身份证收入证明", "要派出所的证明", "再找派出所盖章": a paper one body asks of another
 # (or of the writer) in someone else's process; the body issuing it is not the one complained of.
-_PAPER_AFTER = re.compile(r"^(本|的?证明|开的证明|出的证明|盖章|盖个章|盖了章|开证明|开个证明|出证明|出具)")
+_PAPER_AFTER = re.compile(r"^(的?证明|开的证明|出的证明|盖章|盖个章|盖了章|开证明|开个证明|出证明|出具)")
 _PAPER_HANDED = re.compile(r"(交了|开了|先交|又要|还要|又说要|说要|要有)[^。;!?,]{0,8}$")
 _PAPER_ENDINGS = ("证明", "证", "本", "记录")
 PAPER = 0.4
@@ -55,8 +55,9 @@ LANDMARK = 0.4
 # called in to help.
 _THANKED_BEFORE = re.compile(r"(谢谢|感谢|表扬|点赞|致敬)[县乡镇里的一下]{0,3}$")
 THANKED = 1.5
-# "请求做个专项审计", "审计局能不能抽查": the body asked to act on the matter.
-_ASKED_BEFORE = re.compile(r"(请求|恳请|(?<!被)要求|希望|建议|(?<![申邀])请(?![客吃假]))[^。;!?,]{0,14}$")
+# "请求做个专项审计", "审计局能不能抽查": the body asked to act on the matter (not 要求, which is
+# as often a body demanding of the writer: 应急局要求我们整改).
+_ASKED_BEFORE = re.compile(r"(请求|恳请|请问|希望|建议)[^。;!?,]{0,14}$")
 _ASKED_AFTER = re.compile(r"^[^。;!?,]{0,2}(能不能|能否|可否|可不可以|来查|来管|查一查|管一管|出面)")
 ASKED = 1.5
 # "我是低保户", "家里是低保户", "我不是低保户": who the writer is (or is not), not what the report is about.
@@ -163,7 +164,7 @@ def disowned(text: str, end: int) -> bool:
 def is_paper(text: str, start: int, end: int) -> bool:
     """Whether the word at start:end names a paper handed in (身份证复印件, 要提供产权证明, 交了户口本,
     派出所的证明, 找派出所盖章)."""
-    word = text[start:end]
+    word = text[start:end] + ("本" if text[end : end + 1] == "本" else "")  # 户口本, only when handed
     return (
         any(p in text[end : end + 4] for p in _PAPER)
         or bool(_PAPER_BEFORE.search(text[max(0, start - 16) : start]))
