@@ -1,7 +1,7 @@
-"""Unit suggestions per labelled set, each judged as new (issue 17, dev5).
+"""Unit suggestions per labelled set, each judged as new (issue 17, dev5 and dev6).
 
 Each development set is judged with a model trained without it (cross-fitted); the held-out
-set with a model trained on everything else; dev5 also with a model that never saw dev5.
+set with a model trained on everything else.
 Prints unit accuracy, abstentions (wrong ones: where a unit could be told), unit auto-apply
 precision and auto-apply precision over both fields, under a calibration file (default: the
 shipped one). Models are cached in --cache (they depend on the data only).
@@ -22,7 +22,7 @@ from intake.triage.suggest.evidence import seed_scorer  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "triage"
 BASE = ["labelled_reports.jsonl", "category_reports.jsonl"]
-DEVS = [f"{n}_reports.jsonl" for n in ("dev", "dev2", "dev3", "dev4", "dev5")]
+DEVS = [f"{n}_reports.jsonl" for n in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6")]
 
 
 def model_without(left_out: str, cache: Path, category_words) -> classifier.Model:
@@ -38,7 +38,7 @@ def model_without(left_out: str, cache: Path, category_words) -> classifier.Mode
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calibration", default=None)
-    parser.add_argument("--cache", default="/tmp/triage-unit-sets-v2")
+    parser.add_argument("--cache", default="/tmp/triage-unit-sets-v3")
     args = parser.parse_args()
     cache = Path(args.cache)
     os.makedirs(cache, exist_ok=True)
@@ -49,7 +49,8 @@ def main() -> None:
     )
     print("| set | n | unit acc | unit macro-F1 | abstained (wrongly) | unit auto-applied precision | both fields |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    runs = [("dev5", "dev5_reports.jsonl"), ("heldout", "none")] + [(d.split("_")[0], d) for d in DEVS[:4]]
+    runs = [("dev6", "dev6_reports.jsonl"), ("dev5", "dev5_reports.jsonl"), ("heldout", "none")]
+    runs += [(d.split("_")[0], d) for d in DEVS[:4]]
     for name, left_out in runs:
         model = model_without(left_out, cache, scorer.category_words)
         rows = evaluation.load_set(DATA / f"{name}_reports.jsonl")
@@ -65,7 +66,7 @@ def main() -> None:
             f"{f.applied_precision:.3f} |"
         )
         for part, g in (("hard", result.by_difficulty.get("hard")), *result.by_script.items()):
-            if name == "dev5" and g is not None:
+            if name in ("dev5", "dev6") and g is not None:
                 print(f"|   {name} {part} | {g.n} | {g.unit_accuracy:.3f} | {g.unit_macro_f1:.3f} | | | |")
 
 

@@ -31,6 +31,9 @@ DEVELOPMENT_SETS = tuple(
         # 400 reports by a fifth writer who saw only the unit list with responsibilities and the
         # category definitions; judged as new once (bench/README.md), then trained on.
         "dev5_reports.jsonl",
+        # 400 reports by a sixth writer, same instructions as dev5's; judged as new once
+        # (bench/README.md, dev6), then trained on.
+        "dev6_reports.jsonl",
     )
 )
 

@@ -158,3 +158,20 @@ def test_set_evaluation_counts_abstention_as_right_only_where_no_unit_can_be_tol
     assert ("tj", "(none)", 1) in result.unit_confusions
     assert result.overall.applied_precision == 1.0 and 0 < result.overall.coverage < 0.5
     assert ("(none)", 1, 0.5, 1.0, 0.667) in evaluation.per_class(result.outcomes, "unit")
+
+
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        # A paper another body asks for (户口本, 身份证 handed in) is not the business complained of.
+        ("申请廉租房，先交了户口本和身份证，又说要收入证明，来回跑了四趟。", "zj"),
+        # A body named to say where the matter is (车管所旁边) is not whose business it is.
+        ("车管所旁边那家网吧，天天晚上有未成年人在里面待到半夜。", "wl"),
+        # The body thanked is the one a praise is about, whoever it called in to help.
+        ("谢谢县妇联的张姐，她帮我找了派出所和法律援助，又陪我去了法院。", "fl"),
+        # The body asked to act (请求…审计) is the addressee, not the one whose project it was.
+        ("村里新修的路不到一年就开裂了，听说是交通局的项目。请求对这条路的资金使用做个专项审计。", "sj"),
+    ],
+)
+def test_bodies_named_for_something_else_count_less(scorer, text, unit):
+    assert scorer.judge("", text).unit.key == unit

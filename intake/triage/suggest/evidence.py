@@ -249,7 +249,7 @@ class Scorer:
             for start, term in self.units.hits(text):
                 end = start + len(term.text)
                 # "城管说归市场监管" — the body named after 归 is the one whose business it is.
-                boost = DEFLECTION if text[max(0, start - 2) : start].endswith(("归", "属于", "找")) else 1.0
+                boost = DEFLECTION if unit_context.pointed_to(text, start) else 1.0
                 if unit_context.disowned(text, end):
                     boost *= unit_context.DISOWNED
                 if unit_context.settled(text, end):
@@ -262,6 +262,12 @@ class Scorer:
                     boost *= unit_context.TRAVEL
                 if unit_context.identity(text, start):
                     boost *= unit_context.IDENTITY
+                if unit_context.landmark(text, end):
+                    boost *= unit_context.LANDMARK
+                if unit_context.thanked(text, start):
+                    boost *= unit_context.THANKED
+                if term.kind not in ("hall", "place") and unit_context.asked(text, start, end):
+                    boost *= unit_context.ASKED
                 _keep(places if term.kind == "place" else unit_words, term, factor * boost)
         # A word counts once however often it is repeated: one witness, not five.
         units = _Tally.empty()

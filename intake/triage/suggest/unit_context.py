@@ -37,13 +37,31 @@ _CONCESSION = re.compile(r"虽然([^。;!?]*?)(但|可是|不过)")
 # little about whose business it is.
 _PAPER = ("复印件", "原件", "影印", "忘带", "没带", "忘了带")
 _PAPER_BEFORE = re.compile(r"(提供|要交|要带|需要带|出示|带上)[^。;!?]{0,14}$")
+# "交了户口本身份证收入证明", "要派出所的证明", "再找派出所盖章": a paper one body asks of another
+# (or of the writer) in someone else's process; the body issuing it is not the one complained of.
+_PAPER_AFTER = re.compile(r"^(的?证明|开的证明|出的证明|盖章|盖个章|盖了章|开证明|开个证明|出证明|出具)")
+_PAPER_HANDED = re.compile(r"(交了|开了|先交|又要|还要|又说要|说要|要有)[^。;!?,]{0,8}$")
+_PAPER_ENDINGS = ("证明", "证", "本", "记录")
 PAPER = 0.4
 # "坐班车来一趟": how the writer came, not what the report is about.
 _TRAVEL_BEFORE = ("坐", "乘", "搭")
 _TRAVEL_AFTER = re.compile(r"^[^。;!?,]{0,3}(来|去|到|跑|进城)")
 TRAVEL = 0.4
-# "我是低保户", "你一个低保户": who the writer is, not what the report is about.
-_IDENTITY_BEFORE = ("我是", "我们是", "一个", "我家是", "俺是", "作为")
+# "学校旁边那家网吧", "河对面那个采石场": a body or institution named to say where the matter is,
+# not whose business it is (not 门口: 车管所门口的黄牛, 粮站门口排队 are the body's own business).
+_LANDMARK_AFTER = re.compile(r"^的?(旁边|附近|对面|后面|隔壁|边上|周边|背后)")
+LANDMARK = 0.4
+# "想谢谢县妇联的张姐", "感谢税务局": the body thanked is the one a praise is about, whoever it
+# called in to help.
+_THANKED_BEFORE = re.compile(r"(谢谢|感谢|表扬|点赞|致敬)[县乡镇里的一下]{0,3}$")
+THANKED = 1.5
+# "请求做个专项审计", "审计局能不能抽查": the body asked to act on the matter (not 要求, which is
+# as often a body demanding of the writer: 应急局要求我们整改).
+_ASKED_BEFORE = re.compile(r"(请求|恳请|请问|希望|建议)[^。;!?,]{0,14}$")
+_ASKED_AFTER = re.compile(r"^[^。;!?,]{0,2}(能不能|能否|可否|可不可以|来查|来管|查一查|管一管|出面)")
+ASKED = 1.5
+# "我是低保户", "家里是低保户", "我不是低保户": who the writer is (or is not), not what the report is about.
+_IDENTITY_BEFORE = ("我是", "我们是", "一个", "我家是", "家里是", "俺是", "作为", "不是")
 IDENTITY = 0.5
 # "消防、卫生、环保轮着来": a list of the bodies that inspect or send people is about them all.
 _LIST = re.compile(r"(?:[\u4e00-\u9fff]{2,4}、){2,}[\u4e00-\u9fff]{2,4}")
@@ -57,7 +75,7 @@ _DUTY_SPLIT = re.compile(r"[、,;()/\s]+")
 _DUTY_STRIP = ("负责", "管理", "监管", "工作")
 _WORK_WORDS = (
     "管理,监管,监督,监测,工作,服务,保护,防治,治理,建设,改造,认定,登记,许可,审批,核准,备案,发放,经办,保障,"
-    "受理,交办,接待,执法,发布,热线,运行,体系,信息,发展,安全,投诉,申报,结算,养护,供养,签约,褒扬,维护"
+    "受理,交办,接待,执法,发布,热线,运行,体系,信息,发展,安全,投诉,申报,结算,养护,供养,签约,褒扬,维护,制"
 ).split(",")
 # Parts are taken from a term without these either, so that no part is a word of the work alone.
 _PART_WORK_WORDS = _WORK_WORDS + (
@@ -144,8 +162,35 @@ def disowned(text: str, end: int) -> bool:
 
 
 def is_paper(text: str, start: int, end: int) -> bool:
-    """Whether the word at start:end names a paper handed in (身份证复印件, 要提供产权证明)."""
-    return any(p in text[end : end + 4] for p in _PAPER) or bool(_PAPER_BEFORE.search(text[max(0, start - 16) : start]))
+    """Whether the word at start:end names a paper handed in (身份证复印件, 要提供产权证明, 交了户口本,
+    派出所的证明, 找派出所盖章)."""
+    word = text[start:end] + ("本" if text[end : end + 1] == "本" else "")  # 户口本, only when handed
+    return (
+        any(p in text[end : end + 4] for p in _PAPER)
+        or bool(_PAPER_BEFORE.search(text[max(0, start - 16) : start]))
+        or bool(_PAPER_AFTER.match(text[end:]))
+        or (word.endswith(_PAPER_ENDINGS) and bool(_PAPER_HANDED.search(text[max(0, start - 10) : start])))
+    )
+
+
+def pointed_to(text: str, start: int) -> bool:
+    """Whether the body at `start` is the one another points to (城管说归市场监管, 应急说找民政)."""
+    return text[max(0, start - 2) : start].endswith(("归", "属于", "找"))
+
+
+def asked(text: str, start: int, end: int) -> bool:
+    """Whether the body at start:end is the one asked to act (请求…审计, 审计局能不能)."""
+    return bool(_ASKED_BEFORE.search(text[max(0, start - 20) : start]) or _ASKED_AFTER.match(text[end:]))
+
+
+def landmark(text: str, end: int) -> bool:
+    """Whether the word just before `end` says where the matter is (学校旁边, 小学门口)."""
+    return bool(_LANDMARK_AFTER.match(text[end:]))
+
+
+def thanked(text: str, start: int) -> bool:
+    """Whether the body at `start` is the one thanked (谢谢县妇联, 感谢税务局)."""
+    return bool(_THANKED_BEFORE.search(text[max(0, start - 8) : start]))
 
 
 def travelled(text: str, start: int, end: int) -> bool:
