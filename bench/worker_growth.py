@@ -5,8 +5,11 @@ stored messages, as bench/worker_memory_trace.py runs them), the CPU time of eac
 top functions for the chunk after `--profile-at` messages.
 
     .venv/bin/python bench/worker_growth.py --messages 31000 --profile-at 1000,30000
-    .venv/bin/python bench/worker_growth.py --messages 31000 --save-db /tmp/items30k.sqlite3
-    .venv/bin/python bench/worker_growth.py --from-db /tmp/items30k.sqlite3 --messages 2000
+    .venv/bin/python bench/worker_growth.py --messages 31000 --save-db /tmp/items31k.sqlite3
+    .venv/bin/python bench/worker_growth.py --from-db /tmp/items31k.sqlite3 --messages 3000 --sql
+
+Ratios are against the run's first chunk; compare sizes with runs of their own (bench/README.md,
+"Worker memory").
 """
 
 from __future__ import annotations
