@@ -192,6 +192,20 @@ def _parse_bytes(raw: bytes | None) -> ParsedMessage | MailParseError:
         return exc
 
 
+def _handled_message_ids(message_ids: set[str]) -> set[str]:
+    """Those of these Message-IDs whose messages were handled (parsed, duplicate). The state is
+    checked here, not in SQL: given `state IN (...)` too, SQLite (no statistics) searched the
+    state index, i.e. every message parsed so far, reading each row (raw mail included), so a
+    batch cost more the larger the mailbox (tests/mailbox/test_query_plans.py)."""
+    if not message_ids:
+        return set()
+    handled = (InboundState.parsed, InboundState.duplicate)
+    rows = db.session.execute(
+        select(InboundMessage.message_id, InboundMessage.state).where(InboundMessage.message_id.in_(message_ids))
+    )
+    return {message_id for message_id, state in rows if state in handled}
+
+
 @dataclass
 class _Seen:
     """What the database already holds that a batch's messages may refer to, read in one query
@@ -213,16 +227,7 @@ class _Seen:
         return cls(
             tracking_prefix=tracking_prefix,
             earliest_copy=first_copies({row.sha256 for row in rows}),
-            message_ids=set(
-                db.session.scalars(
-                    select(InboundMessage.message_id).where(
-                        InboundMessage.message_id.in_(message_ids),
-                        InboundMessage.state.in_((InboundState.parsed, InboundState.duplicate)),
-                    )
-                )
-            )
-            if message_ids
-            else set(),
+            message_ids=_handled_message_ids(message_ids),
             thread_ids=set(
                 db.session.scalars(select(ThreadEntry.message_id).where(ThreadEntry.message_id.in_(references)))
             )
