@@ -45,16 +45,22 @@ def test_accept_a_suggestion_and_assign_to_me_from_the_keyboard(app, live_server
     )
     page = desktop_page
     sign_in(page, live_server)
+    # Keys are pressed only once the page's script has taken the row (it marks it `current`):
+    # after each reload the deferred script may still be on its way on a busy machine.
+    current_row = f"tr.current[data-item-id='{item_id}']"
+    page.wait_for_selector(current_row)
     assert "县政务服务管理局" in page.locator(f"tr[data-item-id='{item_id}'] td.suggestion").inner_text()
     page.keyboard.press("?")
     assert page.locator("#shortcut-help").is_visible()
     page.keyboard.press("?")
     page.keyboard.press("a")  # accept the suggestion of the current (first) row
     page.wait_for_selector(".flash")
+    page.wait_for_selector(current_row)
     row = page.locator(f"tr[data-item-id='{item_id}']")
     assert "县政务服务管理局" in row.inner_text() and "采纳" not in row.locator("td.suggestion").inner_text()
     page.keyboard.press("m")  # assign to me
     page.wait_for_selector(f"tr[data-item-id='{item_id}'] td.assignee:has-text('Staff')")
+    page.wait_for_selector(current_row)
     page.keyboard.press("o")
     page.wait_for_url(f"**/staff/items/{item_id}")
     assert page.locator("#item-unit").inner_text() == "县政务服务管理局"
@@ -158,6 +164,7 @@ def test_search_in_chinese(app, live_server, desktop_page, users):
     )
     page = desktop_page
     sign_in(page, live_server)
+    page.wait_for_selector("tr.current")  # the page's script is listening for keys
     page.keyboard.press("/")
     page.keyboard.type("态度")
     page.keyboard.press("Enter")

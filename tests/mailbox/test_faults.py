@@ -107,7 +107,7 @@ def test_kill_9_poll_once_while_it_parses_then_poll_again(mail_app, mailbox_id, 
     """`poll --once` runs the parse jobs it queued: killed in the middle of them, the next
     `poll --once` finishes the rest (the dead one's batch included) with no message lost or
     doubled."""
-    n_messages = 400
+    n_messages = 200
     for n in range(n_messages):
         imap.append("INBOX", marked_message(n))
     # The dead poll's lease on the mailbox lapses after 2 s; its batch is requeued at once.
