@@ -8,7 +8,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.worker import SimpleWorker
 
-from intake.core.jobs import IntakeJob, worker_queues
+from intake.core.jobs import MAIN, IntakeJob, queue, worker_queues
 from intake.ops import metrics
 from intake.redis_client import redis_connection
 
@@ -34,10 +34,12 @@ class AppWorker(SimpleWorker):
             return ok
 
 
-def build_worker(app: Flask) -> AppWorker:
-    """A worker of the app's queues; jobs enqueued under an old name run under their new one."""
+def build_worker(app: Flask, queue_names: list[str] | None = None) -> AppWorker:
+    """A worker of the app's queues (or of those named); jobs enqueued under an old name run
+    under their new one."""
     with app.app_context():
-        worker = AppWorker(worker_queues(), connection=redis_connection(), job_class=IntakeJob)
+        queues = [queue(name) for name in queue_names] if queue_names else worker_queues()
+        worker = AppWorker(queues, connection=redis_connection(), job_class=IntakeJob)
     worker.app = app
     return worker
 
@@ -46,11 +48,7 @@ def work_main_queue(app: Flask) -> int:
     """Run the main queue's jobs in this process until it is empty (`poll --once`): the parse
     jobs the poll queued, shared with any running worker. No scheduler: retries wait for a
     worker's. Returns how many jobs ran here."""
-    from intake.core.jobs import MAIN, queue
-
-    with app.app_context():
-        worker = AppWorker([queue(MAIN)], connection=redis_connection(), job_class=IntakeJob)
-    worker.app = app
+    worker = build_worker(app, [MAIN])
     worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
     return worker.jobs_run
 
