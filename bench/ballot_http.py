@@ -31,7 +31,7 @@ import re
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -56,7 +56,6 @@ def prepare(stack: loadkit.Stack, rounds: int) -> dict:
     from intake.auth.services import create_user
     from intake.extensions import db
     from intake.program import services as program
-    from intake.reference.models import Unit
     from intake.timeutil import utcnow
 
     app = create_app(
@@ -67,13 +66,7 @@ def prepare(stack: loadkit.Stack, rounds: int) -> dict:
     )
     with app.app_context():
         staff = create_user("bench-staff", PASSWORD, Role.staff, display_name="Bench")
-        pool = program.eligible_units()
-        for n in range(max(0, UNITS - len(pool))):
-            db.session.add(Unit(code=f"bench{n:02d}", name=f"县基准测试局{n:02d}", lottery_eligible=True))
-        year = date.today().year + 1
-        program.create_cycle(year, actor_id=staff.id)
-        program.commit_draw(year, UNITS, "bench beacon", actor_id=staff.id)
-        db.session.commit()
+        year = loadkit.cycle_ready_to_draw(UNITS, staff.id)
         program.run_draw(year, "20271231-0000000000", actor_id=staff.id)
         db.session.commit()
         cycle = program.get_cycle(year)

@@ -1,4 +1,4 @@
-"""What the HTTP load benchmarks share (bench/public_load.py, bench/program_moments.py --http):
+"""What the HTTP load benchmarks share (bench/public_load.py, bench/ballot_http.py):
 the servers as production runs them, and a small browser-like HTTP/1.1 client on asyncio.
 
 - `Stack`: a private redis-server on a free port, a scratch PostgreSQL database (created, then
@@ -39,6 +39,26 @@ ATTR_RE = re.compile(r'\b(name|value)="([^"]*)"')
 
 class SetupError(RuntimeError):
     """The servers or the database could not be prepared."""
+
+
+def cycle_ready_to_draw(units: int, staff_id: int) -> int:
+    """Next year's cycle with its draw of `units` committed, ready to run (bench units added
+    when the seed lists fewer eligible ones); returns the year. In the caller's app context
+    (bench/ballot_http.py, bench/program_moments.py, which times the draw itself)."""
+    from datetime import date
+
+    from intake.extensions import db
+    from intake.program import services as program
+    from intake.reference.models import Unit
+
+    pool = program.eligible_units()
+    for n in range(max(0, units - len(pool))):
+        db.session.add(Unit(code=f"bench{n:02d}", name=f"县基准测试局{n:02d}", lottery_eligible=True))
+    year = date.today().year + 1
+    program.create_cycle(year, actor_id=staff_id)
+    program.commit_draw(year, units, "bench beacon", actor_id=staff_id)
+    db.session.commit()
+    return year
 
 
 def log(message: str) -> None:

@@ -22,11 +22,13 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.loadkit import cycle_ready_to_draw  # noqa: E402
 
 MEMBERS = 50
 UNITS = 28
@@ -81,7 +83,6 @@ def one_round(admin_url: str, name: str) -> dict:
     from intake.auth.services import create_user
     from intake.extensions import db
     from intake.program import services as program
-    from intake.reference.models import Unit
     from intake.reference.services import seed_reference_data
     from intake.timeutil import utcnow
     from tests import servers
@@ -100,13 +101,7 @@ def one_round(admin_url: str, name: str) -> dict:
             upgrade(directory=str(ROOT / "migrations"))
             seed_reference_data()
             staff = create_user("bench-staff", "bench-password-123", Role.staff, display_name="Bench")
-            pool = program.eligible_units()
-            for n in range(max(0, UNITS - len(pool))):
-                db.session.add(Unit(code=f"bench{n:02d}", name=f"县基准测试局{n:02d}", lottery_eligible=True))
-            year = date.today().year + 1
-            program.create_cycle(year, actor_id=staff.id)
-            program.commit_draw(year, UNITS, "bench beacon", actor_id=staff.id)
-            db.session.commit()
+            year = cycle_ready_to_draw(UNITS, staff.id)
 
             start = time.perf_counter()
             program.run_draw(year, "20271231-0000000000", actor_id=staff.id)
