@@ -97,8 +97,9 @@ def seed_reference_data() -> tuple[int, int]:
     added. (The seed's demo supervised units are listed in a year's cycle by the program's
     `seed_listed_units`.)"""
     units_added = 0
+    have_units = set(db.session.scalars(select(Unit.code)))
     for order, row in enumerate(UNITS):
-        if db.session.scalar(select(Unit).where(Unit.code == row["code"])) is not None:
+        if row["code"] in have_units:
             continue
         unit = Unit(
             code=row["code"],
@@ -115,8 +116,9 @@ def seed_reference_data() -> tuple[int, int]:
         units_added += 1
     db.session.flush()
     categories_added = 0
+    have_categories = {c.code: c for c in db.session.scalars(select(Category))}
     for order, row in enumerate(CATEGORIES):
-        parent = db.session.scalar(select(Category).where(Category.code == row["code"]))
+        parent = have_categories.get(row["code"])
         if parent is None:
             parent = Category(
                 code=row["code"],
@@ -129,7 +131,7 @@ def seed_reference_data() -> tuple[int, int]:
             db.session.add(parent)
             categories_added += 1
         for child_order, child in enumerate(row.get("children", [])):
-            if db.session.scalar(select(Category).where(Category.code == child["code"])) is not None:
+            if child["code"] in have_categories:
                 continue
             db.session.add(
                 Category(

@@ -6,18 +6,44 @@ from pathlib import Path
 
 from intake.triage import training
 
-FROZEN = Path(__file__).resolve().parent.parent / "data" / "triage" / "eval_frozen.jsonl"
+DATA = Path(__file__).resolve().parent.parent / "data" / "triage"
+FROZEN = DATA / "eval_frozen.jsonl"
+# The same texts, each category decided by three readers: the writer (who saw the category
+# names only) and two readers who saw the definitions; the majority, and where all three
+# differ a fourth reader's choice among them (bench/README.md, "Adjudicated categories").
+ADJUDICATED = DATA / "eval_frozen_adjudicated.jsonl"
+READERS = (DATA / "eval_frozen_second_reader.jsonl", DATA / "eval_frozen_third_reader.jsonl")
+TIE_BREAK = DATA / "eval_frozen_tiebreak.jsonl"
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_the_frozen_set_is_no_training_or_calibration_set():
     used = {Path(p).name for p in [training.SHIPPED_SET, *training.DEVELOPMENT_SETS]}
-    assert FROZEN.name not in used
-    calibration = Path(training.__file__).resolve().parent / "suggest" / "calibration.json"
-    assert FROZEN.name not in calibration.read_text(encoding="utf-8")
+    calibration = (Path(training.__file__).resolve().parent / "suggest" / "calibration.json").read_text(encoding="utf-8")
+    for frozen in (FROZEN, ADJUDICATED):
+        assert frozen.name not in used
+        assert frozen.name not in calibration
+
+
+def test_the_adjudicated_categories_are_the_readers_majority():
+    frozen, adjudicated = _rows(FROZEN), _rows(ADJUDICATED)
+    second, third = (_rows(path) for path in READERS)
+    tie_break = {row["line"]: row["category"] for row in _rows(TIE_BREAK)}
+    assert len(adjudicated) == len(frozen) == len(second) == len(third)
+    for line, (row, judged, b, c) in enumerate(zip(frozen, adjudicated, second, third), start=1):
+        assert judged["text"] == row["text"] and judged["unit"] == row["unit"]
+        assert judged["category_writer"] == row["category"]
+        votes = [row["category"], b["category"], c["category"]]
+        majority = next((v for v in votes if votes.count(v) >= 2), None)
+        assert judged["category"] == (majority or tie_break[line]), line
+        assert (majority is None) == (line in tie_break), line
 
 
 def test_the_frozen_set_is_whole():
-    rows = [json.loads(line) for line in FROZEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _rows(FROZEN)
     assert len(rows) == 468
     assert {r["origin"] for r in rows} == {"frozen-eval"}
     assert sum(r["script"] == "hant" for r in rows) / len(rows) >= 0.25
