@@ -22,7 +22,9 @@ def _rows(path: Path) -> list[dict]:
 
 def test_the_frozen_set_is_no_training_or_calibration_set():
     used = {Path(p).name for p in [training.SHIPPED_SET, *training.DEVELOPMENT_SETS]}
-    calibration = (Path(training.__file__).resolve().parent / "suggest" / "calibration.json").read_text(encoding="utf-8")
+    calibration = (Path(training.__file__).resolve().parent / "suggest" / "calibration.json").read_text(
+        encoding="utf-8"
+    )
     for frozen in (FROZEN, ADJUDICATED):
         assert frozen.name not in used
         assert frozen.name not in calibration
