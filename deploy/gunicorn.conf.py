@@ -72,6 +72,16 @@ def on_starting(server):
         check_or_exit({name: getattr(settings, name) for name in dir(settings) if name.isupper()})
 
 
+def post_worker_init(worker):
+    """Before a worker takes its first request (at start and after each max_requests restart,
+    while the other workers serve): every template compiled (intake/ops/startup.py)."""
+    from intake.ops.startup import compile_templates
+
+    app = worker.wsgi
+    if hasattr(app, "jinja_env"):
+        compile_templates(app)
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

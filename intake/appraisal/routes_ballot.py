@@ -7,6 +7,7 @@ import base64
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from intake.appraisal import ballot, member_bp, staff_bp
 from intake.appraisal.forms import ConfirmForm, CountForm, PaperBallotsForm, SessionForm, to_utc
@@ -261,6 +262,12 @@ def _ballot_page(session, chosen: dict, error: str | None = None, status: int = 
     return no_store((page, status))
 
 
+def _refused(session: AppraisalSession, chosen: dict, message: str):
+    if voting.roll_entry(session, current_user.id) is None:
+        abort(404)
+    return _ballot_page(session, chosen, message, 400)
+
+
 @member_bp.get("/<int:session_id>/vote")
 @member_required
 def vote(session_id: int):
@@ -270,18 +277,23 @@ def vote(session_id: int):
 @member_bp.post("/<int:session_id>/vote")
 @member_required
 def vote_cast(session_id: int):
-    session = _voter_session_or_404(session_id)
+    # 50 members vote within the same second: the session comes with its units in one statement,
+    # and the roll is read only on a refusal (a cast that flips the member's flag was on it);
+    # anyone not on the roll still gets the 404 the ballot page gives them.
+    session = db.session.get(AppraisalSession, session_id, options=[joinedload(AppraisalSession.units)])
+    if session is None or session.state is SessionState.draft:
+        abort(404)
     chosen = {su.position: request.form.get(f"unit-{su.position}", "") for su in session.units}
     if not ConfirmForm().validate_on_submit():
-        return _ballot_page(session, chosen, _("The form expired. Please submit again."), 400)
+        return _refused(session, chosen, _("The form expired. Please submit again."))
     if any(value not in MARK_VALUES for value in chosen.values()):
-        return _ballot_page(session, chosen, _("Mark every unit: 满意, 基本满意, 不满意 or abstain."), 400)
+        return _refused(session, chosen, _("Mark every unit: 满意, 基本满意, 不满意 or abstain."))
     marks = [MARK_VALUES[chosen[su.position]] for su in session.units]
     try:
         receipt = voting.cast_vote(session, current_user.id, marks)
     except AppraisalError as exc:
         db.session.rollback()
-        return _ballot_page(session, {}, str(exc), 400)
+        return _refused(session, {}, str(exc))
     # The page is made before the commit, while the member and the session are loaded: after it
     # they would be read again, a second transaction for every vote of the burst. A failed commit
     # raises, and the page is never sent.

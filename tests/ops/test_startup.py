@@ -81,3 +81,27 @@ def test_the_flask_command_refuses_with_one_line_per_problem(tmp_path):
 def test_development_and_test_keep_their_fallbacks(tmp_path):
     app = create_app("test", UPLOAD_DIR=str(tmp_path))
     assert app.config["SECRET_KEY"] and app.config["PUBLIC_BASE_URL"]
+
+
+def test_a_web_worker_compiles_every_template_before_its_first_request(tmp_path):
+    """gunicorn's post_worker_init (deploy/gunicorn.conf.py) compiles every page template, so
+    the first requests after a start or a max_requests restart do not each wait for one."""
+    import importlib.util
+    from types import SimpleNamespace
+    from unittest import mock
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "deploy" / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    with mock.patch.dict(os.environ):  # the file sets PROMETHEUS_MULTIPROC_DIR for gunicorn
+        spec.loader.exec_module(conf)
+    app = _start(tmp_path)
+    on_disk = {
+        str(path.relative_to(ROOT / "templates"))
+        for path in (ROOT / "templates").rglob("*")
+        if path.suffix in (".html", ".txt")
+    }
+    assert len(on_disk) > 50
+    assert not app.jinja_env.cache
+    conf.post_worker_init(SimpleNamespace(wsgi=app))
+    compiled = {template.name for template in app.jinja_env.cache.values()}
+    assert compiled == on_disk
