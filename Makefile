@@ -25,9 +25,11 @@ run: system-run venv translations
 	$(BIN)/python -m intake.dev.devstack
 
 # Two test processes (pytest-xdist): on two cores much of the suite waits on its servers. Each
-# process starts its own Redis, Dovecot, SMTP receiver and PostgreSQL database.
+# process starts its own Redis, Dovecot, SMTP receiver and PostgreSQL database. worksteal: a
+# process that runs out of tests takes some from the other, so a long walk near the end (the
+# hostile-input walks, the kill -9 tests) does not leave one core idle.
 test: system-test venv-test translations lint
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-dates
 
 # Lint, format, the import layers (pyproject.toml) and copied code in intake/ (six lines or more).
@@ -44,7 +46,7 @@ DATE_SENSITIVE := tests/rectification tests/feedback/test_services.py tests/tria
 test-dates: venv-test translations
 	@for day in 2026-11-30 2026-12-31 2026-02-16; do \
 	  echo "== clock at $$day"; \
-	  INTAKE_TEST_TODAY=$$day $(BIN)/python -m pytest -q -n 2 -k "sqlite and not browser" $(DATE_SENSITIVE) || exit 1; \
+	  INTAKE_TEST_TODAY=$$day $(BIN)/python -m pytest -q -n 2 --dist worksteal -k "sqlite and not browser" $(DATE_SENSITIVE) || exit 1; \
 	done
 
 # --- Python ------------------------------------------------------------------------------

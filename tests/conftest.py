@@ -106,18 +106,30 @@ def _migrate(url: str, upload_dir: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_urls(workdir, postgres_admin_url):
-    """One migrated database per backend for the whole session (migrations are tested here)."""
+def sqlite_database_url(workdir):
+    """The session's migrated SQLite database (migrations are tested here)."""
+    (workdir / "mig-uploads").mkdir(exist_ok=True)
+    url = f"sqlite:///{workdir / 'intake-test.sqlite3'}"
+    _migrate(url, str(workdir / "mig-uploads"))
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgresql_database_url(workdir, postgres_admin_url):
+    """The session's migrated PostgreSQL database, made the first time a test asks for it (a
+    run of SQLite tests only, as `make test-dates`, makes none)."""
     (workdir / "mig-uploads").mkdir(exist_ok=True)
     pg_name = f"intake_test_{os.getpid()}"
-    urls = {
-        "sqlite": f"sqlite:///{workdir / 'intake-test.sqlite3'}",
-        "postgresql": servers.create_database(postgres_admin_url, pg_name),
-    }
-    for url in urls.values():
-        _migrate(url, str(workdir / "mig-uploads"))
-    yield urls
+    url = servers.create_database(postgres_admin_url, pg_name)
+    _migrate(url, str(workdir / "mig-uploads"))
+    yield url
     servers.drop_database(postgres_admin_url, pg_name)
+
+
+@pytest.fixture
+def database_urls(backend, request):
+    """{backend: URL} of the session's migrated database for this test's backend."""
+    return {backend: request.getfixturevalue(f"{backend}_database_url")}
 
 
 # --- per-test app ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from intake.extensions import db
 
 
 def test_migrated_schema_has_no_difference_from_the_models(app_ctx):
-    # The session's databases were built by `flask db upgrade` (see conftest.database_urls).
+    # The session's databases were built by `flask db upgrade` (conftest: *_database_url).
     with db.engine.connect() as conn:
         from intake.triage.search import include_object  # dialect-specific search tables
 
