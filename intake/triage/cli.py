@@ -41,7 +41,7 @@ _MODEL_OPTION = click.option(
 )
 
 
-def evaluate_set_command(path: str, model_option: str) -> None:
+def evaluate_set_command(path: str, model_option: str, other_script: bool = False) -> None:
     from intake.triage.suggest import evaluation
 
     try:
@@ -57,6 +57,9 @@ def evaluate_set_command(path: str, model_option: str) -> None:
         f"category ≥ {calibration.auto_apply['category']:.2f}\n"
     )
     click.echo("\n".join(evaluation.report_lines(result)))
+    if other_script:
+        swapped = evaluation.evaluate_set(evaluation.in_other_script(rows), judge_text, scorer.calibration.auto_apply)
+        click.echo("\n".join(evaluation.script_swap_lines(result, swapped)))
 
 
 @classifier_cli.command("train")
@@ -91,12 +94,25 @@ def train(shipped: bool, data: str | None, out: str | None) -> None:
     default=None,
     help="A labelled set never seen in training: the product's suggestions on it, per script and difficulty.",
 )
+@click.option(
+    "--other-script",
+    is_flag=True,
+    help="With --set: judge every report again converted to the other Chinese script (a script's own effect).",
+)
 @_MODEL_OPTION
-def evaluate(shipped: bool, data: str | None, test_size: float, seed: int, path: str | None, model_option: str) -> None:
+def evaluate(
+    shipped: bool,
+    data: str | None,
+    test_size: float,
+    seed: int,
+    path: str | None,
+    other_script: bool,
+    model_option: str,
+) -> None:
     """Accuracy and macro-F1 on a held-out stratified split, overall and per class; with --set,
     the suggestions as staff would get them on that set."""
     if path:
-        evaluate_set_command(path, model_option)
+        evaluate_set_command(path, model_option, other_script)
         return
     examples = _examples(shipped, data)
     result = classifier.evaluate(examples, test_size=test_size, seed=seed)

@@ -175,3 +175,17 @@ def test_set_evaluation_counts_abstention_as_right_only_where_no_unit_can_be_tol
 )
 def test_bodies_named_for_something_else_count_less(scorer, text, unit):
     assert scorer.judge("", text).unit.key == unit
+
+
+def test_the_other_script_of_a_report():
+    from intake.triage.suggest.evaluation import in_other_script
+
+    rows = [
+        {"text": "政务大厅叫号机坏了", "script": "hans", "unit": "zwfw", "category": "xiaolv"},
+        {"text": "醫保報銷跑了三趟", "script": "hant", "unit": "yb", "category": "paoduoci"},
+        {"text": "no script given", "unit": None, "category": "qita"},
+    ]
+    assert [(r["text"], r["script"], r["written"]) for r in in_other_script(rows)] == [
+        ("政務大廳叫號機壞了", "hant", "政务大厅叫号机坏了"),
+        ("医保报销跑了三趟", "hans", "醫保報銷跑了三趟"),
+    ]

@@ -119,3 +119,18 @@ def test_classifier_evaluate_on_a_set(app, runner, ref, tmp_path):
     calibration = Calibration.load(fitted)
     assert set(calibration.points) == {"unit", "category"} and calibration.abstain == 0.3
     assert all(1 / 3 <= t <= 1.01 for t in calibration.auto_apply.values())
+
+
+def test_classifier_evaluate_judges_the_same_texts_in_the_other_script(app, runner, ref):
+    """--other-script: every report converted to the other script and judged again; the
+    normalisation folds both scripts, so the suggestions do not change with the script."""
+    result = runner.invoke(
+        args=["intake", "classifier", "evaluate", "--set", FIXTURE, "--model", "none", "--other-script"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = re.findall(
+        r"^\| (hans|hant) \| (\d+) \| ([\d.]+) / ([\d.]+) \| ([\d.]+) / ([\d.]+) \| ([\d.]+) \|$", result.output, re.M
+    )
+    assert [(script, n) for script, n, *_ in rows] == [("hans", "4"), ("hant", "2")], result.output
+    for _script, _n, unit, unit_other, category, category_other, same in rows:
+        assert (unit, category, same) == (unit_other, category_other, "1.000")

@@ -228,3 +228,49 @@ def report_lines(result: SetEvaluation) -> list[str]:
         ]
         lines += [f"| {b} | {n} | {m:.3f} | {a:.3f} |" for b, n, m, a in table]
     return lines
+
+
+# The other script of a report: what the same words would have looked like written in it.
+OTHER_SCRIPT = {"hans": ("hant", "zh-hant"), "hant": ("hans", "zh-hans")}
+
+
+def in_other_script(rows: Iterable[dict]) -> list[dict]:
+    """Each report converted to the other Chinese script (zhconv), labelled with that script: the
+    same texts judged again tell a difference of script from a difference of what was written."""
+    from zhconv import convert
+
+    converted = []
+    for row in rows:
+        other = OTHER_SCRIPT.get(row.get("script", ""))
+        if other:
+            text = convert(row["text"], other[1])
+            converted.append(
+                {**row, "text": text, "script": other[0], "written_in": row["script"], "written": row["text"]}
+            )
+    return converted
+
+
+def script_swap_lines(written: SetEvaluation, swapped: SetEvaluation) -> list[str]:
+    """Per script as written: accuracy as written and of the same texts in the other script, and
+    how often both give the same unit and category."""
+    same, total = Counter(), Counter()
+    as_written = {o.row["text"]: o for o in written.outcomes}
+    for o in swapped.outcomes:
+        first = as_written[o.row["written"]]
+        total[o.row["written_in"]] += 1
+        same[o.row["written_in"]] += first.unit == o.unit and first.category == o.category
+    lines = [
+        "",
+        "the same texts in the other script (zhconv):",
+        "| written in | n | unit acc as written / other script | category acc as written / other script | same unit and category |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for script, f in written.by_script.items():
+        other = swapped.by_script.get(OTHER_SCRIPT[script][0]) if script in OTHER_SCRIPT else None
+        if other is None or not total[script]:
+            continue
+        lines.append(
+            f"| {script} | {f.n} | {f.unit_accuracy:.3f} / {other.unit_accuracy:.3f} "
+            f"| {f.category_accuracy:.3f} / {other.category_accuracy:.3f} | {same[script] / total[script]:.3f} |"
+        )
+    return lines
