@@ -155,7 +155,9 @@ def test_one_head_can_be_refitted_alone():
     )
     both = refit_heads(fitted, before, ("category",))
     assert both.points == {"unit": ([0, 1], [0.1, 0.9]), "category": ([0, 1], [0, 1])}
-    assert both.auto_apply == {"unit": 0.87, "category": 0.85} and both.fitted_on == "category: new; unit: old"
+    assert both.auto_apply == {"unit": 0.87, "category": 0.85} and both.fitted_on == "category: new | unit: old"
+    again = refit_heads(fitted, both, ("category",))
+    assert again.fitted_on == "category: new | unit: old" and again.points["unit"] == before.points["unit"]
     assert refit_heads(fitted, before, ("unit", "category")) is fitted
 
 

@@ -156,12 +156,18 @@ def refit_heads(fitted: Calibration, previous: Calibration, heads: Sequence[str]
     kept = [h for h in previous.points if h not in heads]
     if not kept:
         return fitted
-    described = "; ".join(
-        [f"{', '.join(heads)}: {fitted.fitted_on}", f"{', '.join(kept)}: {previous.fitted_on or 'shipped'}"]
-    )
+    described = {h: fitted.fitted_on for h in heads} | {h: _described(previous.fitted_on, h) for h in kept}
     return Calibration(
         points={**fitted.points, **{h: previous.points[h] for h in kept}},
         abstain=fitted.abstain,
         auto_apply={**fitted.auto_apply, **{h: previous.auto_apply[h] for h in kept if h in previous.auto_apply}},
-        fitted_on=described,
+        fitted_on=" | ".join(f"{h}: {described[h]}" for h in sorted(described)),
     )
+
+
+def _described(fitted_on: str, head: str) -> str:
+    """What one head was fitted on, from a description of all ("category: … | unit: …") or not."""
+    for part in fitted_on.split(" | "):
+        if part.startswith(f"{head}: "):
+            return part[len(head) + 2 :]
+    return fitted_on or "shipped"
