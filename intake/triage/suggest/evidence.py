@@ -1,10 +1,10 @@
 """Evidence for a unit and a category, combined into one calibrated confidence (issue 17).
 
 Names and aliases of units, the businesses people name (社保 → 人社局) and each unit's
-responsibilities (职能), the hall's own business, integrity wording, category words, and the
-learned model's probabilities each add to a candidate's score; none vetoes another. The score
-is turned into a probability by a calibration fitted on held-out reports (calibration.py);
-below the abstention threshold nothing is suggested and the reason is said.
+responsibilities (职能), the hall's own business and the learned model's probabilities add to a
+unit's score; integrity wording and category words to a category's, or with the model only as
+its features. The score is turned into a probability by a calibration fitted on held-out reports
+(calibration.py); below the abstention threshold no unit is suggested and the reason is said.
 
     Scorer.from_rows(units=..., categories=..., duties=...).judge(subject, body, model) -> Suggestions
 """
