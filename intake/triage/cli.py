@@ -1,6 +1,8 @@
 """`flask --app wsgi intake classifier train|evaluate|calibrate|crossval`: the learned model of triage suggestions,
 trained on what staff confirmed (and the shipped labelled set), saved at CLASSIFIER_PATH."""
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -150,8 +152,18 @@ def crossval() -> None:
     help="More labelled reports the auto-apply thresholds must also hold on (the curve is fitted on --set "
     "only); the model is then trained without them.",
 )
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    type=click.Choice(["unit", "category"]),
+    help="Refit only this field (repeatable; default both); the other keeps its curve and threshold "
+    "from the calibration at --out (or the shipped one).",
+)
 @_MODEL_OPTION
-def calibrate(path: str, out: str | None, method: str, check_paths: tuple[str, ...], model_option: str) -> None:
+def calibrate(
+    path: str, out: str | None, method: str, check_paths: tuple[str, ...], heads: tuple[str, ...], model_option: str
+) -> None:
     """Fit the calibration (Platt or isotonic over the combined score) and the auto-apply thresholds
     (precision ≥ 0.97) on a held-out labelled set. Never on the set you evaluate on."""
     from intake.triage.suggest import calibration, evaluation
@@ -164,6 +176,10 @@ def calibrate(path: str, out: str | None, method: str, check_paths: tuple[str, .
     scorer, judge_text = _set_judge(model_option, {row["text"] for row in check_rows})
     scorer.calibration = calibration.Calibration(abstain=0.0)  # raw scores, nothing withheld
     fitted = calibration.fit_set(rows, judge_text, fitted_on=path, method=method, check_rows=check_rows)
+    if heads:
+        target = out or calibration.SHIPPED
+        previous = calibration.Calibration.load(target) if Path(target).exists() else calibration.Calibration()
+        fitted = calibration.refit_heads(fitted, previous, heads)
     fitted.save(out or calibration.SHIPPED)
     click.echo(
         f"calibrated on {len(rows)} reports: abstain below {fitted.abstain:.2f}; auto-apply unit ≥ "

@@ -34,6 +34,9 @@ DEVELOPMENT_SETS = tuple(
         # 400 reports by a sixth writer, same instructions as dev5's; judged as new once
         # (bench/README.md, dev6), then trained on.
         "dev6_reports.jsonl",
+        # 400 reports by a seventh writer, same instructions as dev5's; judged as new once
+        # (bench/README.md, dev7), then trained on (issue 17, third category round).
+        "dev7_reports.jsonl",
     )
 )
 

@@ -5,7 +5,7 @@ the model, no unit when nothing decides; and the set evaluation with its calibra
 import pytest
 
 from intake.triage.suggest import evaluation
-from intake.triage.suggest.calibration import Calibration, choose_threshold, reliability
+from intake.triage.suggest.calibration import Calibration, choose_threshold, refit_heads, reliability
 from intake.triage.suggest.evidence import duty_terms, seed_scorer
 
 FIXTURE = "tests/data/triage/evaluate_fixture.jsonl"
@@ -133,6 +133,32 @@ def test_the_model_alone_names_no_unit_but_disputes_a_lone_word(scorer):
     word_only = scorer.judge("", "孩子户口的事")
     disputed = scorer.judge("", "孩子户口的事", {"unit": {"jy": 0.6}})
     assert disputed.unit.confidence < word_only.unit.confidence
+
+
+def test_with_the_model_the_words_count_only_through_it(scorer):
+    # The integrity rule and the words on top are the evidence alone's; with the model's
+    # probabilities (which have the words among their features) the model decides.
+    text = "窗口的人暗示要表示表示，还让我排了三个小时的队"
+    assert scorer.judge("", text).category.key == "lianjie"
+    found = scorer.judge("", text, {"category": {"xiaolv": 0.6, "lianjie": 0.3, "qita": 0.1}})
+    assert found.category.key == "xiaolv" and "model" in found.category.evidence
+    # No floor of 其他 under a model that is unsure.
+    assert scorer.judge("", text, {"category": {"xiaolv": 0.3, "qita": 0.2}}).category.key == "xiaolv"
+
+
+def test_one_head_can_be_refitted_alone():
+    before = Calibration(
+        {"unit": ([0, 1], [0.1, 0.9]), "category": ([0, 1], [0.2, 0.8])}, 0.3, {"unit": 0.87, "category": 0.9}, "old"
+    )
+    fitted = Calibration(
+        {"unit": ([0, 1], [0, 1]), "category": ([0, 1], [0, 1])}, 0.3, {"unit": 0.5, "category": 0.85}, "new"
+    )
+    both = refit_heads(fitted, before, ("category",))
+    assert both.points == {"unit": ([0, 1], [0.1, 0.9]), "category": ([0, 1], [0, 1])}
+    assert both.auto_apply == {"unit": 0.87, "category": 0.85} and both.fitted_on == "category: new | unit: old"
+    again = refit_heads(fitted, both, ("category",))
+    assert again.fitted_on == "category: new | unit: old" and again.points["unit"] == before.points["unit"]
+    assert refit_heads(fitted, before, ("unit", "category")) is fitted
 
 
 def test_calibration_helpers():

@@ -7,6 +7,7 @@ threshold chosen on the held-out reports for precision ≥ 0.97."""
 
 import bisect
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,3 +148,26 @@ def fit_set(
         auto_apply={h: choose_threshold(confidence[h], correct[h]) for h in points},
         fitted_on=f"{fitted_on} ({method}, {len(rows)} reports; thresholds also on {len(checked)})",
     )
+
+
+def refit_heads(fitted: Calibration, previous: Calibration, heads: Sequence[str]) -> Calibration:
+    """`fitted` for `heads` only; every other head keeps its points and auto-apply threshold from
+    `previous` (a change to how one field is scored need not move the other's thresholds)."""
+    kept = [h for h in previous.points if h not in heads]
+    if not kept:
+        return fitted
+    described = {h: fitted.fitted_on for h in heads} | {h: _described(previous.fitted_on, h) for h in kept}
+    return Calibration(
+        points={**fitted.points, **{h: previous.points[h] for h in kept}},
+        abstain=fitted.abstain,
+        auto_apply={**fitted.auto_apply, **{h: previous.auto_apply[h] for h in kept if h in previous.auto_apply}},
+        fitted_on=" | ".join(f"{h}: {described[h]}" for h in sorted(described)),
+    )
+
+
+def _described(fitted_on: str, head: str) -> str:
+    """What one head was fitted on, from a description of all ("category: … | unit: …") or not."""
+    for part in fitted_on.split(" | "):
+        if part.startswith(f"{head}: "):
+            return part[len(head) + 2 :]
+    return fitted_on or "shipped"

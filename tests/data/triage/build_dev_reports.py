@@ -1,16 +1,21 @@
 """Write dev_reports.jsonl (to tune on) and heldout_reports.jsonl (calibration and final figures
 only) from dev_reports_src.tsv, and dev2/dev3/dev4_reports.jsonl from their .tsv (rows marked
-hant are written out in Traditional). Same keys as labelled_reports.jsonl, plus script and difficulty.
+hant are written out in Traditional). Same keys as labelled_reports.jsonl, plus script and difficulty;
+where a blind reader with the category definitions was sure of another category, that category,
+the .tsv's kept as category_project (readers.py).
 
     python tests/data/triage/build_dev_reports.py
 """
 
 import json
+import sys
 from pathlib import Path
 
 from zhconv import convert
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from readers import apply  # noqa: E402
 
 
 def rows(source: str = "dev_reports_src.tsv"):
@@ -34,7 +39,7 @@ def rows(source: str = "dev_reports_src.tsv"):
 
 def _write(name: str, part: list[dict]) -> None:
     with open(HERE / name, "w", encoding="utf-8") as f:
-        for row in part:
+        for row in apply(name, part):
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(name, len(part))
 
