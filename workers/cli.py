@@ -4,6 +4,7 @@ adds them to the `intake` group, so nothing in `intake/` imports this package. W
 needs is imported when it runs: `flask` and gunicorn start without the jobs' imports."""
 
 import logging
+import os
 import threading
 import time
 
@@ -59,11 +60,9 @@ def poll(once: bool, mailbox_name: str | None, parse: bool) -> None:
     `--once` stores what is new, then takes the queued parse jobs itself until the queue is
     empty, sharing them with any worker already running: its mail is items when it exits (the
     suggestions and receipts stay with the workers), and a cron poll needs no worker started
-    for it. A job it dies in is retried by a worker like any other."""
+    for it. A job it dies in is retried by a worker like any other. On more than one core a
+    forked process parses beside the fetch (workers/worker.py `ParserBeside`)."""
     from intake.mailbox import services as mailbox_services
-    from intake.mailbox.lease import MailboxLease
-    from intake.redis_client import redis_connection
-    from workers.watcher import poll_once
 
     app = current_app._get_current_object()
     mailbox_services.ensure_default_mailbox(app.config)
@@ -73,6 +72,24 @@ def poll(once: bool, mailbox_name: str | None, parse: bool) -> None:
     if not mailboxes:
         raise click.ClickException("no active mailbox (set IMAP_HOST or use `intake mailbox add`)")
     stop = threading.Event()
+    parser = None
+    if once and parse and (os.cpu_count() or 1) > 1:
+        from workers.worker import ParserBeside, main_queue_has_workers
+
+        if not main_queue_has_workers(app):  # a running worker parses beside the fetch already
+            parser = ParserBeside(app)
+    try:
+        _poll_loop(app, mailboxes, once, parse, parser, stop)
+    finally:
+        if parser is not None:
+            parser.stop()
+
+
+def _poll_loop(app, mailboxes, once: bool, parse: bool, parser, stop: threading.Event) -> None:
+    from intake.mailbox.lease import MailboxLease
+    from intake.redis_client import redis_connection
+    from workers.watcher import poll_once
+
     while True:
         failed = False
         for mailbox_id, name in mailboxes:
@@ -92,6 +109,8 @@ def poll(once: bool, mailbox_name: str | None, parse: bool) -> None:
             from workers.worker import work_main_queue
 
             done = work_main_queue(app)
+            if parser is not None:
+                done += parser.stop()
             click.echo(f"parsed here: {done} job(s); the rest by the workers")
         if once:
             if failed:

@@ -1,12 +1,16 @@
 """An rq worker that runs each job inside a fresh app context of one app built per process."""
 
+import contextlib
+import ctypes
 import logging
+import os
+import signal
 import time
 
 from flask import Flask
 from redis.exceptions import RedisError
 from rq import Queue
-from rq.worker import SimpleWorker
+from rq.worker import SimpleWorker, Worker
 
 from intake.core.jobs import MAIN, IntakeJob, queue, worker_queues
 from intake.ops import metrics
@@ -51,6 +55,70 @@ def work_main_queue(app: Flask) -> int:
     worker = build_worker(app, [MAIN])
     worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
     return worker.jobs_run
+
+
+def main_queue_has_workers(app: Flask) -> bool:
+    """Whether a worker (of any host) listens on the main queue now, by rq's registry."""
+    with app.app_context():
+        return Worker.count(queue=queue(MAIN)) > 0
+
+
+# A forked parser outlives an idle minute only if its parent forgot it (the parent stops it).
+PARSER_IDLE_SECONDS = 60
+_PR_SET_PDEATHSIG = 1
+
+
+class ParserBeside:
+    """`poll --once` on a machine with more than one core: a forked process takes the parse
+    jobs while the poll is still fetching, instead of after it (the cold start of issue 19).
+    Forked before the pass, with no database or Redis connection to inherit; it stops when the
+    poll has emptied the queue with it (SIGTERM: rq's warm shutdown lets a job in hand finish)
+    or when the poll dies (the kernel sends it SIGTERM then). A job it dies in is retried like
+    any worker's. `jobs_run()` adds its count to the poll's."""
+
+    def __init__(self, app: Flask):
+        from intake.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()  # neither process may use a connection the other holds
+            redis_connection().connection_pool.disconnect()
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(read_end)
+            _parse_until_stopped(app, write_end)  # never returns
+        os.close(write_end)
+        self._counts = read_end
+        self._ran: int | None = None
+
+    def stop(self) -> int:
+        """Stop the parser, wait for it, and return how many jobs it ran (again: the same)."""
+        if self._ran is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            with os.fdopen(self._counts) as counts:
+                text = counts.read().strip()
+            self._ran = int(text) if text.isdigit() else 0
+        return self._ran
+
+
+def _parse_until_stopped(app: Flask, counts_fd: int) -> None:
+    ran = 0
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:  # the parent died before prctl: nothing to parse beside
+            return
+        worker = build_worker(app, [MAIN])
+        worker.work(burst=False, with_scheduler=False, logging_level="WARNING", max_idle_time=PARSER_IDLE_SECONDS)
+        ran = worker.jobs_run
+    except BaseException:  # noqa: BLE001 - a forked child must never return into the poll's code
+        log.exception("the parser beside the poll stopped")
+    finally:
+        with contextlib.suppress(OSError):
+            os.write(counts_fd, str(ran).encode())
+        os._exit(0)
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:

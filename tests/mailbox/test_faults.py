@@ -47,6 +47,19 @@ def assert_exactly_once(app, n_messages: int) -> None:
         assert rows == n_messages  # each UID fetched into exactly one row
 
 
+def group_members(group: int) -> list[int]:
+    """Live processes of a process group, from /proc (zombies are not running)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 class Managed:
     """A `flask --app wsgi intake ...` process we can SIGKILL and start again."""
 
@@ -128,6 +141,48 @@ def test_kill_9_poll_once_while_it_parses_then_poll_again(mail_app, mailbox_id, 
         time.sleep(0.01)
     first.kill9()
     assert 0 < parsed() < n_messages, "killed too late: every message was parsed already"
+    deadline = time.monotonic() + 120
+    while parsed() < n_messages:
+        assert time.monotonic() < deadline, f"{parsed()} of {n_messages} parsed after 120 s"
+        again = Managed("poll-again", ["poll", "--once"], env, tmp_path)
+        again.start()
+        again.proc.wait(120)
+    assert_exactly_once(mail_app, n_messages)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_poll_once_killed_alone_its_forked_parser_finishes_its_job_and_exits(mail_app, mailbox_id, imap, tmp_path):
+    """On two cores `poll --once` forks a parser that works beside the fetch. SIGKILL to the poll
+    alone (not its process group): the kernel tells the parser (PR_SET_PDEATHSIG), which ends
+    the job in its hands and exits; nothing of the dead poll stays running, and the next poll
+    finishes the rest, each message once."""
+    n_messages = 200
+    for n in range(n_messages):
+        imap.append("INBOX", marked_message(n))
+    env = process_env(mail_app, MAIL_REQUEUE_SECONDS=0, WATCHER_LEASE_SECONDS=2)
+
+    def parsed() -> int:
+        with mail_app.app_context():
+            n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed))
+            db.session.remove()
+            return n
+
+    first = Managed("poll", ["poll", "--once"], env, tmp_path)
+    first.start()
+    group = first.proc.pid  # Managed starts each process as the leader of its own group
+    deadline = time.monotonic() + 120
+    while parsed() == 0:
+        assert first.proc.poll() is None, "poll --once ended before it parsed anything"
+        assert time.monotonic() < deadline, "poll --once parsed nothing in 120 s"
+        time.sleep(0.01)
+    members = group_members(group)
+    assert len(members) >= 2, f"no forked parser beside the poll (one core?): {members}"
+    os.kill(first.proc.pid, signal.SIGKILL)
+    first.proc.wait(10)
+    deadline = time.monotonic() + 60
+    while group_members(group):
+        assert time.monotonic() < deadline, "the forked parser outlived its poll by 60 s"
+        time.sleep(0.05)
     deadline = time.monotonic() + 120
     while parsed() < n_messages:
         assert time.monotonic() < deadline, f"{parsed()} of {n_messages} parsed after 120 s"
