@@ -79,7 +79,10 @@ def post_worker_init(worker):
 
     app = worker.wsgi
     if hasattr(app, "jinja_env"):
-        compile_templates(app)
+        try:
+            compile_templates(app)
+        except Exception:  # a broken template fails its own page, never the worker's boot
+            worker.log.exception("templates not compiled ahead")
 
 
 def child_exit(server, worker):

@@ -53,7 +53,13 @@ def work_main_queue(app: Flask) -> int:
     jobs the poll queued, shared with any running worker. No scheduler: retries wait for a
     worker's. Returns how many jobs ran here."""
     worker = build_worker(app, [MAIN])
-    worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+    # rq installs its own SIGTERM/SIGINT handlers and leaves them: put the poll's back after.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     return worker.jobs_run
 
 
@@ -72,9 +78,9 @@ class ParserBeside:
     """`poll --once` on a machine with more than one core: a forked process takes the parse
     jobs while the poll is still fetching, instead of after it (the cold start of issue 19).
     Forked before the pass, with no database or Redis connection to inherit; it stops when the
-    poll has emptied the queue with it (SIGTERM: rq's warm shutdown lets a job in hand finish)
-    or when the poll dies (the kernel sends it SIGTERM then). A job it dies in is retried like
-    any worker's. `jobs_run()` adds its count to the poll's."""
+    poll has emptied the queue with it (one SIGTERM: rq's warm shutdown lets a job in hand
+    finish) or when the poll dies (the kernel sends it SIGTERM then). A job it dies in is
+    retried like any worker's. `stop()` returns its count, added to the poll's."""
 
     def __init__(self, app: Flask):
         from intake.extensions import db
@@ -82,33 +88,44 @@ class ParserBeside:
         with app.app_context():
             db.engine.dispose()  # neither process may use a connection the other holds
             redis_connection().connection_pool.disconnect()
+        parent = os.getpid()
         read_end, write_end = os.pipe()
-        self.pid = os.fork()
+        self.pid: int | None = os.fork()
         if self.pid == 0:
             os.close(read_end)
-            _parse_until_stopped(app, write_end)  # never returns
+            _parse_until_stopped(app, write_end, parent)  # never returns
         os.close(write_end)
-        self._counts = read_end
-        self._ran: int | None = None
+        self._counts: int | None = read_end
+        self._signalled = False
+        self._ran = 0
 
     def stop(self) -> int:
-        """Stop the parser, wait for it, and return how many jobs it ran (again: the same)."""
-        if self._ran is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-            with os.fdopen(self._counts) as counts:
+        """Stop the parser (one SIGTERM, whatever happens: a second would be rq's cold shutdown,
+        which kills the job in hand), wait for it, and return how many jobs it ran. Safe to call
+        again, also after an interruption."""
+        if self.pid is not None:
+            if not self._signalled:
+                self._signalled = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGTERM)
+            with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        if self._counts is not None:
+            fd, self._counts = self._counts, None
+            with os.fdopen(fd) as counts:
                 text = counts.read().strip()
             self._ran = int(text) if text.isdigit() else 0
         return self._ran
 
 
-def _parse_until_stopped(app: Flask, counts_fd: int) -> None:
+def _parse_until_stopped(app: Flask, counts_fd: int, parent: int) -> None:
     ran = 0
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() == 1:  # the parent died before prctl: nothing to parse beside
+        prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+        if prctl is not None:  # Linux: SIGTERM to this process when the poll dies
+            prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the poll died before that: nothing to parse beside
             return
         worker = build_worker(app, [MAIN])
         worker.work(burst=False, with_scheduler=False, logging_level="WARNING", max_idle_time=PARSER_IDLE_SECONDS)

@@ -116,6 +116,8 @@ def evaluate(
     if path:
         evaluate_set_command(path, model_option, other_script)
         return
+    if other_script:
+        raise click.UsageError("--other-script needs --set FILE")
     examples = _examples(shipped, data)
     result = classifier.evaluate(examples, test_size=test_size, seed=seed)
     click.echo(f"{len(examples)} examples; held-out split test_size={test_size} seed={seed}")

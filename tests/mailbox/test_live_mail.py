@@ -147,3 +147,28 @@ def test_poll_once_parses_what_it_stored_before_it_exits(mail_app, imap_append, 
     assert items() == 2 and _parse_jobs(mail_app) == []
     with mail_app.app_context():
         assert queue(TRIAGE).count >= 1  # the follow-up (suggestions) waits for a worker
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_poll_once_gives_back_the_signal_handlers_and_stops_its_parser_once(mail_app, imap_append, runner):
+    """rq installs its own SIGTERM/SIGINT handlers when the poll takes jobs and never puts the
+    old ones back: left there, a SIGTERM while the poll waits for its forked parser raised in the
+    middle of the wait, and the cleanup's second SIGTERM made the parser kill its job in hand
+    (rq's cold shutdown). The poll restores them, and stopping its parser twice signals once."""
+    import signal
+
+    from workers.worker import ParserBeside
+
+    def ours(signum, frame):
+        pass
+
+    imap_append(mail("信号", "轮询之后信号处理照旧"))
+    previous = signal.signal(signal.SIGTERM, ours)
+    try:
+        result = runner.invoke(args=["intake", "poll", "--once"])
+        assert result.exit_code == 0 and "parsed here: 1 job(s)" in result.output, result.output
+        assert signal.getsignal(signal.SIGTERM) is ours
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    parser = ParserBeside(mail_app)
+    assert parser.stop() == 0 and parser.stop() == 0 and parser.pid is None
