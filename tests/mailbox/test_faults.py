@@ -115,39 +115,48 @@ def process_env(app, **extra) -> dict:
     return env
 
 
-@pytest.mark.parametrize("backend", ["postgresql"])
-def test_kill_9_poll_once_while_it_parses_then_poll_again(mail_app, mailbox_id, imap, tmp_path):
-    """`poll --once` runs the parse jobs it queued: killed in the middle of them, the next
-    `poll --once` finishes the rest (the dead one's batch included) with no message lost or
-    doubled."""
-    n_messages = 200
+def parsed_count(app) -> int:
+    with app.app_context():
+        n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed))
+        db.session.remove()
+        return n
+
+
+def poll_once_until_it_parses(app, imap, tmp_path, n_messages: int) -> tuple[Managed, dict]:
+    """n marked messages in the mailbox and a `poll --once` started; returns once it has parsed
+    some, with its environment (a dead poll's lease lapses after 2 s, its batch requeued at once)."""
     for n in range(n_messages):
         imap.append("INBOX", marked_message(n))
-    # The dead poll's lease on the mailbox lapses after 2 s; its batch is requeued at once.
-    env = process_env(mail_app, MAIL_REQUEUE_SECONDS=0, WATCHER_LEASE_SECONDS=2)
-
-    def parsed() -> int:
-        with mail_app.app_context():
-            n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed))
-            db.session.remove()
-            return n
-
+    env = process_env(app, MAIL_REQUEUE_SECONDS=0, WATCHER_LEASE_SECONDS=2)
     first = Managed("poll", ["poll", "--once"], env, tmp_path)
     first.start()
     deadline = time.monotonic() + 120
-    while parsed() == 0:
+    while parsed_count(app) == 0:
         assert first.proc.poll() is None, "poll --once ended before it parsed anything"
         assert time.monotonic() < deadline, "poll --once parsed nothing in 120 s"
         time.sleep(0.01)
-    first.kill9()
-    assert 0 < parsed() < n_messages, "killed too late: every message was parsed already"
+    return first, env
+
+
+def poll_again_until_all_parsed(app, env: dict, tmp_path, n_messages: int) -> None:
     deadline = time.monotonic() + 120
-    while parsed() < n_messages:
-        assert time.monotonic() < deadline, f"{parsed()} of {n_messages} parsed after 120 s"
+    while parsed_count(app) < n_messages:
+        assert time.monotonic() < deadline, f"{parsed_count(app)} of {n_messages} parsed after 120 s"
         again = Managed("poll-again", ["poll", "--once"], env, tmp_path)
         again.start()
         again.proc.wait(120)
-    assert_exactly_once(mail_app, n_messages)
+    assert_exactly_once(app, n_messages)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_kill_9_poll_once_while_it_parses_then_poll_again(mail_app, mailbox_id, imap, tmp_path):
+    """`poll --once` runs the parse jobs it queued: killed in the middle of them (its forked
+    parser too, the whole process group), the next `poll --once` finishes the rest (the dead
+    one's batch included) with no message lost or doubled."""
+    first, env = poll_once_until_it_parses(mail_app, imap, tmp_path, 200)
+    first.kill9()
+    assert 0 < parsed_count(mail_app) < 200, "killed too late: every message was parsed already"
+    poll_again_until_all_parsed(mail_app, env, tmp_path, 200)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -156,25 +165,8 @@ def test_poll_once_killed_alone_its_forked_parser_finishes_its_job_and_exits(mai
     alone (not its process group): the kernel tells the parser (PR_SET_PDEATHSIG), which ends
     the job in its hands and exits; nothing of the dead poll stays running, and the next poll
     finishes the rest, each message once."""
-    n_messages = 200
-    for n in range(n_messages):
-        imap.append("INBOX", marked_message(n))
-    env = process_env(mail_app, MAIL_REQUEUE_SECONDS=0, WATCHER_LEASE_SECONDS=2)
-
-    def parsed() -> int:
-        with mail_app.app_context():
-            n = db.session.scalar(select(func.count()).where(InboundMessage.state == InboundState.parsed))
-            db.session.remove()
-            return n
-
-    first = Managed("poll", ["poll", "--once"], env, tmp_path)
-    first.start()
+    first, env = poll_once_until_it_parses(mail_app, imap, tmp_path, 200)
     group = first.proc.pid  # Managed starts each process as the leader of its own group
-    deadline = time.monotonic() + 120
-    while parsed() == 0:
-        assert first.proc.poll() is None, "poll --once ended before it parsed anything"
-        assert time.monotonic() < deadline, "poll --once parsed nothing in 120 s"
-        time.sleep(0.01)
     members = group_members(group)
     assert len(members) >= 2, f"no forked parser beside the poll (one core?): {members}"
     os.kill(first.proc.pid, signal.SIGKILL)
@@ -185,13 +177,7 @@ def test_poll_once_killed_alone_its_forked_parser_finishes_its_job_and_exits(mai
     while group_members(group):
         assert time.monotonic() < deadline, "the forked parser outlived its poll by 20 s"
         time.sleep(0.05)
-    deadline = time.monotonic() + 120
-    while parsed() < n_messages:
-        assert time.monotonic() < deadline, f"{parsed()} of {n_messages} parsed after 120 s"
-        again = Managed("poll-again", ["poll", "--once"], env, tmp_path)
-        again.start()
-        again.proc.wait(120)
-    assert_exactly_once(mail_app, n_messages)
+    poll_again_until_all_parsed(mail_app, env, tmp_path, 200)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
@@ -201,7 +187,9 @@ def test_kill_9_watcher_and_workers_at_random_moments(mail_app, mailbox_id, imap
     messages = [marked_message(n) for n in range(n_messages)]
     for raw in messages[:300]:
         imap.append("INBOX", raw)
-    env = process_env(mail_app)
+    # A killed watcher's lease lapses in 3 s (30 by default), so a restarted one takes the
+    # mailbox back without the test waiting half a minute after each watcher it kills.
+    env = process_env(mail_app, WATCHER_LEASE_SECONDS=3)
     watcher = Managed("watcher", ["watch"], env, tmp_path)
     workers = [Managed(f"worker{i}", ["worker"], env, tmp_path) for i in range(2)]
     everyone = [watcher, *workers]
