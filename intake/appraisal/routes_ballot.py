@@ -25,8 +25,8 @@ MAX_KEY_FILE_BYTES = 4096
 MARK_VALUES = {"satisfied": Grade.satisfied, "basic": Grade.basic, "dissatisfied": Grade.dissatisfied, "abstain": None}
 
 
-def _session_or_404(session_id: int) -> AppraisalSession:
-    session = db.session.get(AppraisalSession, session_id)
+def _session_or_404(session_id: int, *options) -> AppraisalSession:
+    session = db.session.get(AppraisalSession, session_id, options=list(options))
     if session is None:
         abort(404)
     return session
@@ -240,15 +240,15 @@ def my_sessions():
     )
 
 
-def _voter_session_or_404(session_id: int) -> AppraisalSession:
-    session = _session_or_404(session_id)
-    if session.state is SessionState.draft or voting.roll_entry(session, current_user.id) is None:
+def _voter_session_or_404(session_id: int, *options, check_roll: bool = True) -> AppraisalSession:
+    session = _session_or_404(session_id, *options)
+    if session.state is SessionState.draft or (check_roll and voting.roll_entry(session, current_user.id) is None):
         abort(404)
     return session
 
 
-def _ballot_page(session, chosen: dict, error: str | None = None, status: int = 200):
-    entry = voting.roll_entry(session, current_user.id)
+def _ballot_page(session, chosen: dict, error: str | None = None, status: int = 200, entry=None):
+    entry = entry or voting.roll_entry(session, current_user.id)
     page = render_template(
         "appraisal/vote.html",
         session=session,
@@ -263,9 +263,10 @@ def _ballot_page(session, chosen: dict, error: str | None = None, status: int = 
 
 
 def _refused(session: AppraisalSession, chosen: dict, message: str):
-    if voting.roll_entry(session, current_user.id) is None:
+    entry = voting.roll_entry(session, current_user.id)
+    if entry is None:
         abort(404)
-    return _ballot_page(session, chosen, message, 400)
+    return _ballot_page(session, chosen, message, 400, entry)
 
 
 @member_bp.get("/<int:session_id>/vote")
@@ -280,9 +281,7 @@ def vote_cast(session_id: int):
     # 50 members vote within the same second: the session comes with its units in one statement,
     # and the roll is read only on a refusal (a cast that flips the member's flag was on it);
     # anyone not on the roll still gets the 404 the ballot page gives them.
-    session = db.session.get(AppraisalSession, session_id, options=[joinedload(AppraisalSession.units)])
-    if session is None or session.state is SessionState.draft:
-        abort(404)
+    session = _voter_session_or_404(session_id, joinedload(AppraisalSession.units), check_roll=False)
     chosen = {su.position: request.form.get(f"unit-{su.position}", "") for su in session.units}
     if not ConfirmForm().validate_on_submit():
         return _refused(session, chosen, _("The form expired. Please submit again."))
