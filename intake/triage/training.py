@@ -37,6 +37,13 @@ DEVELOPMENT_SETS = tuple(
         # 400 reports by a seventh writer, same instructions as dev5's; judged as new once
         # (bench/README.md, dev7), then trained on (issue 17, third category round).
         "dev7_reports.jsonl",
+        # Writer 8 (judged twice as new, bench/README.md) and writers 10 and 11, same
+        # instructions; where a blind reader with the definitions was sure of another category,
+        # the reader's (`category_readers_defs.jsonl`; the writer's kept as `category_writer`).
+        # Writers 9, 12 and 13 are judges only: never trained on.
+        "dev8_reports.jsonl",
+        "dev10_reports.jsonl",
+        "dev11_reports.jsonl",
     )
 )
 

@@ -1,9 +1,10 @@
 """Leave-one-writer-out validation of the category (and unit) suggestion (issue 17).
 
-The labelled sets come from six writers: the project's own reports, the development writer's
-(four development sets, plus the held-out set, which is only ever tested on), and four writers
+The labelled sets come from nine writers: the project's own reports, the development writer's
+(four development sets, plus the held-out set, which is only ever tested on), and seven writers
 given the category definitions (`tests/data/triage/writers/`): the category writer's and those of
-dev5, dev6 and dev7 (these three also had the unit list). Each writer in turn is held out: the
+dev5–dev8, dev10 and dev11 (these also had the unit list; writers 9, 12 and 13 judge only and are
+in no fold). Each writer in turn is held out: the
 model is trained on the other writers' reports and judged on that writer's, so every figure is on
 wording by hands the model never saw. The evidence (rules, cue words) was written by the
 development writer's hand and tuned on dev5's and dev6's failures, so those folds flatter the
@@ -56,9 +57,12 @@ WRITERS = (
     Writer("dev5", ("dev5_reports.jsonl",)),
     Writer("dev6", ("dev6_reports.jsonl",)),
     Writer("dev7", ("dev7_reports.jsonl",)),
+    Writer("dev8", ("dev8_reports.jsonl",)),
+    Writer("dev10", ("dev10_reports.jsonl",)),
+    Writer("dev11", ("dev11_reports.jsonl",)),
 )
 # The writers who were given the category definitions: the judges of a change to the category.
-WITH_DEFINITIONS = ("category", "dev5", "dev6", "dev7")
+WITH_DEFINITIONS = ("category", "dev5", "dev6", "dev7", "dev8", "dev10", "dev11")
 WAYS = ("full", "model", "evidence")
 
 
