@@ -51,3 +51,27 @@ def test_the_frozen_set_is_whole():
     assert len(rows) == 468
     assert {r["origin"] for r in rows} == {"frozen-eval"}
     assert sum(r["script"] == "hant" for r in rows) / len(rows) >= 0.25
+
+
+# Writers 9, 12 and 13 wrote to issue 17's brief for its evaluation set (the unit list with
+# responsibilities and the category definitions, nothing else); named judges before they were
+# written (commit 621fd13), each run as new once on the final code. Frozen byte for byte.
+JUDGES = {
+    "dev9_reports.jsonl": "1e917051fb11ff7a6fa6c30f4efad346323a79a9aabf0b1786602ec69d6add8a",
+    "dev12_reports.jsonl": "a29258408afa92a6d467846953d577b3572dc995c9f6f3ffb453eb61c3b0b6fe",
+    "dev13_reports.jsonl": "627f0503f69faffcbfde463331a8638666181c1be10377921b4254e661d8117d",
+}
+
+
+def test_the_judging_writers_sets_are_frozen_and_follow_the_brief():
+    import hashlib
+
+    units = {line.split("`")[1] for line in (DATA / "writers" / "units.md").read_text().splitlines() if "`" in line}
+    for name, digest in JUDGES.items():
+        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, name
+        rows = _rows(DATA / name)
+        assert len(rows) >= 400
+        assert sum(r["script"] == "hant" for r in rows) / len(rows) >= 0.25
+        assert sum(r["difficulty"] == "hard" for r in rows) / len(rows) >= 0.25
+        assert {r["unit"] for r in rows} - {None} == units  # every unit represented
+        assert len({r["category"] for r in rows}) == 10
