@@ -54,8 +54,9 @@ def test_the_frozen_set_is_whole():
 
 
 # Writers 9, 12 and 13 wrote to issue 17's brief for its evaluation set (the unit list with
-# responsibilities and the category definitions, nothing else); named judges before they were
-# written (commit 621fd13), each run as new once on the final code. Frozen byte for byte.
+# responsibilities and the category definitions, nothing else); chosen as judges when they were
+# asked to write (named in commit 621fd13), each run as new once on the final code. Frozen byte
+# for byte.
 JUDGES = {
     "dev9_reports.jsonl": "1e917051fb11ff7a6fa6c30f4efad346323a79a9aabf0b1786602ec69d6add8a",
     "dev12_reports.jsonl": "a29258408afa92a6d467846953d577b3572dc995c9f6f3ffb453eb61c3b0b6fe",
