@@ -36,6 +36,8 @@ def main() -> int:
     parser.add_argument("--journeys", type=int, default=60)
     parser.add_argument("--warm", type=int, default=10)
     args = parser.parse_args()
+    if args.warm < 0 or args.journeys <= args.warm:
+        parser.error("--journeys must be more than --warm (and --warm not negative)")
     workdir = Path(tempfile.mkdtemp(prefix="intake-bench-pages-"))
     env = dict(
         os.environ,
@@ -47,7 +49,9 @@ def main() -> int:
     try:
         flask = str(Path(sys.executable).with_name("flask"))
         for command in (["db", "upgrade"], ["intake", "seed"]):
-            subprocess.run([flask, "--app", "wsgi", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+            done = subprocess.run([flask, "--app", "wsgi", *command], cwd=ROOT, env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stderr[-3000:]}")
         return _measure(args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import signal
@@ -146,20 +147,27 @@ def run_worker(app: Flask, *, burst: bool = False) -> bool:
 
 
 def _warm_up(app: Flask) -> None:
-    """Pay before the first job what the first jobs would pay (issue 19): the ORM's mappers
-    (~0.1 s on two cores) and the suggestions' model, hash functions and evidence (~0.25 s). The
-    first suggestion job can come between two parse jobs of a delivery (the worker takes it when
-    the main queue is empty for a moment) and would hold the rest of the delivery back."""
+    """Pay before the first job what the first jobs would pay (issue 19): the ORM's mappers, the
+    suggestions' imports, caches and conversion tables, and the trained model (with one, loading
+    it brings scikit-learn and SciPy: ~1 s). A worker takes a suggestion job whenever the main
+    queue is empty for a moment, which happens between two parse jobs of a delivery; the first
+    one would hold the rest of the delivery back by that much. What was loaded is frozen out of
+    the collector's sight, and the database connections are closed before rq forks its
+    scheduler (a child must not share them)."""
     from intake.extensions import db
     from intake.triage import suggestions
 
     configure_mappers()
     with app.app_context():
-        try:
-            suggestions.load_model()
-            suggestions.signature_bytes("政务服务大厅窗口")
-            suggestions.scorer()
-        except Exception:  # noqa: BLE001 - a job meets the same problem and reports it
-            log.warning("warming up the suggestions failed", exc_info=True)
-        finally:
-            db.session.remove()
+        for step in (
+            suggestions.load_model,
+            lambda: suggestions.signature_bytes("政务服务大厅窗口"),
+            suggestions.scorer,
+        ):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - a job meets the same problem and reports it
+                log.warning("warming up the suggestions failed", exc_info=True)
+        db.session.remove()
+        db.engine.dispose()
+    gc.freeze()

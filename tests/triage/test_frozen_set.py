@@ -1,6 +1,7 @@
 """The frozen evaluation set of issue 17 judges the suggestions; it must never train or
 calibrate them, or its figures would flatter (bench/README.md)."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -65,9 +66,8 @@ JUDGES = {
 
 
 def test_the_judging_writers_sets_are_frozen_and_follow_the_brief():
-    import hashlib
-
-    units = {line.split("`")[1] for line in (DATA / "writers" / "units.md").read_text().splitlines() if "`" in line}
+    lines = (DATA / "writers" / "units.md").read_text(encoding="utf-8").splitlines()
+    units = {line.split("`")[1] for line in lines if "`" in line}
     for name, digest in JUDGES.items():
         assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest, name
         rows = _rows(DATA / name)
@@ -76,3 +76,28 @@ def test_the_judging_writers_sets_are_frozen_and_follow_the_brief():
         assert sum(r["difficulty"] == "hard" for r in rows) / len(rows) >= 0.25
         assert {r["unit"] for r in rows} - {None} == units  # every unit represented
         assert len({r["category"] for r in rows}) == 10
+
+
+# The category's auto-apply threshold was checked on these sets (bench/README.md, the fourth
+# round's `calibrate --head category` command); calibration.json records only their count.
+CATEGORY_CHECK_SETS = (
+    "dev_reports",
+    "dev2_reports",
+    "dev3_reports",
+    "dev4_reports",
+    "category_reports",
+    "dev7_reports",
+    "dev8_reports",
+    "dev10_reports",
+    "dev11_reports",
+)
+
+
+def test_no_judge_checked_the_category_threshold():
+    calibration = json.loads(
+        (Path(training.__file__).resolve().parent / "suggest" / "calibration.json").read_text(encoding="utf-8")
+    )
+    counted = sum(len(_rows(DATA / f"{name}.jsonl")) for name in CATEGORY_CHECK_SETS)
+    assert f"category: {DATA.relative_to(DATA.parents[2]) / 'heldout_reports.jsonl'}" in calibration["fitted_on"]
+    assert f"thresholds also on {counted})" in calibration["fitted_on"].split(" | ")[0]
+    assert not {f"{name}.jsonl" for name in CATEGORY_CHECK_SETS} & set(JUDGES)

@@ -1,7 +1,8 @@
 """Processes that do not classify start without scikit-learn and SciPy (about 0.8 s of start-up
-on two cores): the web app, the watcher, `poll --once`, a worker running parse jobs. Nor do they
+on two cores): the web app, the watcher, `poll --once` (and the parse jobs it runs). Nor do they
 import what only a suggestion, a download or an upload needs (NumPy, joblib, openpyxl, Pillow,
-filetype, python-docx, WeasyPrint, pygal: 0.2–0.3 s more); those come with their first use.
+filetype, python-docx, WeasyPrint, pygal: 0.2–0.3 s more); those come with their first use. (An
+`intake worker` runs suggestion jobs: it loads the model before its first job, workers/worker.py.)
 And what start-up made is frozen out of the collector's sight, with the collector on again."""
 
 import subprocess

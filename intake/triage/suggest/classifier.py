@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 # scikit-learn (and SciPy behind it), NumPy and joblib are imported where a model is trained,
-# evaluated, saved or used, never at import time: the web app, the watcher, `poll --once` and a
-# worker with no model trained start without them (about 0.1 s of NumPy and joblib alone), and
-# a saved model brings them in when joblib loads it.
+# evaluated, saved or used, never at import time: the web app, the watcher and `poll --once`
+# start without them (about 0.1 s of NumPy and joblib alone), and a saved model brings them in
+# when joblib loads it (an `intake worker` does that before its first job: workers/worker.py).
 
 from intake.triage.suggest.normalize import normalize
 from intake.triage.suggest.rules import NOTHING, FieldSuggestion, Suggestions
