@@ -50,3 +50,32 @@ def test_staff_pages_on_a_phone_are_readable_and_tappable(app, live_server, phon
     assert small == [], f"item: {small}"
     assert "[zwfw]" in page.locator("#route-form select[name=unit_id], form select[name=unit_id]").first.inner_text()
     assert page.evaluate(BANNER_CONTRAST) >= 4.5
+
+
+# The staff header on a phone: the sections in one row that scrolls sideways, the account's links
+# in a second, any banner below them; every link still there and reachable.
+HEADER = """() => {
+  const header = document.querySelector('.site-header');
+  const links = document.querySelector('.staff-links');
+  return {
+    height: header.getBoundingClientRect().height
+      - [...header.querySelectorAll('.banner')].reduce((sum, b) => sum + b.getBoundingClientRect().height, 0),
+    rows: new Set([...links.querySelectorAll('a')].map(a => Math.round(a.getBoundingClientRect().top))).size,
+    scrolls: links.scrollWidth > links.clientWidth && getComputedStyle(links).overflowX === 'auto',
+    names: [...document.querySelectorAll('.staff-nav a')].map(a => a.textContent.trim()),
+  };
+}"""
+
+
+def test_the_staff_header_on_a_phone_keeps_the_first_screen_for_the_page(app, live_server, phone_page, users):
+    page = phone_page
+    sign_in(page, live_server, "admin")
+    header = page.evaluate(HEADER)
+    assert header["rows"] == 1 and header["scrolls"], header
+    # Without its banners the header was 238 px for an admin on a 390 px wide phone (six rows of
+    # links), now 141: the brand and languages, the sections, the account.
+    assert header["height"] < 160, header
+    for name in ("待办队列", "整改台账", "用户", "系统", "修改密码"):
+        assert name in header["names"], header["names"]
+    page.locator(".staff-links a", has_text="系统").click()  # scrolled into view and tappable
+    page.wait_for_url("**/admin/system")
