@@ -8,10 +8,14 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep loggers configured by the app (and by tests) alive while migrating.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Where the app has set up its own log handler (JSON lines in production: intake/ops/logs.py),
+# the migration's lines go through it too, and alembic.ini only gives the levels; otherwise (tests,
+# Alembic alone) the ini's console handler. Loggers configured by the app stay alive either way.
+if any(getattr(handler, "intake", False) for handler in logging.getLogger().handlers):
+    logging.getLogger("alembic").setLevel(logging.INFO)
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+else:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

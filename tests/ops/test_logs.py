@@ -4,6 +4,10 @@ the route's pattern instead of the path, and never a query string, token or addr
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +71,23 @@ def test_addresses_and_mobile_numbers_that_reach_a_message_are_blanked(backend, 
     logging.getLogger("intake.test").warning("parse failed: bad header From: 张三 <zhang.san@example.cn> 13812345678")
     [line] = [e for e in json_lines() if e["logger"] == "intake.test"]
     assert line["msg"] == "parse failed: bad header From: 张三 <<email>> <phone>"
+
+
+def test_a_migration_logs_json_lines_like_the_app(backend, tmp_path):
+    """`flask db upgrade` where the logs are JSON: Alembic's lines come as JSON too (it used to
+    put its own text handler on the root logger, mixing formats in the journal)."""
+    env = {
+        **os.environ,
+        "INTAKE_CONFIG": "development",
+        "LOG_FORMAT": "json",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+    }
+    flask = str(Path(sys.executable).with_name("flask"))
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [flask, "--app", "wsgi", "db", "upgrade"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert any(line["logger"].startswith("alembic") and "Running upgrade" in line["msg"] for line in lines)
