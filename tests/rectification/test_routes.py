@@ -207,3 +207,29 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     assert "多次往返" not in unit_page and "白跑" not in unit_page and "李" not in unit_page
     assert "县政务服务管理局" in public.get("/jiandu/units/").get_data(as_text=True)
     assert public.get("/jiandu/units/fgw").status_code == 404  # not under listed supervision
+
+
+def test_a_refused_routing_keeps_what_staff_typed_beside_the_field_at_fault(app, client, users, ref, ledger):
+    """A deadline out of range: the item page again (400) with the problem and the requirement as
+    typed and the error under the deadline field, not a flash far above the form."""
+    item_id = ledger.item()
+    AuthActions(client).login("staff")
+    r = post_form(
+        client,
+        "/staff/rectification/route",
+        {
+            "item_id": item_id,
+            "unit_id": ref.unit["zwfw"],
+            "task_id": "0",
+            "problem": "窗口人员让群众往返三次",
+            "requirement": "一次性告知所需材料",
+            "deadline_workdays": "999",
+        },
+        get_url=f"/staff/items/{item_id}",
+    )
+    assert r.status_code == 400
+    page = r.get_data(as_text=True)
+    form = page[page.index('id="route-form"') :]
+    assert "窗口人员让群众往返三次" in form and "一次性告知所需材料" in form and 'value="999"' in form
+    assert "1 至 250" in form or "Between 1 and 250" in form
+    assert _item_status(app, item_id) is not ItemStatus.routed

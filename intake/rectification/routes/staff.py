@@ -1,7 +1,7 @@
 """Staff: the ledger, a task, routing, deadlines and extensions, releases, review after
 不满意, figures, the holiday calendar, export."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,6 +34,7 @@ from intake.rectification.services import (
 )
 from intake.reference.services import staff_unit_choices
 from intake.security import admin_required, staff_required
+from intake.triage.routes.item import render_item
 
 
 @staff_bp.get("/")
@@ -78,10 +79,10 @@ def route():
         abort(400)
     item = db.get_or_404(FeedbackItem, item_id)
     if not form.validate_on_submit():
-        for field in form:
-            for error in field.errors:
-                flash(str(field.label.text) + ": " + str(error))
-        return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
+        # The item page again with this form, its errors beside its fields and what was typed
+        # kept (rectification_for_item takes it from g).
+        g.route_form = form
+        return render_item(item, status=400)
     try:
         task = routing.route_items_to_unit(
             [item.id],

@@ -29,7 +29,7 @@ def _status_form(item: FeedbackItem) -> StatusChangeForm:
     return form
 
 
-def _render_item(
+def render_item(
     item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None, note_form=None, status: int = 200
 ):
     templates = reporter_replies.reply_templates()
@@ -74,7 +74,7 @@ def _render_item(
 @staff_required
 def item_detail(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
-    return _render_item(item)
+    return render_item(item)
 
 
 @bp.post("/items/<int:item_id>/status")
@@ -89,14 +89,14 @@ def change_status(item_id: int):
     valid = form.validate_on_submit()
     form.status.choices = offered
     if not valid:
-        return _render_item(item, form=form, status=400)
+        return render_item(item, form=form, status=400)
     try:
         feedback_services.change_status(
             item, ItemStatus(form.status.data), actor_id=current_user.id, note=form.note.data
         )
     except feedback_services.TransitionError:
         form.status.errors.append(_("This status change is not allowed."))
-        return _render_item(item, form=form, status=409)
+        return render_item(item, form=form, status=409)
     db.session.commit()
     flash(_("Status changed to %(status)s.", status=item.status.label))
     return redirect(url_for("triage.item_detail", item_id=item.id), code=303)
@@ -183,7 +183,7 @@ def add_note(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _render_item(item, note_form=form, status=400)
+        return render_item(item, note_form=form, status=400)
     item_actions.add_note(item, form.text.data, current_user.id)
     db.session.commit()
     flash(_("Note added."))
@@ -197,7 +197,7 @@ def show_reporter(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     item_actions.record_identity_view(item, current_user.id)
     db.session.commit()
-    return _render_item(item, show_identity=True)
+    return render_item(item, show_identity=True)
 
 
 @bp.post("/items/<int:item_id>/merge")
@@ -222,14 +222,14 @@ def reply(item_id: int):
     item = db.get_or_404(FeedbackItem, item_id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _render_item(item, reply_form=form, status=400)
+        return render_item(item, reply_form=form, status=400)
     try:
         staff_reply = reporter_replies.queue_reply(
             item, current_user.id, form.subject.data, form.body.data, form.template.data
         )
     except services.TriageError:
         form.body.errors.append(_("This reporter left no mail address."))
-        return _render_item(item, reply_form=form, status=409)
+        return render_item(item, reply_form=form, status=409)
     db.session.commit()
     _enqueue_reply(staff_reply.id)
     flash(_("The reply is being sent."))
