@@ -4,6 +4,8 @@ beside unit names where staff pick units."""
 
 import pytest
 
+from intake.extensions import db
+from intake.program import services
 from tests.browser.test_triage import make_items, sign_in
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
@@ -79,3 +81,15 @@ def test_the_staff_header_on_a_phone_keeps_the_first_screen_for_the_page(app, li
         assert name in header["names"], header["names"]
     page.locator(".staff-links a", has_text="系统").click()  # scrolled into view and tappable
     page.wait_for_url("**/admin/system")
+
+
+def test_the_lottery_pool_on_a_phone_is_one_column(app, live_server, phone_page):
+    """Two columns of an <ol> on a phone put the second column's numbers on the first column's
+    names ("县综合行政执法局15."): one column there."""
+    with app.app_context():
+        services.create_cycle(2027)
+        services.commit_draw(2027, 2, "福彩3D 第2027095期 开奖号码", "N N N")
+        db.session.commit()
+    phone_page.goto(f"{live_server}/program/2027")
+    lefts = phone_page.evaluate("[...document.querySelectorAll('#pool li')].map(li => li.getBoundingClientRect().left)")
+    assert len(lefts) > 10 and len(set(lefts)) == 1, lefts
