@@ -94,7 +94,8 @@ def session_new(year: int):
             )
         except AppraisalError as exc:
             db.session.rollback()
-            form.title.errors.append(str(exc))
+            at_fault = getattr(form, exc.field, None) if exc.field else None
+            (at_fault.errors if at_fault is not None else form.form_errors).append(str(exc))
         else:
             db.session.commit()
             return redirect(url_for("appraisal.session_page", session_id=session.id), 303)

@@ -63,6 +63,9 @@ def test_a_session_through_its_pages(app, users, voters):
     }
     bad = _post(staff, "/staff/appraisal/new/2026", "/staff/appraisal/new/2026", **form)
     assert bad.status_code == 400 and "2026年度民主评议" in bad.get_data(as_text=True)
+    # The error stands under the closing time, the field at fault, not under the title.
+    html = bad.get_data(as_text=True)
+    assert 'id="closes_at-errors"' in html and 'id="title-errors"' not in html
     assert (
         _post(
             staff, "/staff/appraisal/new/2026", "/staff/appraisal/new/2026", **{**form, "quorum_numerator": "x"}

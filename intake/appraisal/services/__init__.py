@@ -5,7 +5,12 @@ from flask_babel import lazy_gettext as _l
 
 
 class AppraisalError(ValueError):
-    """A step the appraisal does not allow; the message is shown to the user."""
+    """A step the appraisal does not allow; the message is shown to the user, beside `field`
+    (a form field's name) when one value is at fault."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class ResultsHidden(AppraisalError):

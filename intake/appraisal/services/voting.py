@@ -74,23 +74,25 @@ def create_session(year: int, data: SessionInput, actor_id: int | None = None) -
     if cycle is None:
         raise AppraisalError(_l("There is no supervision cycle for this year."))
     if not (data.title or "").strip():
-        raise AppraisalError(_l("Give the session a title."))
+        raise AppraisalError(_l("Give the session a title."), "title")
     if data.closes_at <= data.opens_at:
-        raise AppraisalError(_l("The closing time must be after the opening time."))
+        raise AppraisalError(_l("The closing time must be after the opening time."), "closes_at")
     if not 1 <= data.quorum_numerator <= data.quorum_denominator:
-        raise AppraisalError(_l("The quorum must be a fraction between 0 and 1, such as 2/3."))
+        raise AppraisalError(_l("The quorum must be a fraction between 0 and 1, such as 2/3."), "quorum_numerator")
     if not (0 <= data.satisfied_percent <= 99 and 0 <= data.basic_percent <= 99):
-        raise AppraisalError(_l("The grade rule's shares must be between 0 and 99 per cent."))
+        raise AppraisalError(_l("The grade rule's shares must be between 0 and 99 per cent."), "satisfied_percent")
     units = list(
         db.session.scalars(
             select(CycleUnit).where(CycleUnit.id.in_(data.cycle_unit_ids), CycleUnit.cycle_id == cycle.id)
         )
     )
     if not units or len(units) != len(set(data.cycle_unit_ids)):
-        raise AppraisalError(_l("Choose the units on the ballot among the year's supervised units."))
+        raise AppraisalError(_l("Choose the units on the ballot among the year's supervised units."), "unit_ids")
     members = list(db.session.scalars(select(User).where(User.id.in_(data.member_ids), User.role == Role.member)))
     if not members or len(members) != len(set(data.member_ids)):
-        raise AppraisalError(_l("The voter roll may only list committee members, and needs at least one."))
+        raise AppraisalError(
+            _l("The voter roll may only list committee members, and needs at least one."), "member_ids"
+        )
     session = AppraisalSession(
         cycle_id=cycle.id,
         title=data.title.strip()[:200],
