@@ -480,3 +480,16 @@ def test_contact_details_are_kept_only_with_consent(app, client, filled):
     assert post_form(client, "/jiandu/", {**typed, "anonymous": "y"}).status_code == 303
     no_contact = {k: v for k, v in typed.items() if k not in ("name", "phone", "email")}
     assert post_form(client, "/jiandu/", no_contact).status_code == 303
+
+
+def test_a_refused_form_with_a_photo_says_the_photo_must_be_chosen_again(app, client, filled):
+    """Any refusal, not only a refused file: the browser drops the chosen photo, so the summary
+    must not let "everything you typed is kept" stand for it."""
+    typed = {**filled, "body": ""}
+    response = post_form(
+        client, "/jiandu/", {**typed, "attachments": _files(("现场.png", PNG_1X1))}, content_type="multipart/form-data"
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    summary = html[html.index('id="error-summary"') :]
+    assert "请重新选择" in summary[: summary.index("</div>")]
