@@ -3,6 +3,28 @@
   "use strict";
   function ready(fn) { if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); } }
   ready(function () {
+    // On a phone a table's headings are hidden and its rows become cards (app.css): each cell
+    // with a value carries its column's heading, shown before the value.
+    Array.prototype.forEach.call(document.querySelectorAll("table.queue"), function (table) {
+      if (!table.tHead || !table.tHead.rows.length) { return; }
+      var heads = [];
+      Array.prototype.forEach.call(table.tHead.rows[table.tHead.rows.length - 1].cells, function (th) {
+        for (var k = 0; k < (th.colSpan || 1); k++) { heads.push(k === 0 ? th.textContent.trim() : ""); }
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (tr) {
+          var column = 0;
+          Array.prototype.forEach.call(tr.cells, function (cell) {
+            var head = heads[column];
+            if (head && cell.tagName === "TD" && !cell.classList.contains("subject") &&
+                !cell.hasAttribute("data-label") && cell.textContent.trim()) {
+              cell.setAttribute("data-label", head);
+            }
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+    });
     // Anonymous submissions keep no contact details: hide the fields while it is ticked.
     var anon = document.getElementById("anonymous");
     var identity = document.querySelector(".js-identity");

@@ -96,3 +96,15 @@ def test_the_lottery_pool_on_a_phone_is_one_column(app, live_server, phone_page)
     phone_page.goto(f"{live_server}/program/2027")
     lefts = phone_page.evaluate("[...document.querySelectorAll('#pool li')].map(li => li.getBoundingClientRect().left)")
     assert len(lefts) > 10 and len(set(lefts)) == 1, lefts
+
+
+def test_a_table_on_a_phone_says_which_column_each_value_is(app, live_server, phone_page, users):
+    """The queue's headings are hidden on a phone (its rows are cards): each value says its
+    column ("状态：待受理"), not a bare "— — 网站留言 — 待受理"."""
+    make_items(app, ("路灯不亮", "东街路灯坏了一个月"))
+    sign_in(phone_page, live_server)
+    cells = phone_page.evaluate(
+        """[...document.querySelectorAll('table.queue tbody td[data-label]')]
+             .map(td => getComputedStyle(td, '::before').content + ' ' + td.textContent.trim())"""
+    )
+    assert any(c.startswith('"状态："') and "待受理" in c for c in cells), cells
