@@ -2,6 +2,8 @@
 the red header, every tap target of the queue and the item page at least 44 px, unit codes
 beside unit names where staff pick units."""
 
+from urllib.parse import quote
+
 import pytest
 
 from intake.extensions import db
@@ -108,3 +110,24 @@ def test_a_table_on_a_phone_says_which_column_each_value_is(app, live_server, ph
              .map(td => getComputedStyle(td, '::before').content + ' ' + td.textContent.trim())"""
     )
     assert any(c.startswith('"状态："') and "待受理" in c for c in cells), cells
+
+
+def test_a_chart_on_a_phone_keeps_a_readable_size_in_its_own_scrolling_box(live_server, phone_page):
+    """A 640 px chart shrunk to a phone's width had 6–7 px labels: it keeps 560 px and its box
+    scrolls, the page does not."""
+    svg = "data:image/svg+xml," + quote(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="320"><text x="10" y="20">满意</text></svg>'
+    )
+    phone_page.goto(f"{live_server}/jiandu/")  # a page of the app, for its stylesheet
+    phone_page.evaluate(
+        """svg => { const main = document.querySelector('main');
+                    main.insertAdjacentHTML('afterbegin',
+                      `<div class="chart"><img class="chart" id="c1" src="${svg}"></div>` +
+                      `<div class="chart-pair"><img id="c2" src="${svg}"><img id="c3" src="${svg}"></div>`); }""",
+        svg,
+    )
+    widths = phone_page.evaluate(
+        "['c1', 'c2', 'c3'].map(id => document.getElementById(id).getBoundingClientRect().width)"
+    )
+    assert min(widths) >= 560, widths
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
