@@ -4,6 +4,7 @@ its meetings (座谈会, 现场考察) with their photos and findings."""
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -13,6 +14,10 @@ from intake.auth.models import User
 from intake.core.models import enum_column
 from intake.extensions import db
 from intake.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from intake.feedback.models import FeedbackItem
+    from intake.rectification.models.tasks import RectificationTask
 
 
 class ImplementationPlan(db.Model):
@@ -202,3 +207,6 @@ class MeetingFinding(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="findings")
+    # For the codes people know them by (JD-2026-000001, ZG-2026-001), never the row ids.
+    item: Mapped["FeedbackItem | None"] = relationship(viewonly=True)
+    task: Mapped["RectificationTask | None"] = relationship(viewonly=True)

@@ -172,6 +172,11 @@ def test_a_finding_becomes_a_feedback_item_of_the_unit(app, program, ref):
         assert item.body == "企业开办仍需跑三次" and item.status is ItemStatus.pending
         assert item.reporter.is_member and item.reporter.user_id == program.users["member"]
         assert db.session.get(MeetingFinding, first).item_id == item.id
+        meeting_id, code = db.session.get(MeetingFinding, first).meeting_id, item.tracking_code
+    # The meeting's page names the item by the code people know, not its row id.
+    page = client.get(f"/program/meetings/{meeting_id}").get_data(as_text=True)
+    finding = page[page.index(f'data-finding="{first}"') :]
+    assert code in finding[: finding.index("</li>")]
 
 
 def test_staff_send_a_finding_straight_into_a_rectification_task(app, program, ref):
@@ -190,6 +195,8 @@ def test_staff_send_a_finding_straight_into_a_rectification_task(app, program, r
         assert task.problem == "不动产登记窗口排队过长" and task.requirement == "一个月内增设窗口"
         [item] = task.items
         assert item.id == finding.item_id and item.source is Source.inspection and item.status is ItemStatus.routed
+        meeting_id, code = finding.meeting_id, task.code
+    assert f">{code}</a>" in client.get(f"/program/meetings/{meeting_id}").get_data(as_text=True)
     # Members may not route: the task step is staff's.
     member = app.test_client()
     AuthActions(member).login("member")
