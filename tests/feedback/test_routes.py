@@ -493,3 +493,15 @@ def test_a_refused_form_with_a_photo_says_the_photo_must_be_chosen_again(app, cl
     assert response.status_code == 400
     summary = html[html.index('id="error-summary"') :]
     assert "请重新选择" in summary[: summary.index("</div>")]
+
+
+def test_every_page_links_the_public_figures_and_has_its_icon(client):
+    """The public figures per unit (/jiandu/units/) were reachable only by typing the address;
+    and every page asked for a /favicon.ico that does not exist."""
+    html = client.get("/jiandu/").get_data(as_text=True)
+    footer = html[html.index('class="wrap site-footer"') :]
+    assert 'href="/jiandu/units/"' in footer and "整改情况统计" in footer
+    assert client.get("/jiandu/units/").status_code == 200
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    response = client.get(icon)
+    assert response.status_code == 200 and b"<svg" in response.data
