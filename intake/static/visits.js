@@ -265,7 +265,10 @@
     function save() {
       draft.fields = fields();
       draft.unitLabel = unitLabel();
-      return drafts.put(draft).then(function () { draftNote.textContent = form.dataset.draft; draftNote.hidden = false; });
+      return drafts.put(draft).then(function () {
+        // A note about fields still to be filled stays until they are.
+        if (!form.querySelector(".js-missing")) { draftNote.textContent = form.dataset.draft; draftNote.hidden = false; }
+      });
     }
     function start(existing) {
       draft = existing || { uuid: newUuid(), fields: {}, photos: [] };
@@ -277,8 +280,13 @@
       form.dataset.ready = "1";
     }
 
-    form.addEventListener("input", save);
-    form.addEventListener("change", function (e) { if (e.target !== photoInput) { save(); } });
+    function unmark(e) {
+      var box = e.target.closest && e.target.closest(".js-missing");
+      var v = String(e.target.value || "").trim();
+      if (box && v && v !== "0") { box.classList.remove("has-error", "js-missing"); e.target.removeAttribute("aria-invalid"); }
+    }
+    form.addEventListener("input", function (e) { unmark(e); save(); });
+    form.addEventListener("change", function (e) { unmark(e); if (e.target !== photoInput) { save(); } });
     photoInput.addEventListener("change", function () {
       var files = Array.prototype.slice.call(photoInput.files);
       photoInput.value = "";
@@ -292,6 +300,24 @@
     });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
+      // What the server would refuse at once is said here, with the form as it is: a visit
+      // without its unit ("0" is the "Choose…" line), place or time is not queued and the form is
+      // not emptied.
+      var missing = ["unit_id", "place", "visited_at"].map(function (id) { return document.getElementById(id); })
+        .filter(function (el) { var v = String(el.value || "").trim(); return el && (!v || v === "0"); });
+      Array.prototype.forEach.call(form.querySelectorAll(".js-missing"), function (el) {
+        el.classList.remove("has-error", "js-missing");
+      });
+      if (missing.length) {
+        missing.forEach(function (el) {
+          var box = el.closest(".field");
+          if (box) { box.classList.add("has-error", "js-missing"); }
+          el.setAttribute("aria-invalid", "true");
+        });
+        draftNote.textContent = form.dataset.missingNote; draftNote.hidden = false;
+        missing[0].focus();
+        return;
+      }
       var entry = { uuid: draft.uuid, fields: fields(), photos: draft.photos, unitLabel: unitLabel(), state: "waiting",
         user: text.user, savedAt: new Date().toISOString() };
       outbox.put(entry).then(drafts.clear).then(function () {

@@ -1,7 +1,10 @@
 """The visit pages of members and staff at 360 px in real Chromium: nothing wider than the
 screen, every control at least 44 px high."""
 
+import time
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_visits_offline import PHONE_360, SMALL_TAP_TARGETS, _sign_in
 from tests.conftest import AuthActions
@@ -55,3 +58,34 @@ def test_visit_pages_fit_a_phone(app, live_server, browser, world):
         assert problems == []
     finally:
         context.close()
+
+
+def test_a_visit_without_its_unit_is_not_queued_and_the_form_keeps_what_was_typed(app, live_server, browser, world):
+    """On the phone the form used to be emptied and the visit queued, to come back from the
+    server as refused; now the missing fields are marked at once and nothing is queued."""
+    context = browser.new_context(**PHONE_360)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/auth/login")
+        _sign_in(page)
+        page.wait_for_url("**/member/**")
+        page.goto(live_server + "/member/visits/new")
+        _until(page, "!!window.intakeVisits")  # the form's script is in charge of the submit
+        page.fill("#place", "县政务服务中心三楼12号窗口")
+        page.locator("#visit-form button[type=submit]").click()
+        expect(page.locator(".js-draft-note")).to_contain_text("已保留")
+        assert page.input_value("#place") == "县政务服务中心三楼12号窗口"
+        assert page.locator("#unit_id").get_attribute("aria-invalid") == "true"
+        assert page.evaluate("document.activeElement.id") == "unit_id"
+        assert page.locator(".outbox li, [data-outbox] li").count() == 0
+    finally:
+        context.close()
+
+
+def _until(page, condition: str, seconds: float = 10) -> None:
+    """Poll a condition in the page (page.wait_for_function compiles a string, which the app's
+    Content Security Policy forbids)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(condition):
+        assert time.monotonic() < deadline, f"never true: {condition}"
+        page.wait_for_timeout(50)
