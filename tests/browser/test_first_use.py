@@ -67,7 +67,7 @@ HEADER = """() => {
     rows: new Set([...links.querySelectorAll('a')].map(a => Math.round(a.getBoundingClientRect().top))).size,
     scrolls: links.scrollWidth > links.clientWidth && getComputedStyle(links).overflowX === 'auto',
     names: [...document.querySelectorAll('.staff-nav a')].map(a => a.textContent.trim()),
-    small: [...document.querySelectorAll('.site-header a, .site-header button, .site-footer a')]
+    small: [...document.querySelectorAll('.site-header a, .site-header button, .site-footer a, p.nav-link a, .filters a')]
       .filter(el => el.getBoundingClientRect().height < 44).map(el => el.textContent.trim()),
   };
 }"""
