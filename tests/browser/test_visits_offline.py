@@ -2,6 +2,7 @@
 Worker opens the form offline, the outbox keeps the visit over a reload and a new sign-in, and
 sending it twice (the first answer lost on the way back) still stores it once."""
 
+import contextlib
 import io
 import threading
 from pathlib import Path
@@ -89,14 +90,23 @@ def _sign_in(page):
     page.get_by_role("button", name="登录").click()
 
 
-def test_a_visit_recorded_offline_is_sent_once_when_back_online(app, gated_server, browser, world):
-    gate, base = gated_server
+@contextlib.contextmanager
+def member_on_a_phone(browser, base: str, path: str):
+    """A 360 px phone's browser context, the member signed in and on `path`: (context, page)."""
     context = browser.new_context(**PHONE_360)
     page = context.new_page()
     try:
-        page.goto(base + "/auth/login?next=/member/visits/new")
+        page.goto(f"{base}/auth/login?next={path}")
         _sign_in(page)
-        page.wait_for_url("**/member/visits/new")
+        page.wait_for_url(f"**{path}")
+        yield context, page
+    finally:
+        context.close()
+
+
+def test_a_visit_recorded_offline_is_sent_once_when_back_online(app, gated_server, browser, world):
+    gate, base = gated_server
+    with member_on_a_phone(browser, base, "/member/visits/new") as (context, page):
         # Opened online once: the Service Worker is installed, has kept the form, and controls the page.
         page.evaluate(CONTROLLED)
 
@@ -152,8 +162,6 @@ def test_a_visit_recorded_offline_is_sent_once_when_back_online(app, gated_serve
         with Image.open(io.BytesIO(path_for_in(app, stored_name))) as image:
             assert len(image.getexif()) == 0 and max(image.size) <= 1600  # shrunk on the phone, no EXIF
         page.screenshot(path=str(SHOTS / "visit-outbox-sent.png"), full_page=True)
-    finally:
-        context.close()
 
 
 def path_for_in(app, stored_name: str) -> bytes:

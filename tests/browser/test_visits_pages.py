@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_visits_offline import PHONE_360, SMALL_TAP_TARGETS, _sign_in
+from tests.browser.test_visits_offline import SMALL_TAP_TARGETS, member_on_a_phone
 from tests.conftest import AuthActions
 from tests.visits.world import gps_jpeg, send, visit_form, world  # noqa: F401
 
@@ -29,12 +29,7 @@ def test_visit_pages_fit_a_phone(app, live_server, browser, world):
     assert send(phone, data, photos=[gps_jpeg(800, 600)]).status_code == 201
     assert send(phone, dict(data, place="另一个窗口")).status_code == 409
 
-    context = browser.new_context(**PHONE_360)
-    page = context.new_page()
-    try:
-        page.goto(live_server + "/auth/login")
-        _sign_in(page)
-        page.wait_for_url("**/member/**")
+    with member_on_a_phone(browser, live_server, "/member/visits/") as (context, page):
         problems = []
         for path in ("/member/visits/", "/member/visits/new", "/member/visits/1", "/member/program/"):
             problems += _fits(page, live_server + path)
@@ -56,20 +51,12 @@ def test_visit_pages_fit_a_phone(app, live_server, browser, world):
         ):
             problems += _fits(page, live_server + path)
         assert problems == []
-    finally:
-        context.close()
 
 
 def test_a_visit_without_its_unit_is_not_queued_and_the_form_keeps_what_was_typed(app, live_server, browser, world):
     """On the phone the form used to be emptied and the visit queued, to come back from the
     server as refused; now the missing fields are marked at once and nothing is queued."""
-    context = browser.new_context(**PHONE_360)
-    page = context.new_page()
-    try:
-        page.goto(live_server + "/auth/login")
-        _sign_in(page)
-        page.wait_for_url("**/member/**")
-        page.goto(live_server + "/member/visits/new")
+    with member_on_a_phone(browser, live_server, "/member/visits/new") as (_context, page):
         _until(page, "!!window.intakeVisits")  # the form's script is in charge of the submit
         page.fill("#place", "县政务服务中心三楼12号窗口")
         page.locator("#visit-form button[type=submit]").click()
@@ -78,8 +65,6 @@ def test_a_visit_without_its_unit_is_not_queued_and_the_form_keeps_what_was_type
         assert page.locator("#unit_id").get_attribute("aria-invalid") == "true"
         assert page.evaluate("document.activeElement.id") == "unit_id"
         assert page.locator(".outbox li, [data-outbox] li").count() == 0
-    finally:
-        context.close()
 
 
 def _until(page, condition: str, seconds: float = 10) -> None:
