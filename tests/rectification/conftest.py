@@ -10,6 +10,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from tests.conftest import make_user
 from tests.factories import create_item
+from tests.helpers import post_form
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +92,10 @@ def task_liaison(task) -> int:
 @pytest.fixture
 def ledger(app, users, ref):
     return Ledger(app, users, ref)
+
+
+def post_route(client, item_id: int, unit_id: int, problem: str, requirement: str, **fields):
+    """The staff item page's route form (分办) posted as a browser would: a new task unless
+    `task_id` is given; further fields (deadlines) as typed."""
+    data = {"item_id": item_id, "unit_id": unit_id, "task_id": "0", "problem": problem, "requirement": requirement}
+    return post_form(client, "/staff/rectification/route", {**data, **fields}, get_url=f"/staff/items/{item_id}")

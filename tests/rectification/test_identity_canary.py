@@ -22,6 +22,7 @@ from intake.rectification.models.tasks import RectificationTask
 from tests.conftest import AuthActions
 from tests.factories import PNG_1X1
 from tests.helpers import open_progress, post_form
+from tests.rectification.conftest import post_route
 
 NAME, GIVEN = "欧阳金丝雀", "金丝雀"
 PHONE_TYPED, PHONE = "139 8765 4321", "13987654321"
@@ -130,18 +131,7 @@ def test_the_reporter_is_invisible_to_the_unit(app, users, ref, smtp_server):
     staff = app.test_client()
     AuthActions(staff).login("staff")
     assert NAME in staff.get(f"/staff/items/{item_id}").get_data(as_text=True)
-    r = post_form(
-        staff,
-        "/staff/rectification/route",
-        {
-            "item_id": item_id,
-            "unit_id": ref.unit["zwfw"],
-            "task_id": "0",
-            "problem": f"群众{NAME}（{PHONE}）反映便民窗口推诿",
-            "requirement": "限期整改",
-        },
-        get_url=f"/staff/items/{item_id}",
-    )
+    r = post_route(staff, item_id, ref.unit["zwfw"], f"群众{NAME}（{PHONE}）反映便民窗口推诿", "限期整改")
     task_id = int(re.search(r"/tasks/(\d+)", r.headers["Location"]).group(1))
     staff_task = f"/staff/rectification/tasks/{task_id}"
     assert post_form(staff, f"{staff_task}/release/{attachment_id}", {}, get_url=staff_task).status_code == 303

@@ -16,6 +16,7 @@ from intake.rectification.models.tasks import RectificationTask, TaskStatus
 from tests.conftest import AuthActions, csrf_token_from
 from tests.factories import PNG_1X1
 from tests.helpers import open_progress, post_form
+from tests.rectification.conftest import post_route
 
 
 def _task(app, task_id) -> RectificationTask:
@@ -38,18 +39,7 @@ def test_report_followed_from_routing_to_a_rated_fix(app, client, users, ref, le
     auth.login("staff")
     page = client.get(f"/staff/items/{item_id}").get_data(as_text=True)
     assert 'id="route-form"' in page
-    r = post_form(
-        client,
-        "/staff/rectification/route",
-        {
-            "item_id": item_id,
-            "unit_id": ref.unit["zwfw"],
-            "task_id": "0",
-            "problem": "便民窗口工作人员让群众多次往返",
-            "requirement": "限期整改并反馈",
-        },
-        get_url=f"/staff/items/{item_id}",
-    )
+    r = post_route(client, item_id, ref.unit["zwfw"], "便民窗口工作人员让群众多次往返", "限期整改并反馈")
     assert r.status_code == 303
     task_id = int(re.search(r"/tasks/(\d+)", r.headers["Location"]).group(1))
     task = _task(app, task_id)
@@ -214,18 +204,8 @@ def test_a_refused_routing_keeps_what_staff_typed_beside_the_field_at_fault(app,
     typed and the error under the deadline field, not a flash far above the form."""
     item_id = ledger.item()
     AuthActions(client).login("staff")
-    r = post_form(
-        client,
-        "/staff/rectification/route",
-        {
-            "item_id": item_id,
-            "unit_id": ref.unit["zwfw"],
-            "task_id": "0",
-            "problem": "窗口人员让群众往返三次",
-            "requirement": "一次性告知所需材料",
-            "deadline_workdays": "999",
-        },
-        get_url=f"/staff/items/{item_id}",
+    r = post_route(
+        client, item_id, ref.unit["zwfw"], "窗口人员让群众往返三次", "一次性告知所需材料", deadline_workdays="999"
     )
     assert r.status_code == 400
     page = r.get_data(as_text=True)
