@@ -1,7 +1,7 @@
 """Staff: the ledger, a task, routing, deadlines and extensions, releases, review after
 不满意, figures, the holiday calendar, export."""
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -79,10 +79,8 @@ def route():
         abort(400)
     item = db.get_or_404(FeedbackItem, item_id)
     if not form.validate_on_submit():
-        # The item page again with this form, its errors beside its fields and what was typed
-        # kept (rectification_for_item takes it from g).
-        g.route_form = form
-        return render_item(item, status=400)
+        # The item page again with this form, its errors beside its fields and what was typed kept.
+        return render_item(item, route_form=form, status=400)
     try:
         task = routing.route_items_to_unit(
             [item.id],

@@ -1,7 +1,6 @@
 """Globals and filters the templates call: routing on the staff item page, the outcome on the
 public status page, masking in the unit's portal, the admins' calendar banner."""
 
-from flask import g
 from flask_babel import gettext as _
 
 from intake.feedback.models import FeedbackItem
@@ -12,10 +11,12 @@ from intake.reference.services import staff_unit_choices
 
 
 @staff_bp.app_template_global()
-def rectification_for_item(item: FeedbackItem) -> dict:
+def rectification_for_item(item: FeedbackItem, posted: RouteForm | None = None) -> dict:
     """What the staff item page shows about routing: the item's tasks and the route form (the
-    one just posted, with its errors and what was typed, when it was refused)."""
-    form = g.pop("route_form", None) or RouteForm(formdata=None, data={"item_id": item.id, "unit_id": item.unit_id})
+    one just `posted`, with its errors and what was typed, when it was refused)."""
+    form = (
+        posted if posted is not None else RouteForm(formdata=None, data={"item_id": item.id, "unit_id": item.unit_id})
+    )
     form.unit_id.choices = staff_unit_choices(_("Choose a unit"))
     open_tasks = routing.open_tasks_of_unit(item.unit_id) if item.unit_id else []
     form.task_id.choices = [(0, _("A new task"))] + [(t.id, t.code + " " + t.problem[:30]) for t in open_tasks]

@@ -30,7 +30,14 @@ def _status_form(item: FeedbackItem) -> StatusChangeForm:
 
 
 def render_item(
-    item: FeedbackItem, *, form=None, show_identity: bool = False, reply_form=None, note_form=None, status: int = 200
+    item: FeedbackItem,
+    *,
+    form=None,
+    show_identity: bool = False,
+    reply_form=None,
+    note_form=None,
+    route_form=None,
+    status: int = 200,
 ):
     templates = reporter_replies.reply_templates()
     chosen = request.args.get("template")
@@ -62,6 +69,7 @@ def render_item(
         templates=templates,
         reply_form=reply_form,
         note_form=note_form or NoteForm(formdata=None),
+        route_form=route_form,  # a refused route form (rectification's panel), else None
         staff=staff_queue.staff_users(),
         units=staff_unit_choices(_("Choose a unit"))[1:],
         categories=category_choices(_("Choose a category"))[1:],
