@@ -280,10 +280,11 @@
       form.dataset.ready = "1";
     }
 
+    // Nothing chosen or typed ("0" is the unit's "Choose…" line).
+    function blank(el) { var v = String(el.value || "").trim(); return !v || v === "0"; }
     function unmark(e) {
       var box = e.target.closest && e.target.closest(".js-missing");
-      var v = String(e.target.value || "").trim();
-      if (box && v && v !== "0") { box.classList.remove("has-error", "js-missing"); e.target.removeAttribute("aria-invalid"); }
+      if (box && !blank(e.target)) { box.classList.remove("has-error", "js-missing"); e.target.removeAttribute("aria-invalid"); }
     }
     form.addEventListener("input", function (e) { unmark(e); save(); });
     form.addEventListener("change", function (e) { unmark(e); if (e.target !== photoInput) { save(); } });
@@ -301,10 +302,9 @@
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       // What the server would refuse at once is said here, with the form as it is: a visit
-      // without its unit ("0" is the "Choose…" line), place or time is not queued and the form is
-      // not emptied.
+      // without its unit, place or time is not queued and the form is not emptied.
       var missing = ["unit_id", "place", "visited_at"].map(function (id) { return document.getElementById(id); })
-        .filter(function (el) { var v = String(el.value || "").trim(); return el && (!v || v === "0"); });
+        .filter(function (el) { return el && blank(el); });
       Array.prototype.forEach.call(form.querySelectorAll(".js-missing"), function (el) {
         el.classList.remove("has-error", "js-missing");
       });
